@@ -1,0 +1,71 @@
+# rnnlab: build, run, test.  `make run` and `make test` do all set-up on a
+# fresh Debian machine (they call `make deps` first).
+
+PKGS     := yaml-0.1 minizip zlib hdf5 openblas cmocka
+BUILD    ?= build
+CC       ?= cc
+WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
+# Never -Ofast/-ffast-math: they break isnan/isinf (divergence detection) and
+# bit-for-bit reproducibility.
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 $(WARN) -D_DEFAULT_SOURCE -MMD -MP \
+            -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' -Icore \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm -lpthread
+
+CORE_SRC   := $(wildcard core/*.c)
+RUNNER_SRC := $(wildcard runner/*.c)
+TEST_SRC   := $(wildcard tests/test_*.c)
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+RUNNER_OBJ := $(RUNNER_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+LIB        := $(BUILD)/librnnlab.a
+RUNNER     := bin/runner
+
+CONFIG ?= configs/timemachine_rnn.yaml
+
+.PHONY: all deps run test asan bench clean
+all: $(RUNNER)
+
+deps:
+	@scripts/install_deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(RUNNER) data $(CONFIG)
+
+test: deps
+	@$(MAKE) --no-print-directory all tests
+	@scripts/run_tests.sh $(BUILD)/tests
+
+# The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (leak
+# checking included), in a separate build folder.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    scripts/run_tests.sh build/asan/tests
+
+tests: $(TEST_BIN)
+
+$(LIB): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(RUNNER): $(RUNNER_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(RUNNER_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+clean:
+	rm -rf build bin
+
+-include $(CORE_OBJ:.o=.d) $(RUNNER_OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -1,0 +1,78 @@
+/* config: the typed, validated settings of one run.
+ *
+ * Owns: struct config, its documented defaults (configs/README.md lists them),
+ * the schema that maps YAML keys to fields, and every check on a value's type
+ * and range. Reading goes tree -> struct config; unknown keys, wrong types and
+ * out-of-range values are errors carrying the YAML position of the offending
+ * key or value, with the nearest valid key suggested for a misspelling.
+ * Must not: touch data files or the model; those modules take a config.
+ *
+ * Command-line overrides ("model.hidden=512") are applied to the tree before
+ * reading (config_apply_override), so they are checked by the same rules.
+ */
+#ifndef RNNLAB_CONFIG_H
+#define RNNLAB_CONFIG_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "tree.h"
+
+enum dataset_name { DATASET_TIMEMACHINE, DATASET_JAYCHOU, DATASET_PTB,
+                    DATASET_TEXT };
+enum token_kind { TOKENS_CHAR, TOKENS_WORD };
+enum sampler_kind { SAMPLER_RANDOM, SAMPLER_SEQUENTIAL };
+enum sampler_offset { OFFSET_RANDOM, OFFSET_ZERO };
+
+struct dataset_config {
+    int name;              /* enum dataset_name */
+    char *path;            /* NULL: the bundled file */
+    char *member;          /* zip member; NULL: the dataset's own */
+    int tokens;            /* enum token_kind */
+    long max_tokens;       /* -1: whole corpus */
+    long min_freq;         /* tokens rarer than this map to <unk> */
+    double valid_fraction; /* held out from the end; 0: none */
+};
+
+struct sampler_config {
+    int kind;              /* enum sampler_kind */
+    long batch_size;       /* B */
+    long num_steps;        /* T */
+    int offset;            /* enum sampler_offset */
+};
+
+struct config {
+    char *src;             /* the config file's name, for messages */
+    char *name;
+    long seed;
+    struct dataset_config dataset;
+    struct sampler_config sampler;
+};
+
+/* Fills c with every default (no allocation beyond name/src strings). */
+int config_defaults(struct config *c, const char *src, struct err *e);
+
+/* Reads the whole tree into c (after config_defaults); any error leaves c
+ * valid for config_free. */
+int config_read(struct config *c, const struct tree *root, struct err *e);
+
+/* Parses and reads a file, applying overrides "dotted.key=yaml" in order. */
+int config_load(struct config *c, const char *path, int noverrides,
+                char *const *overrides, struct err *e);
+
+/* Applies one "dotted.key=value" (value in YAML syntax) to the tree. */
+int config_apply_override(struct tree *root, const char *assignment,
+                          struct err *e);
+
+void config_free(struct config *c);
+
+/* Names of enum values, for messages and output. */
+const char *config_dataset_name(int name);
+const char *config_tokens_name(int tokens);
+const char *config_sampler_name(int kind);
+const char *config_offset_name(int offset);
+
+/* Levenshtein distance, exposed for tests of the key suggestions. */
+int config_edit_distance(const char *a, const char *b);
+
+#endif

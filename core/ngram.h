@@ -1,0 +1,25 @@
+/* ngram: frequencies of unigrams, bigrams and trigrams of a corpus, for the
+ * statistics of d2l §8.3 (Zipf's law, exercise 8.3.3) that `runner data`
+ * prints. Owns only its temporary table; the corpus is borrowed.
+ */
+#ifndef RNNLAB_NGRAM_H
+#define RNNLAB_NGRAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct ngram_count {
+    size_t first; /* position of the first occurrence in the corpus */
+    long count;
+};
+
+/* The k most frequent n-grams of ids[0..n) (order 1-3), most frequent first,
+ * ties by first occurrence, into top[0..*ntop); *distinct gets the number of
+ * different n-grams. */
+int ngram_top(const int32_t *ids, size_t n, int order, size_t k,
+              struct ngram_count *top, size_t *ntop, size_t *distinct,
+              struct err *e);
+
+#endif

@@ -1,0 +1,427 @@
+/* tree: see tree.h. Built from libyaml's event stream, so every node keeps
+ * the mark libyaml reports for it. */
+#include "tree.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "mem.h"
+
+static struct tree *tree_new(enum tree_kind kind, const char *src, int line,
+                             int col)
+{
+    struct tree *t = mem_calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->kind = kind;
+    t->src = mem_strdup(src ? src : "");
+    if (!t->src) {
+        mem_free(t);
+        return NULL;
+    }
+    t->line = line;
+    t->col = col;
+    return t;
+}
+
+struct tree *tree_new_map(const char *src, int line, int col)
+{
+    return tree_new(TREE_MAP, src, line, col);
+}
+
+struct tree *tree_new_scalar(const char *text, int quoted, const char *src,
+                             int line, int col)
+{
+    struct tree *t = tree_new(TREE_SCALAR, src, line, col);
+    if (!t)
+        return NULL;
+    t->value = mem_strdup(text);
+    if (!t->value) {
+        tree_free(t);
+        return NULL;
+    }
+    t->quoted = quoted;
+    return t;
+}
+
+void tree_free(struct tree *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        tree_free(t->items[i]);
+    mem_free(t->items);
+    mem_free(t->value);
+    mem_free(t->key);
+    mem_free(t->src);
+    mem_free(t);
+}
+
+static int tree_append(struct tree *parent, struct tree *child)
+{
+    struct tree **items = mem_realloc(parent->items,
+                                      (parent->n + 1) * sizeof *items);
+    if (!items)
+        return ERR_NOMEM;
+    parent->items = items;
+    parent->items[parent->n++] = child;
+    return 0;
+}
+
+int tree_map_add(struct tree *map, const char *key, struct tree *node)
+{
+    mem_free(node->key);
+    node->key = mem_strdup(key);
+    if (!node->key || tree_append(map, node) < 0) {
+        tree_free(node);
+        return ERR_NOMEM;
+    }
+    return 0;
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+struct builder {
+    yaml_parser_t parser;
+    const char *src;
+    struct err *e;
+};
+
+static int builder_syntax_error(struct builder *b)
+{
+    yaml_parser_t *p = &b->parser;
+    const yaml_mark_t *m = p->context ? &p->context_mark : &p->problem_mark;
+    if (p->problem)
+        m = &p->problem_mark;
+    if (p->error == YAML_MEMORY_ERROR)
+        return err_msg(b->e, ERR_NOMEM, "out of memory parsing YAML");
+    return err_set(b->e, ERR_CONFIG, b->src, (int)m->line + 1,
+                   (int)m->column + 1, "malformed YAML: %s%s%s",
+                   p->problem ? p->problem : "syntax error",
+                   p->context ? " " : "", p->context ? p->context : "");
+}
+
+static int builder_next(struct builder *b, yaml_event_t *ev)
+{
+    if (!yaml_parser_parse(&b->parser, ev))
+        return builder_syntax_error(b);
+    return 0;
+}
+
+static int builder_node(struct builder *b, yaml_event_t *ev,
+                        struct tree **out);
+
+/* Reads the members of a mapping or sequence after its start event. */
+static int builder_children(struct builder *b, struct tree *t)
+{
+    for (;;) {
+        yaml_event_t ev;
+        int rc = builder_next(b, &ev);
+        if (rc < 0)
+            return rc;
+        if (ev.type == YAML_SEQUENCE_END_EVENT ||
+            ev.type == YAML_MAPPING_END_EVENT) {
+            yaml_event_delete(&ev);
+            return 0;
+        }
+        char *key = NULL;
+        int key_line = 0, key_col = 0;
+        if (t->kind == TREE_MAP) {
+            int kl = (int)ev.start_mark.line + 1;
+            int kc = (int)ev.start_mark.column + 1;
+            if (ev.type != YAML_SCALAR_EVENT) {
+                yaml_event_delete(&ev);
+                return err_set(b->e, ERR_CONFIG, b->src, kl, kc,
+                               "mapping keys must be plain scalars");
+            }
+            const char *k = (const char *)ev.data.scalar.value;
+            for (size_t i = 0; i < t->n; i++) {
+                if (strcmp(t->items[i]->key, k) == 0) {
+                    err_set(b->e, ERR_CONFIG, b->src, kl, kc,
+                            "duplicate key '%s' (first at line %d)", k,
+                            t->items[i]->key_line);
+                    yaml_event_delete(&ev);
+                    return ERR_CONFIG;
+                }
+            }
+            key = mem_strdup(k);
+            key_line = kl;
+            key_col = kc;
+            yaml_event_delete(&ev);
+            if (!key)
+                return err_msg(b->e, ERR_NOMEM, "out of memory");
+            rc = builder_next(b, &ev);
+            if (rc < 0) {
+                mem_free(key);
+                return rc;
+            }
+        }
+        struct tree *child = NULL;
+        rc = builder_node(b, &ev, &child);
+        if (rc < 0) {
+            mem_free(key);
+            return rc;
+        }
+        child->key = key;
+        child->key_line = key_line;
+        child->key_col = key_col;
+        if (tree_append(t, child) < 0) {
+            tree_free(child);
+            return err_msg(b->e, ERR_NOMEM, "out of memory");
+        }
+    }
+}
+
+/* Builds the node that starts with ev (consumed here). */
+static int builder_node(struct builder *b, yaml_event_t *ev, struct tree **out)
+{
+    int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
+    struct tree *t = NULL;
+    int rc = 0;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        if (ev->data.scalar.anchor)
+            goto anchor;
+        t = tree_new_scalar((const char *)ev->data.scalar.value,
+                            ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE,
+                            b->src, line, col);
+        if (!t)
+            rc = err_msg(b->e, ERR_NOMEM, "out of memory");
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if (ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.anchor
+                                                  : ev->data.mapping_start.anchor)
+            goto anchor;
+        t = tree_new(ev->type == YAML_MAPPING_START_EVENT ? TREE_MAP : TREE_SEQ,
+                     b->src, line, col);
+        if (!t)
+            rc = err_msg(b->e, ERR_NOMEM, "out of memory");
+        else
+            rc = builder_children(b, t);
+        break;
+    case YAML_ALIAS_EVENT:
+        rc = err_set(b->e, ERR_CONFIG, b->src, line, col,
+                     "YAML aliases (*name) are not supported in configs");
+        break;
+    default:
+        rc = err_set(b->e, ERR_CONFIG, b->src, line, col,
+                     "unexpected YAML event");
+        break;
+    }
+    yaml_event_delete(ev);
+    if (rc < 0) {
+        tree_free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+anchor:
+    yaml_event_delete(ev);
+    return err_set(b->e, ERR_CONFIG, b->src, line, col,
+                   "YAML anchors (&name) are not supported in configs");
+}
+
+/* Walks stream-start, document-start, the root node, document-end. */
+static int builder_document(struct builder *b, struct tree **out)
+{
+    yaml_event_t ev;
+    struct tree *root = NULL;
+    int rc;
+    while ((rc = builder_next(b, &ev)) == 0) {
+        yaml_event_type_t type = ev.type;
+        if (type == YAML_STREAM_START_EVENT || type == YAML_DOCUMENT_START_EVENT ||
+            type == YAML_DOCUMENT_END_EVENT) {
+            yaml_event_delete(&ev);
+            continue;
+        }
+        if (type == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        if (root) {
+            int line = (int)ev.start_mark.line + 1;
+            yaml_event_delete(&ev);
+            tree_free(root);
+            return err_set(b->e, ERR_CONFIG, b->src, line, 1,
+                           "a config holds one YAML document, found a second");
+        }
+        rc = builder_node(b, &ev, &root);
+        if (rc < 0)
+            return rc;
+    }
+    if (rc < 0) {
+        tree_free(root);
+        return rc;
+    }
+    if (!root) {
+        root = tree_new(TREE_MAP, b->src, 1, 1);
+        if (!root)
+            return err_msg(b->e, ERR_NOMEM, "out of memory");
+    }
+    *out = root;
+    return 0;
+}
+
+int tree_parse_string(const char *text, const char *src, struct tree **out,
+                      struct err *e)
+{
+    struct builder b = {.src = src, .e = e};
+    *out = NULL;
+    if (!yaml_parser_initialize(&b.parser))
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    yaml_parser_set_input_string(&b.parser, (const unsigned char *)text,
+                                 strlen(text));
+    int rc = builder_document(&b, out);
+    yaml_parser_delete(&b.parser);
+    return rc;
+}
+
+int tree_parse_file(const char *path, struct tree **out, struct err *e)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_set(e, ERR_IO, path, 0, 0, "cannot open config: %s",
+                       strerror(errno));
+    struct builder b = {.src = path, .e = e};
+    int rc;
+    if (!yaml_parser_initialize(&b.parser)) {
+        rc = err_msg(e, ERR_NOMEM, "out of memory");
+    } else {
+        yaml_parser_set_input_file(&b.parser, f);
+        rc = builder_document(&b, out);
+        yaml_parser_delete(&b.parser);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* ---- lookup and edits ------------------------------------------------- */
+
+struct tree *tree_get(const struct tree *map, const char *key)
+{
+    if (!map || map->kind != TREE_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->items[i]->key, key) == 0)
+            return map->items[i];
+    return NULL;
+}
+
+/* Copies the first dotted component of *path into buf and advances *path. */
+static int path_next(const char **path, char *buf, size_t n)
+{
+    const char *dot = strchr(*path, '.');
+    size_t len = dot ? (size_t)(dot - *path) : strlen(*path);
+    if (len == 0 || len >= n)
+        return -1;
+    memcpy(buf, *path, len);
+    buf[len] = '\0';
+    *path += dot ? len + 1 : len;
+    return 0;
+}
+
+struct tree *tree_find(const struct tree *root, const char *path)
+{
+    char part[256];
+    const struct tree *t = root;
+    while (*path) {
+        if (path_next(&path, part, sizeof part) < 0)
+            return NULL;
+        t = tree_get(t, part);
+        if (!t)
+            return NULL;
+    }
+    return (struct tree *)t;
+}
+
+int tree_remove(struct tree *map, const char *key)
+{
+    for (size_t i = 0; map && map->kind == TREE_MAP && i < map->n; i++) {
+        if (strcmp(map->items[i]->key, key) == 0) {
+            tree_free(map->items[i]);
+            memmove(map->items + i, map->items + i + 1,
+                    (map->n - i - 1) * sizeof *map->items);
+            map->n--;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int tree_set(struct tree *root, const char *path, struct tree *value,
+             struct err *e)
+{
+    char part[256];
+    const char *rest = path;
+    struct tree *t = root;
+    for (;;) {
+        if (path_next(&rest, part, sizeof part) < 0) {
+            tree_free(value);
+            return err_msg(e, ERR_USAGE, "bad key path '%s'", path);
+        }
+        if (t->kind != TREE_MAP) {
+            tree_free(value);
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "cannot set '%s': '%s' is not a mapping", path,
+                           t->key ? t->key : "(root)");
+        }
+        if (!*rest)
+            break;
+        struct tree *next = tree_get(t, part);
+        if (!next) {
+            next = tree_new_map(value->src, value->line, value->col);
+            if (!next || tree_map_add(t, part, next) < 0) {
+                tree_free(value);
+                return err_msg(e, ERR_NOMEM, "out of memory");
+            }
+        }
+        t = next;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        struct tree *old = t->items[i];
+        if (strcmp(old->key, part) == 0) {
+            /* Replace in place: the key keeps its position in file order. */
+            mem_free(value->key);
+            value->key = old->key;
+            old->key = NULL;
+            value->key_line = old->key_line;
+            value->key_col = old->key_col;
+            tree_free(old);
+            t->items[i] = value;
+            return 0;
+        }
+    }
+    value->key_line = value->line;
+    value->key_col = value->col;
+    if (tree_map_add(t, part, value) < 0)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+struct tree *tree_copy(const struct tree *t)
+{
+    struct tree *c = tree_new(t->kind, t->src, t->line, t->col);
+    if (!c)
+        return NULL;
+    c->quoted = t->quoted;
+    c->key_line = t->key_line;
+    c->key_col = t->key_col;
+    if ((t->value && !(c->value = mem_strdup(t->value))) ||
+        (t->key && !(c->key = mem_strdup(t->key))))
+        goto fail;
+    for (size_t i = 0; i < t->n; i++) {
+        struct tree *child = tree_copy(t->items[i]);
+        if (!child || tree_append(c, child) < 0) {
+            tree_free(child);
+            goto fail;
+        }
+    }
+    return c;
+fail:
+    tree_free(c);
+    return NULL;
+}

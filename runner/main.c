@@ -1,0 +1,79 @@
+/* runner: entry point; parses the verb and the options every verb shares. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+
+#define RUNNER_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: runner VERB [options]\n"
+    "  runner data CONFIG.yaml [key=value ...]   dataset statistics\n"
+    "options: --quiet (only errors and the result), --help, --version\n"
+    "See README.md for the config keys.\n";
+
+int runner_report(const struct err *e)
+{
+    char line[2048];
+    err_format(e, line, sizeof line);
+    fprintf(stderr, "runner: %s\n", line);
+    switch (e->code) {
+    case ERR_USAGE:
+    case ERR_CONFIG:
+    case ERR_DATA:
+        return EXIT_BAD_INPUT;
+    default:
+        return EXIT_RUN_FAILED;
+    }
+}
+
+int runner_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("runner: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_BAD_INPUT;
+}
+
+const char *runner_data_dir(void)
+{
+    const char *env = getenv("RNNLAB_DATA");
+    return env && *env ? env : RNNLAB_DATA_DIR;
+}
+
+/* Removes the shared options from argv, keeping the verb's own in order. */
+static int take_shared_options(int *argc, char **argv, struct options *opt)
+{
+    int n = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--quiet") == 0)
+            opt->quiet = 1;
+        else
+            argv[n++] = argv[i];
+    }
+    *argc = n;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt = {0};
+    if (argc < 2)
+        return fputs(usage, stderr), EXIT_BAD_INPUT;
+    const char *verb = argv[1];
+    if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)
+        return fputs(usage, stdout), EXIT_OK;
+    if (strcmp(verb, "--version") == 0)
+        return puts("runner " RUNNER_VERSION), EXIT_OK;
+    argc -= 2;
+    argv += 2;
+    take_shared_options(&argc, argv, &opt);
+    if (strcmp(verb, "data") == 0)
+        return cmd_data(argc, argv, &opt);
+    return runner_usage_error("unknown verb '%s' (try 'runner --help')", verb);
+}

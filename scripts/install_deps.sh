@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the Debian packages rnnlab builds and tests with; does nothing when
+# they are all present. Runs apt-get as root, or through sudo.
+set -eu
+PACKAGES="build-essential pkg-config libyaml-dev libminizip-dev zlib1g-dev \
+libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev"
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing

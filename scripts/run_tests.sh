@@ -1,0 +1,27 @@
+#!/bin/sh
+# Runs every cmocka test binary in a folder and prints the totals as
+# "tests: N passed, M failed". Exits non-zero if any test failed or any
+# binary crashed or exited non-zero.
+set -u
+dir=${1:-build/tests}
+passed=0 failed=0 broken=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for t in "$dir"/test_*; do
+    [ -x "$t" ] || continue
+    case "$t" in *.d|*.o) continue ;; esac
+    "$t" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ "$rc" -ne 0 ] && [ -z "$f" ]; then
+        echo "$t: exited with status $rc"
+        broken=$((broken + 1))
+    fi
+done
+echo
+echo "tests: $passed passed, $((failed + broken)) failed"
+[ $((failed + broken)) -eq 0 ]

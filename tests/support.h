@@ -1,0 +1,61 @@
+/* Helpers shared by the tests: temporary files and folders. Header-only so
+ * each test binary links only the library. */
+#ifndef RNNLAB_TEST_SUPPORT_H
+#define RNNLAB_TEST_SUPPORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+/* A fresh folder under /tmp; the path lives in a static buffer per call site
+ * is not needed: the caller copies it. */
+static inline void support_tmpdir(char *out, size_t n)
+{
+    snprintf(out, n, "/tmp/rnnlab-test-XXXXXX");
+    assert_non_null(mkdtemp(out));
+}
+
+static inline void support_write(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+static inline void support_write_text(const char *path, const char *text)
+{
+    support_write(path, text, strlen(text));
+}
+
+/* Copies a file byte for byte; returns its size. */
+static inline size_t support_copy(const char *from, const char *to)
+{
+    FILE *f = fopen(from, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    support_write(to, buf, (size_t)n);
+    free(buf);
+    return (size_t)n;
+}
+
+static inline void support_rmtree(const char *dir)
+{
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+#endif

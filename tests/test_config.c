@@ -1,0 +1,232 @@
+/* Tests for core/config.c and core/tree.c: defaults, overrides, and the exact
+ * one-line message of every kind of bad config. */
+#include "support.h"
+
+#include "config.h"
+#include "mem.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    support_tmpdir(dir, sizeof dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    support_rmtree(dir);
+    return 0;
+}
+
+/* Loads text as a config file named cfg.yaml; returns the rc and puts the
+ * formatted error (with the folder stripped) in msg. */
+static int load_text(const char *text, int nover, char *const *over,
+                     struct config *c, char *msg, size_t n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/cfg.yaml", dir);
+    support_write_text(path, text);
+    struct err e;
+    err_clear(&e);
+    int rc = config_load(c, path, nover, over, &e);
+    char full[2048];
+    err_format(&e, full, sizeof full);
+    const char *p = strstr(full, "cfg.yaml");
+    snprintf(msg, n, "%s", p ? p : full);
+    return rc;
+}
+
+static void expect_error(const char *text, const char *message)
+{
+    struct config c;
+    char msg[2048];
+    int rc = load_text(text, 0, NULL, &c, msg, sizeof msg);
+    config_free(&c);
+    assert_true(rc < 0);
+    assert_string_equal(msg, message);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    struct config c;
+    char msg[256];
+    assert_int_equal(load_text("", 0, NULL, &c, msg, sizeof msg), 0);
+    assert_string_equal(c.name, "run");
+    assert_int_equal(c.dataset.name, DATASET_TIMEMACHINE);
+    assert_int_equal(c.dataset.tokens, TOKENS_CHAR);
+    assert_int_equal(c.dataset.max_tokens, 10000);
+    assert_int_equal(c.sampler.kind, SAMPLER_SEQUENTIAL);
+    assert_int_equal(c.sampler.batch_size, 32);
+    assert_int_equal(c.sampler.num_steps, 35);
+    assert_int_equal(c.sampler.offset, OFFSET_RANDOM);
+    config_free(&c);
+    assert_int_equal(load_text("dataset: {name: ptb}\nsampler:\n", 0, NULL, &c,
+                               msg, sizeof msg), 0);
+    assert_int_equal(c.dataset.tokens, TOKENS_WORD);
+    assert_int_equal(c.dataset.max_tokens, -1);
+    config_free(&c);
+}
+
+static void test_overrides_use_yaml_values(void **state)
+{
+    (void)state;
+    struct config c;
+    char msg[512];
+    /* A mapping replaces the whole section; later dotted keys edit it. */
+    char *over[] = {"sampler={kind: random, num_steps: 5}", "sampler.batch_size=8",
+                    "dataset.name=jaychou", "name='quoted name'"};
+    assert_int_equal(load_text("sampler:\n  num_steps: 10\n", 4, over, &c, msg,
+                               sizeof msg), 0);
+    assert_int_equal(c.sampler.batch_size, 8);
+    assert_int_equal(c.dataset.name, DATASET_JAYCHOU);
+    assert_string_equal(c.name, "quoted name");
+    assert_int_equal(c.sampler.kind, SAMPLER_RANDOM);
+    assert_int_equal(c.sampler.num_steps, 5);
+    config_free(&c);
+    char *bad[] = {"sampler.batch_size=-1"};
+    assert_true(load_text("", 1, bad, &c, msg, sizeof msg) < 0);
+    config_free(&c);
+    assert_string_equal(msg, "command line 'sampler.batch_size=-1': "
+                             "sampler.batch_size: -1 is out of range [1, 1000000]");
+    char *noeq[] = {"sampler.batch_size"};
+    assert_true(load_text("", 1, noeq, &c, msg, sizeof msg) < 0);
+    config_free(&c);
+    assert_string_equal(msg, "override 'sampler.batch_size' must look like "
+                             "dotted.key=value");
+}
+
+static void test_malformed_configs(void **state)
+{
+    (void)state;
+    expect_error("dataset:\n  name: [timemachine\n",
+                 "cfg.yaml:3:1: malformed YAML: did not find expected ',' or "
+                 "']' while parsing a flow sequence");
+    expect_error("dataset:\n  tokns: char\n",
+                 "cfg.yaml:2:3: unknown key 'dataset.tokns' (did you mean "
+                 "'dataset.tokens'?)");
+    expect_error("sampeler:\n  kind: random\n",
+                 "cfg.yaml:1:1: unknown key 'sampeler' (did you mean 'sampler'?)");
+    expect_error("colour: blue\n", "cfg.yaml:1:1: unknown key 'colour'");
+    expect_error("sampler:\n  num_steps: 0\n",
+                 "cfg.yaml:2:14: sampler.num_steps: 0 is out of range [1, 1000000]");
+    expect_error("sampler:\n  batch_size: -1\n",
+                 "cfg.yaml:2:15: sampler.batch_size: -1 is out of range [1, 1000000]");
+    expect_error("dataset:\n  max_tokens: abc\n",
+                 "cfg.yaml:2:15: dataset.max_tokens: expected an integer, got 'abc'");
+    expect_error("dataset:\n  max_tokens: \"100\"\n",
+                 "cfg.yaml:2:15: dataset.max_tokens: expected an integer, got a "
+                 "quoted string");
+    expect_error("sampler:\n  kind: randm\n",
+                 "cfg.yaml:2:9: sampler.kind: unknown value 'randm' (did you "
+                 "mean 'random'?)");
+    expect_error("sampler:\n  offset: [zero]\n",
+                 "cfg.yaml:2:11: sampler.offset: expected one of random, zero, "
+                 "got a list");
+    expect_error("dataset: ptb\n",
+                 "cfg.yaml:1:10: dataset: expected a mapping of keys, got 'ptb'");
+    expect_error("dataset:\n  name: text\n",
+                 "cfg.yaml:1:1: dataset.path: required when dataset.name is 'text'");
+    expect_error("dataset:\n  valid_fraction: 1.5\n",
+                 "cfg.yaml:2:19: dataset.valid_fraction: 1.5 is out of range [0, 0.9]");
+    expect_error("dataset:\n  valid_fraction: nan\n",
+                 "cfg.yaml:2:19: dataset.valid_fraction: expected a finite "
+                 "number, got 'nan'");
+    expect_error("dataset:\n  name: ptb\n  valid_fraction: 0.1\n",
+                 "cfg.yaml:3:19: dataset.valid_fraction: ptb has its own "
+                 "validation and test files");
+    expect_error("dataset:\n  max_tokens: 0\n",
+                 "cfg.yaml:2:15: dataset.max_tokens: 0 keeps nothing; use -1 "
+                 "for the whole corpus or a positive count");
+    expect_error("seed: 1\nseed: 2\n",
+                 "cfg.yaml:2:1: duplicate key 'seed' (first at line 1)");
+    expect_error("- a\n- b\n", "cfg.yaml:1:1: a config must be a mapping of sections");
+    expect_error("base: &b {x: 1}\n",
+                 "cfg.yaml:1:7: YAML anchors (&name) are not supported in configs");
+    expect_error("a: 1\n---\nb: 2\n",
+                 "cfg.yaml:2:1: a config holds one YAML document, found a second");
+}
+
+static void test_missing_config_file(void **state)
+{
+    (void)state;
+    struct config c;
+    struct err e;
+    assert_int_equal(config_load(&c, "/nonexistent/x.yaml", 0, NULL, &e), ERR_IO);
+    config_free(&c);
+    assert_string_equal(e.file, "/nonexistent/x.yaml");
+    assert_string_equal(e.msg, "cannot open config: No such file or directory");
+}
+
+static void test_edit_distance(void **state)
+{
+    (void)state;
+    assert_int_equal(config_edit_distance("kitten", "sitting"), 3);
+    assert_int_equal(config_edit_distance("", "abc"), 3);
+    assert_int_equal(config_edit_distance("same", "same"), 0);
+}
+
+static void test_tree_edits(void **state)
+{
+    (void)state;
+    struct tree *t;
+    struct err e;
+    assert_int_equal(tree_parse_string("a: {b: 1, c: [x, y]}\nd: 2\n", "s", &t, &e), 0);
+    assert_string_equal(tree_find(t, "a.b")->value, "1");
+    assert_int_equal(tree_find(t, "a.c")->n, 2);
+    struct tree *v = tree_new_scalar("5", 0, "s", 0, 0);
+    assert_int_equal(tree_set(t, "a.b", v, &e), 0);
+    assert_string_equal(t->items[0]->items[0]->key, "b"); /* kept its place */
+    assert_string_equal(tree_find(t, "a.b")->value, "5");
+    v = tree_new_scalar("z", 0, "s", 0, 0);
+    assert_int_equal(tree_set(t, "new.deep.key", v, &e), 0);
+    assert_string_equal(tree_find(t, "new.deep.key")->value, "z");
+    v = tree_new_scalar("q", 0, "s", 0, 0);
+    assert_int_equal(tree_set(t, "d.x", v, &e), ERR_CONFIG);
+    struct tree *c = tree_copy(t);
+    assert_non_null(c);
+    assert_string_equal(tree_find(c, "new.deep.key")->value, "z");
+    tree_free(c);
+    tree_free(t);
+}
+
+/* Every allocation on the way to a config may fail; each is reported. */
+static void test_allocation_failures(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/cfg.yaml", dir);
+    support_write_text(path, "name: x\ndataset: {name: jaychou}\n");
+    int failures = 0;
+    char *over[] = {"sampler.num_steps=7"};
+    for (long k = 0;; k++) {
+        struct config c;
+        struct err e;
+        mem_fail_after(k);
+        int rc = config_load(&c, path, 1, over, &e);
+        mem_fail_after(-1);
+        config_free(&c);
+        if (rc == 0)
+            break;
+        assert_int_equal(rc, ERR_NOMEM);
+        failures++;
+    }
+    assert_true(failures > 10);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_overrides_use_yaml_values),
+        cmocka_unit_test(test_malformed_configs),
+        cmocka_unit_test(test_missing_config_file),
+        cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_tree_edits),
+        cmocka_unit_test(test_allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
