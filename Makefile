@@ -7,8 +7,8 @@ CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
 # Never -Ofast/-ffast-math: they break isnan/isinf (divergence detection) and
 # bit-for-bit reproducibility.
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 $(WARN) -D_DEFAULT_SOURCE -MMD -MP \
+OPT      ?= -O2 -g
+CFLAGS   := $(OPT) -std=c11 $(WARN) -D_DEFAULT_SOURCE -MMD -MP \
             -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' -Icore \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm -lpthread
@@ -24,7 +24,8 @@ RUNNER     := bin/runner
 
 CONFIG ?= configs/timemachine_rnn.yaml
 
-.PHONY: all deps run test asan bench clean
+.PHONY: all deps run test tests asan bench clean
+.SECONDARY:
 all: $(RUNNER)
 
 deps:
@@ -42,7 +43,7 @@ test: deps
 # checking included), in a separate build folder.
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
-	    CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

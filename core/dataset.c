@@ -478,7 +478,7 @@ int dataset_load(const struct dataset_config *cfg, const char *data_dir,
     if (!d)
         return err_msg(e, ERR_NOMEM, "out of memory");
     d->tokens = cfg->tokens;
-    snprintf(d->source, sizeof d->source, "%s%s%s", path, member ? ":" : "",
+    snprintf(d->source, sizeof d->source, "%.1023s%s%.300s", path, member ? ":" : "",
              member ? member : "");
     d->vocab = vocab_create();
     if (!d->vocab)

@@ -43,7 +43,7 @@ struct dataset {
     struct split train, valid, test;
     int tokens;          /* enum token_kind: char tokens join without spaces */
     size_t full_tokens;  /* training corpus length before max_tokens */
-    char source[600];    /* what was read, for messages */
+    char source[1400];   /* what was read, for messages */
 };
 
 /* Loads the dataset cfg describes. data_dir holds the bundled files and their

@@ -147,7 +147,7 @@ static void test_malformed_configs(void **state)
     expect_error("base: &b {x: 1}\n",
                  "cfg.yaml:1:7: YAML anchors (&name) are not supported in configs");
     expect_error("a: 1\n---\nb: 2\n",
-                 "cfg.yaml:2:1: a config holds one YAML document, found a second");
+                 "cfg.yaml:3:1: a config holds one YAML document, found a second");
 }
 
 static void test_missing_config_file(void **state)
