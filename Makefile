@@ -16,10 +16,16 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm -lpthre
 CORE_SRC   := $(wildcard core/*.c)
 RUNNER_SRC := $(wildcard runner/*.c)
 TEST_SRC   := $(wildcard tests/test_*.c)
+# test_grad*.c check gradients by finite differences: they link a double
+# precision build of core/ (-DRNNLAB_DOUBLE), so tolerances can be tight.
+GRAD_SRC   := $(wildcard tests/test_grad*.c)
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+DCORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/double/%.o)
 RUNNER_OBJ := $(RUNNER_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+GRAD_BIN   := $(GRAD_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB        := $(BUILD)/librnnlab.a
+DLIB       := $(BUILD)/double/librnnlab.a
 RUNNER     := bin/runner
 
 CONFIG ?= configs/timemachine_rnn.yaml
@@ -59,8 +65,19 @@ $(RUNNER): $(RUNNER_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(RUNNER_OBJ) $(LIB) $(LDLIBS)
 
+$(DLIB): $(DCORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(GRAD_BIN): $(BUILD)/tests/%: $(BUILD)/double/tests/%.o $(DLIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(DLIB) $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/double/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DRNNLAB_DOUBLE -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -69,4 +86,4 @@ $(BUILD)/%.o: %.c
 clean:
 	rm -rf build bin
 
--include $(CORE_OBJ:.o=.d) $(RUNNER_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(DCORE_OBJ:.o=.d) $(RUNNER_OBJ:.o=.d) $(TEST_BIN:=.d)

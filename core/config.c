@@ -11,9 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cell.h"
 #include "mem.h"
 
-enum field_type { F_INT, F_FLOAT, F_STRING, F_ENUM };
+enum field_type { F_INT, F_FLOAT, F_STRING, F_ENUM, F_BOOL, F_MAP };
 
 struct field {
     const char *key;
@@ -21,6 +22,7 @@ struct field {
     size_t offset;              /* into struct config */
     double min, max;            /* F_INT, F_FLOAT: inclusive range */
     const char *const *choices; /* F_ENUM: NULL-terminated names */
+    const struct field *sub;    /* F_MAP: the nested mapping's keys */
 };
 
 struct section {
@@ -33,37 +35,63 @@ static const char *const dataset_names[] = {"timemachine", "jaychou", "ptb",
 static const char *const token_names[] = {"char", "word", NULL};
 static const char *const sampler_names[] = {"random", "sequential", NULL};
 static const char *const offset_names[] = {"random", "zero", NULL};
+/* In the order of enum cell_kind (cell.h). */
+static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "lstm", "gru",
+                                         NULL};
+static const char *const input_names[] = {"onehot", "embedding", NULL};
+static const char *const init_names[] = {"default", "normal", "uniform",
+                                         "xavier", NULL};
 
 #define AT(member) offsetof(struct config, member)
 
 static const struct field top_fields[] = {
-    {"name", F_STRING, AT(name), 0, 0, NULL},
-    {"seed", F_INT, AT(seed), 0, 4294967295.0, NULL},
-    {NULL, 0, 0, 0, 0, NULL},
+    {"name", F_STRING, AT(name), 0, 0, NULL, NULL},
+    {"seed", F_INT, AT(seed), 0, 4294967295.0, NULL, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 static const struct field dataset_fields[] = {
-    {"name", F_ENUM, AT(dataset.name), 0, 0, dataset_names},
-    {"path", F_STRING, AT(dataset.path), 0, 0, NULL},
-    {"member", F_STRING, AT(dataset.member), 0, 0, NULL},
-    {"tokens", F_ENUM, AT(dataset.tokens), 0, 0, token_names},
-    {"max_tokens", F_INT, AT(dataset.max_tokens), -1, 1e15, NULL},
-    {"min_freq", F_INT, AT(dataset.min_freq), 0, 1e15, NULL},
-    {"valid_fraction", F_FLOAT, AT(dataset.valid_fraction), 0, 0.9, NULL},
-    {NULL, 0, 0, 0, 0, NULL},
+    {"name", F_ENUM, AT(dataset.name), 0, 0, dataset_names, NULL},
+    {"path", F_STRING, AT(dataset.path), 0, 0, NULL, NULL},
+    {"member", F_STRING, AT(dataset.member), 0, 0, NULL, NULL},
+    {"tokens", F_ENUM, AT(dataset.tokens), 0, 0, token_names, NULL},
+    {"max_tokens", F_INT, AT(dataset.max_tokens), -1, 1e15, NULL, NULL},
+    {"min_freq", F_INT, AT(dataset.min_freq), 0, 1e15, NULL, NULL},
+    {"valid_fraction", F_FLOAT, AT(dataset.valid_fraction), 0, 0.9, NULL, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 static const struct field sampler_fields[] = {
-    {"kind", F_ENUM, AT(sampler.kind), 0, 0, sampler_names},
-    {"batch_size", F_INT, AT(sampler.batch_size), 1, 1e6, NULL},
-    {"num_steps", F_INT, AT(sampler.num_steps), 1, 1e6, NULL},
-    {"offset", F_ENUM, AT(sampler.offset), 0, 0, offset_names},
-    {NULL, 0, 0, 0, 0, NULL},
+    {"kind", F_ENUM, AT(sampler.kind), 0, 0, sampler_names, NULL},
+    {"batch_size", F_INT, AT(sampler.batch_size), 1, 1e6, NULL, NULL},
+    {"num_steps", F_INT, AT(sampler.num_steps), 1, 1e6, NULL, NULL},
+    {"offset", F_ENUM, AT(sampler.offset), 0, 0, offset_names, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct field init_fields[] = {
+    {"scheme", F_ENUM, AT(model.init.scheme), 0, 0, init_names, NULL},
+    {"std", F_FLOAT, AT(model.init.std), 1e-12, 1e3, NULL, NULL},
+    {"range", F_FLOAT, AT(model.init.range), 1e-12, 1e3, NULL, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
+};
+
+static const struct field model_fields[] = {
+    {"cell", F_ENUM, AT(model.cell), 0, 0, cell_names, NULL},
+    {"hidden", F_INT, AT(model.hidden), 1, 65536, NULL, NULL},
+    {"layers", F_INT, AT(model.layers), 1, 64, NULL, NULL},
+    {"input", F_ENUM, AT(model.input), 0, 0, input_names, NULL},
+    {"embed_dim", F_INT, AT(model.embed_dim), 1, 65536, NULL, NULL},
+    {"dropout", F_FLOAT, AT(model.dropout), 0, 0.99, NULL, NULL},
+    {"tie_weights", F_BOOL, AT(model.tie_weights), 0, 0, NULL, NULL},
+    {"init", F_MAP, 0, 0, 0, NULL, init_fields},
+    {NULL, 0, 0, 0, 0, NULL, NULL},
 };
 
 static const struct section sections[] = {
     {"dataset", dataset_fields},
     {"sampler", sampler_fields},
+    {"model", model_fields},
     {NULL, NULL},
 };
 
@@ -75,6 +103,9 @@ const char *config_dataset_name(int v) { return dataset_names[v]; }
 const char *config_tokens_name(int v) { return token_names[v]; }
 const char *config_sampler_name(int v) { return sampler_names[v]; }
 const char *config_offset_name(int v) { return offset_names[v]; }
+const char *config_cell_name(int v) { return cell_names[v]; }
+const char *config_input_name(int v) { return input_names[v]; }
+const char *config_init_name(int v) { return init_names[v]; }
 
 int config_defaults(struct config *c, const char *src, struct err *e)
 {
@@ -93,6 +124,16 @@ int config_defaults(struct config *c, const char *src, struct err *e)
     c->sampler.batch_size = 32;
     c->sampler.num_steps = 35;
     c->sampler.offset = OFFSET_RANDOM;
+    c->model.cell = CELL_RNN_TANH;
+    c->model.hidden = 256;
+    c->model.layers = 1;
+    c->model.input = INPUT_ONEHOT;
+    c->model.embed_dim = 0;
+    c->model.dropout = 0;
+    c->model.tie_weights = 0;
+    c->model.init.scheme = INIT_DEFAULT;
+    c->model.init.std = 0.01;
+    c->model.init.range = 0.1;
     return 0;
 }
 
@@ -263,9 +304,46 @@ static int read_enum(const struct tree *t, const char *path,
                    "%s: expected one of %s, got '%s'", path, list, t->value);
 }
 
+static int read_bool(const struct tree *t, const char *path, int *out,
+                     struct err *e)
+{
+    int rc = expect_scalar(t, path, "true or false", e);
+    if (rc < 0)
+        return rc;
+    if (strcmp(t->value, "true") == 0 || strcmp(t->value, "yes") == 0)
+        *out = 1;
+    else if (strcmp(t->value, "false") == 0 || strcmp(t->value, "no") == 0)
+        *out = 0;
+    else
+        return bad_value(t, path, "true or false", e);
+    return 0;
+}
+
+static int is_null(const struct tree *t)
+{
+    return t->kind == TREE_SCALAR && !t->quoted &&
+           (!t->value[0] || strcmp(t->value, "~") == 0 ||
+            strcmp(t->value, "null") == 0);
+}
+
+static int read_fields(struct config *c, const struct tree *map,
+                       const struct field *fields, const char *prefix,
+                       struct err *e);
+
 static int read_field(struct config *c, const struct field *f,
                       const struct tree *t, const char *path, struct err *e)
 {
+    if (f->type == F_MAP) {
+        if (is_null(t))
+            return 0;
+        if (t->kind != TREE_MAP)
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "%s: expected a mapping of keys, got %s", path,
+                           t->kind == TREE_SEQ ? "a list" : "a scalar");
+        char prefix[256];
+        snprintf(prefix, sizeof prefix, "%s.", path);
+        return read_fields(c, t, f->sub, prefix, e);
+    }
     char *base = (char *)c + f->offset;
     switch (f->type) {
     case F_INT:
@@ -276,6 +354,10 @@ static int read_field(struct config *c, const struct field *f,
         return read_string(t, path, (char **)base, e);
     case F_ENUM:
         return read_enum(t, path, f->choices, (int *)base, e);
+    case F_BOOL:
+        return read_bool(t, path, (int *)base, e);
+    case F_MAP:
+        break;
     }
     return 0;
 }
@@ -347,13 +429,6 @@ static int config_resolve(struct config *c, const struct tree *root,
     return 0;
 }
 
-static int is_null(const struct tree *t)
-{
-    return t->kind == TREE_SCALAR && !t->quoted &&
-           (!t->value[0] || strcmp(t->value, "~") == 0 ||
-            strcmp(t->value, "null") == 0);
-}
-
 /* Nearest top-level key: a section name or a top-level field. */
 static const char *nearest_top_key(const char *key)
 {
@@ -362,6 +437,52 @@ static const char *nearest_top_key(const char *key)
     if (!a || !b)
         return a ? a : b;
     return config_edit_distance(key, a) <= config_edit_distance(key, b) ? a : b;
+}
+
+/* Error at the position of key `key` of section map sec (or of sec). */
+static int error_at_key(const struct tree *sec, const char *key, struct err *e,
+                        const char *fmt, const char *a, const char *b)
+{
+    const struct tree *t = tree_find(sec, key);
+    if (!t)
+        t = sec;
+    return err_set(e, ERR_CONFIG, t->src, t->key_line ? t->key_line : t->line,
+                   t->key_line ? t->key_col : t->col, fmt, a, b);
+}
+
+static int resolve_model(struct config *c, const struct tree *root,
+                         struct err *e)
+{
+    struct model_config *m = &c->model;
+    const struct tree *mt = tree_get(root, "model");
+    if (!mt)
+        return 0;
+    if (m->input == INPUT_ONEHOT && tree_get(mt, "embed_dim"))
+        return error_at_key(mt, "embed_dim", e,
+                            "model.embed_dim: applies to input: embedding only%s%s",
+                            "", "");
+    if (m->tie_weights && m->input != INPUT_EMBEDDING)
+        return error_at_key(mt, "tie_weights", e,
+                            "model.tie_weights: needs input: embedding%s%s", "", "");
+    long E = m->embed_dim ? m->embed_dim : m->hidden;
+    if (m->tie_weights && E != m->hidden) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%ld", E);
+        snprintf(b, sizeof b, "%ld", m->hidden);
+        return error_at_key(mt, "tie_weights", e,
+                            "model.tie_weights: needs embed_dim (%s) == hidden (%s)",
+                            a, b);
+    }
+    const struct tree *it = tree_get(mt, "init");
+    if (it && tree_get(it, "std") && m->init.scheme != INIT_NORMAL)
+        return error_at_key(it, "std", e,
+                            "model.init.std: applies to scheme normal, not %s%s",
+                            init_names[m->init.scheme], "");
+    if (it && tree_get(it, "range") && m->init.scheme != INIT_UNIFORM)
+        return error_at_key(it, "range", e,
+                            "model.init.range: applies to scheme uniform, not %s%s",
+                            init_names[m->init.scheme], "");
+    return 0;
 }
 
 int config_read(struct config *c, const struct tree *root, struct err *e)
@@ -398,7 +519,12 @@ int config_read(struct config *c, const struct tree *root, struct err *e)
         if (rc < 0)
             return rc;
     }
-    return config_resolve(c, root, e);
+    int rc = config_resolve(c, root, e);
+    if (rc == 0)
+        rc = resolve_model(c, root, e);
+    if (rc == 0 && c->model.embed_dim == 0)
+        c->model.embed_dim = c->model.hidden;
+    return rc;
 }
 
 static void forget_positions(struct tree *t)

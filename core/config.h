@@ -23,6 +23,8 @@ enum dataset_name { DATASET_TIMEMACHINE, DATASET_JAYCHOU, DATASET_PTB,
 enum token_kind { TOKENS_CHAR, TOKENS_WORD };
 enum sampler_kind { SAMPLER_RANDOM, SAMPLER_SEQUENTIAL };
 enum sampler_offset { OFFSET_RANDOM, OFFSET_ZERO };
+enum model_input { INPUT_ONEHOT, INPUT_EMBEDDING };
+enum init_scheme { INIT_DEFAULT, INIT_NORMAL, INIT_UNIFORM, INIT_XAVIER };
 
 struct dataset_config {
     int name;              /* enum dataset_name */
@@ -41,12 +43,30 @@ struct sampler_config {
     int offset;            /* enum sampler_offset */
 };
 
+struct init_config {
+    int scheme;            /* enum init_scheme */
+    double std;            /* normal */
+    double range;          /* uniform: U(-range, range) */
+};
+
+struct model_config {
+    int cell;              /* enum cell_kind (cell.h) */
+    long hidden;           /* H */
+    long layers;
+    int input;             /* enum model_input */
+    long embed_dim;        /* E; 0 before resolution: = hidden */
+    double dropout;
+    int tie_weights;
+    struct init_config init;
+};
+
 struct config {
     char *src;             /* the config file's name, for messages */
     char *name;
     long seed;
     struct dataset_config dataset;
     struct sampler_config sampler;
+    struct model_config model;
 };
 
 /* Fills c with every default (no allocation beyond name/src strings). */
@@ -71,6 +91,9 @@ const char *config_dataset_name(int name);
 const char *config_tokens_name(int tokens);
 const char *config_sampler_name(int kind);
 const char *config_offset_name(int offset);
+const char *config_cell_name(int cell);
+const char *config_input_name(int input);
+const char *config_init_name(int scheme);
 
 /* Levenshtein distance, exposed for tests of the key suggestions. */
 int config_edit_distance(const char *a, const char *b);

@@ -1,0 +1,134 @@
+/* cell: see cell.h. */
+#include "cell.h"
+
+#include <string.h>
+
+#include "gemm.h"
+
+size_t cell_gates(int kind)
+{
+    return kind == CELL_LSTM ? 4 : kind == CELL_GRU ? 3 : 1;
+}
+
+size_t cell_cache_size(int kind, size_t H, size_t T, size_t B)
+{
+    size_t G = cell_gates(kind), n = T * B * G * H;
+    size_t size = n + (T + 1) * B * H + G * H + n; /* gates h bias dgx */
+    if (kind == CELL_LSTM)
+        size += (T + 1) * B * H + T * B * H;      /* c tc */
+    if (kind == CELL_GRU)
+        size += T * B * H + B * G * H + n;        /* hn scratch dgh */
+    return size;
+}
+
+void cell_cache_bind(struct cell_cache *k, int kind, size_t H, size_t T,
+                     size_t B, real *mem)
+{
+    size_t G = cell_gates(kind), n = T * B * G * H;
+    memset(k, 0, sizeof *k);
+    k->gates = mem;          mem += n;
+    k->h = mem;              mem += (T + 1) * B * H;
+    k->bias = mem;           mem += G * H;
+    k->dgx = mem;            mem += n;
+    k->dgh = k->dgx;
+    if (kind == CELL_LSTM) {
+        k->c = mem;          mem += (T + 1) * B * H;
+        k->tc = mem;         mem += T * B * H;
+    }
+    if (kind == CELL_GRU) {
+        k->hn = mem;         mem += T * B * H;
+        k->scratch = mem;    mem += B * G * H;
+        k->dgh = mem;
+    }
+}
+
+/* b_ih + b_hh, except GRU's b_hn, which r multiplies (see gru.c). */
+static void fold_bias(const struct cell *c, real *bias)
+{
+    size_t GH = c->G * c->H;
+    size_t folded = c->kind == CELL_GRU ? 2 * c->H : GH;
+    for (size_t j = 0; j < GH; j++)
+        bias[j] = c->b_ih[j] + (j < folded ? c->b_hh[j] : 0);
+}
+
+void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
+                  const int32_t *ids, const real *h0, const real *c0,
+                  size_t T, size_t B)
+{
+    size_t H = c->H, GH = c->G * H, rows = T * B;
+    fold_bias(c, k->bias);
+    /* All steps' input projections at once: gates = X W_ih^T + bias. A
+     * one-hot row selects row ids[r] of the stored W_ih^T: a gather. */
+    for (size_t r = 0; r < rows; r++) {
+        real *g = k->gates + r * GH;
+        const real *w = ids ? c->W_ih + (size_t)ids[r] * GH : NULL;
+        for (size_t j = 0; j < GH; j++)
+            g[j] = k->bias[j] + (w ? w[j] : 0);
+    }
+    if (!ids)
+        gemm(GEMM_N, GEMM_N, rows, GH, c->in, 1, X, c->in, c->W_ih, GH, 1,
+             k->gates, GH);
+    memcpy(k->h, h0, B * H * sizeof *k->h);
+    switch (c->kind) {
+    case CELL_RNN_TANH:
+    case CELL_RNN_RELU:
+        rnn_forward(k->h, k->gates, c->W_hh, T, B, H, c->kind == CELL_RNN_RELU);
+        break;
+    case CELL_LSTM:
+        memcpy(k->c, c0, B * H * sizeof *k->c);
+        lstm_forward(k->h, k->c, k->gates, k->tc, c->W_hh, T, B, H);
+        break;
+    case CELL_GRU:
+        gru_forward(k->h, k->gates, k->hn, k->scratch, c->W_hh,
+                    c->b_hh + 2 * H, T, B, H);
+        break;
+    }
+}
+
+static void add_column_sums(real *sum, const real *m, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < cols; j++)
+            sum[j] += m[r * cols + j];
+}
+
+void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
+                   real *dh0, real *dc0, real *dH, const real *X,
+                   const int32_t *ids, size_t T, size_t B)
+{
+    size_t H = c->H, GH = c->G * H, rows = T * B;
+    switch (c->kind) {
+    case CELL_RNN_TANH:
+    case CELL_RNN_RELU:
+        rnn_backward(k->dgx, dh0, dH, k->h, c->W_hh, T, B, H,
+                     c->kind == CELL_RNN_RELU);
+        break;
+    case CELL_LSTM:
+        lstm_backward(k->dgx, dh0, dc0, dH, k->gates, k->c, k->tc, c->W_hh,
+                      T, B, H);
+        break;
+    case CELL_GRU:
+        gru_backward(k->dgx, k->dgh, dh0, dH, k->gates, k->hn, k->h, c->W_hh,
+                     T, B, H);
+        break;
+    }
+    /* Weight gradients over all steps at once:
+     * dW_hh += dgh^T [h_0 .. h_{T-1}],  dW_ih^T += X^T dgx. */
+    gemm(GEMM_T, GEMM_N, GH, H, rows, 1, k->dgh, GH, k->h, H, 1, c->dW_hh, H);
+    add_column_sums(c->db_ih, k->dgx, rows, GH);
+    add_column_sums(c->db_hh, k->dgh, rows, GH);
+    if (ids) {
+        for (size_t r = 0; r < rows; r++) { /* scatter-add of the gather */
+            real *w = c->dW_ih + (size_t)ids[r] * GH;
+            const real *g = k->dgx + r * GH;
+            for (size_t j = 0; j < GH; j++)
+                w[j] += g[j];
+        }
+    } else {
+        gemm(GEMM_T, GEMM_N, c->in, GH, rows, 1, X, c->in, k->dgx, GH, 1,
+             c->dW_ih, GH);
+    }
+    if (dX)
+        gemm(GEMM_N, GEMM_T, rows, c->in, GH, 1, k->dgx, GH, c->W_ih, GH, 0,
+             dX, c->in);
+}

@@ -1,0 +1,88 @@
+/* cell: one recurrent layer run over a whole sequence, for every cell kind.
+ *
+ * Owns: the layer's parameter views, the layout of its per-sequence cache,
+ * and the work every kind shares: the input projection of all T steps at
+ * once (one GEMM, or a row gather for one-hot input), the bias folding, and
+ * in backward the weight gradients as single GEMMs over all steps. The
+ * recurrences themselves are in rnn.c, lstm.c and gru.c.
+ * Must not: allocate, fail, or know about dropout, embeddings or the decoder.
+ *
+ * Dimensions: T steps, B batch, H hidden, G gates (1 RNN, 4 LSTM, 3 GRU),
+ * `in` the input width (V for one-hot input). Sequences are time-major: row
+ * t*B + b. PyTorch's parameters: weight_ih (G*H, in), weight_hh (G*H, H),
+ * bias_ih, bias_hh (G*H), gates stacked in PyTorch's order. Here W_ih is
+ * stored transposed, (in, G*H), so that a one-hot input gathers a contiguous
+ * row; the other three keep PyTorch's layout.
+ */
+#ifndef RNNLAB_CELL_H
+#define RNNLAB_CELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "real.h"
+
+enum cell_kind { CELL_RNN_TANH, CELL_RNN_RELU, CELL_LSTM, CELL_GRU };
+
+struct cell {
+    int kind;
+    size_t in, H, G;
+    real *W_ih, *W_hh, *b_ih, *b_hh;     /* views into the parameter block */
+    real *dW_ih, *dW_hh, *db_ih, *db_hh; /* the same views into gradients */
+};
+
+/* Views into a workspace sized for at most T steps and B rows. */
+struct cell_cache {
+    real *gates;   /* (T, B, G*H) pre-activations; LSTM/GRU: activated gates */
+    real *h;       /* (T+1, B, H) h[0] = initial state, h[t+1] = output t */
+    real *c;       /* LSTM (T+1, B, H) cell states; NULL otherwise */
+    real *tc;      /* LSTM (T, B, H) tanh(c_t); NULL otherwise */
+    real *hn;      /* GRU (T, B, H) W_hn h + b_hn; NULL otherwise */
+    real *scratch; /* GRU (B, G*H) h W_hh^T of one step; NULL otherwise */
+    real *bias;    /* (G*H) bias folded into the input projection */
+    real *dgx;     /* (T, B, G*H) d loss / d input-projection pre-activations */
+    real *dgh;     /* (T, B, G*H) the same for W_hh h; == dgx but for GRU */
+};
+
+size_t cell_gates(int kind);
+
+/* Reals a cache for (T, B) needs. */
+size_t cell_cache_size(int kind, size_t H, size_t T, size_t B);
+
+/* Lays a cache over mem[0 .. cell_cache_size). */
+void cell_cache_bind(struct cell_cache *k, int kind, size_t H, size_t T,
+                     size_t B, real *mem);
+
+/* Runs the layer over T steps. Input: X (T*B, in), or ids (T*B) when X is
+ * NULL (one-hot). h0, c0 (B, H): initial state (c0 LSTM only). Outputs land
+ * in k->h + B*H, shape (T, B, H). */
+void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
+                  const int32_t *ids, const real *h0, const real *c0,
+                  size_t T, size_t B);
+
+/* Backward of the last cell_forward. dH (T, B, H): gradient of the outputs,
+ * used as scratch. Accumulates (+=) into the cell's gradient views; writes
+ * dX (T*B, in) when dX is not NULL (dense input only), dh0 and, for LSTM,
+ * dc0 (B, H): gradients of the initial state. */
+void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
+                   real *dh0, real *dc0, real *dH, const real *X,
+                   const int32_t *ids, size_t T, size_t B);
+
+/* The recurrences (rnn.c, lstm.c, gru.c); see those files. */
+void rnn_forward(real *h, real *pre, const real *W_hh, size_t T, size_t B,
+                 size_t H, int relu);
+void rnn_backward(real *dpre, real *dh0, real *dH, const real *h,
+                  const real *W_hh, size_t T, size_t B, size_t H, int relu);
+void lstm_forward(real *h, real *c, real *gates, real *tc, const real *W_hh,
+                  size_t T, size_t B, size_t H);
+void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
+                   const real *gates, const real *c, const real *tc,
+                   const real *W_hh, size_t T, size_t B, size_t H);
+void gru_forward(real *h, real *gates, real *hn, real *scratch,
+                 const real *W_hh, const real *b_hn, size_t T, size_t B,
+                 size_t H);
+void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,
+                  const real *hn, const real *h, const real *W_hh, size_t T,
+                  size_t B, size_t H);
+
+#endif

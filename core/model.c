@@ -1,0 +1,421 @@
+/* model: see model.h. */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "loss.h"
+#include "mem.h"
+
+struct model_spec model_spec_from_config(const struct model_config *c, size_t V)
+{
+    struct model_spec s = {
+        .cell = c->cell, .V = V, .E = (size_t)c->embed_dim,
+        .H = (size_t)c->hidden, .L = (size_t)c->layers,
+        .embedding = c->input == INPUT_EMBEDDING, .dropout = c->dropout,
+        .tie = c->tie_weights,
+    };
+    if (!s.embedding)
+        s.E = 0;
+    return s;
+}
+
+/* ---- the parameter table ---------------------------------------------- */
+
+static struct model_tensor *add_tensor(struct model *m, const char *name,
+                                       size_t rows, size_t cols, int transposed,
+                                       int is_bias)
+{
+    struct model_tensor *t = &m->tensors[m->ntensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->rows = rows;
+    t->cols = cols;
+    t->offset = m->nparams;
+    t->transposed = transposed;
+    t->is_bias = is_bias;
+    m->nparams += rows * cols;
+    return t;
+}
+
+/* Lays out every tensor in PyTorch's state_dict order. */
+static void build_table(struct model *m)
+{
+    const struct model_spec *s = &m->spec;
+    size_t G = cell_gates(s->cell), in = s->embedding ? s->E : s->V;
+    char name[48];
+    if (s->embedding)
+        add_tensor(m, "embedding.weight", s->V, s->E, 0, 0);
+    for (size_t l = 0; l < s->L; l++) {
+        size_t lin = l == 0 ? in : s->H;
+        snprintf(name, sizeof name, "rnn.weight_ih_l%zu", l);
+        add_tensor(m, name, G * s->H, lin, 1, 0);
+        snprintf(name, sizeof name, "rnn.weight_hh_l%zu", l);
+        add_tensor(m, name, G * s->H, s->H, 0, 0);
+        snprintf(name, sizeof name, "rnn.bias_ih_l%zu", l);
+        add_tensor(m, name, G * s->H, 1, 0, 1);
+        snprintf(name, sizeof name, "rnn.bias_hh_l%zu", l);
+        add_tensor(m, name, G * s->H, 1, 0, 1);
+    }
+    if (s->tie) {
+        struct model_tensor *t = &m->tensors[m->ntensors++];
+        *t = m->tensors[0];
+        snprintf(t->name, sizeof t->name, "dense.weight");
+        t->alias = 1;
+    } else {
+        add_tensor(m, "dense.weight", s->V, s->H, 0, 0);
+    }
+    add_tensor(m, "dense.bias", s->V, 1, 0, 1);
+}
+
+const struct model_tensor *model_find(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->ntensors; i++)
+        if (strcmp(m->tensors[i].name, name) == 0)
+            return &m->tensors[i];
+    return NULL;
+}
+
+static void bind_views(struct model *m)
+{
+    const struct model_spec *s = &m->spec;
+    size_t G = cell_gates(s->cell), k = 0;
+    if (s->embedding) {
+        m->emb = m->params + m->tensors[0].offset;
+        m->demb = m->grads + m->tensors[0].offset;
+        k = 1;
+    }
+    for (size_t l = 0; l < s->L; l++, k += 4) {
+        struct cell *c = &m->cells[l];
+        c->kind = s->cell;
+        c->in = m->tensors[k].cols;
+        c->H = s->H;
+        c->G = G;
+        c->W_ih = m->params + m->tensors[k].offset;
+        c->W_hh = m->params + m->tensors[k + 1].offset;
+        c->b_ih = m->params + m->tensors[k + 2].offset;
+        c->b_hh = m->params + m->tensors[k + 3].offset;
+        c->dW_ih = m->grads + m->tensors[k].offset;
+        c->dW_hh = m->grads + m->tensors[k + 1].offset;
+        c->db_ih = m->grads + m->tensors[k + 2].offset;
+        c->db_hh = m->grads + m->tensors[k + 3].offset;
+    }
+    m->dec_W = m->params + m->tensors[k].offset;
+    m->ddec_W = m->grads + m->tensors[k].offset;
+    m->dec_b = m->params + m->tensors[k + 1].offset;
+    m->ddec_b = m->grads + m->tensors[k + 1].offset;
+}
+
+/* ---- creation --------------------------------------------------------- */
+
+static int check_spec(const struct model_spec *s, struct err *e)
+{
+    if (s->V < 2)
+        return err_msg(e, ERR_CONFIG, "model: the vocabulary has %zu token(s); "
+                       "a language model needs at least 2", s->V);
+    if (s->L < 1 || s->L > 64 || s->H < 1 || (s->embedding && s->E < 1))
+        return err_msg(e, ERR_CONFIG, "model: layers must be 1-64 and hidden, "
+                       "embed_dim positive");
+    if (s->tie && (!s->embedding || s->E != s->H))
+        return err_msg(e, ERR_CONFIG, "model.tie_weights: needs input: "
+                       "embedding and embed_dim == hidden");
+    if (s->dropout < 0 || s->dropout >= 1)
+        return err_msg(e, ERR_CONFIG, "model.dropout: must be in [0, 1)");
+    return 0;
+}
+
+/* Lays every workspace over m->work; with m->work NULL only counts. */
+static size_t bind_workspace(struct model *m)
+{
+    const struct model_spec *s = &m->spec;
+    size_t rows = m->Tmax * m->Bmax, wide = s->E > s->H ? s->E : s->H;
+    size_t L = s->L, state = L * m->Bmax * s->H, used = 0;
+    real *base = m->work;
+#define TAKE(n) (used += (n), base ? base + used - (n) : NULL)
+    for (size_t l = 0; l < L; l++) {
+        size_t n = cell_cache_size(s->cell, s->H, m->Tmax, m->Bmax);
+        real *mem = TAKE(n);
+        if (base)
+            cell_cache_bind(&m->caches[l], s->cell, s->H, m->Tmax, m->Bmax, mem);
+    }
+    m->emb_out = TAKE(s->embedding ? rows * s->E : 0);
+    m->layer_out = TAKE(s->dropout > 0 ? L * rows * s->H : 0);
+    m->masks = TAKE(s->dropout > 0 ? rows * s->E + L * rows * s->H : 0);
+    m->logits = TAKE(rows * s->V);
+    m->dbuf[0] = TAKE(rows * wide);
+    m->dbuf[1] = TAKE(rows * wide);
+    m->state_h = TAKE(state);
+    m->state_c = TAKE(state);
+    m->dstate_h = TAKE(state);
+    m->dstate_c = TAKE(state);
+#undef TAKE
+    return used;
+}
+
+int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
+                 uint64_t dropout_seed, struct model **out, struct err *e)
+{
+    *out = NULL;
+    int rc = check_spec(spec, e);
+    if (rc < 0)
+        return rc;
+    struct model *m = mem_calloc(1, sizeof *m);
+    if (!m)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    m->spec = *spec;
+    m->Bmax = Bmax;
+    m->Tmax = Tmax;
+    build_table(m);
+    size_t nwork = bind_workspace(m);
+    m->params = mem_calloc(m->nparams, sizeof *m->params);
+    m->grads = mem_calloc(m->nparams, sizeof *m->grads);
+    m->work = mem_calloc(nwork, sizeof *m->work);
+    m->ids = mem_alloc(2 * Bmax * Tmax * sizeof *m->ids);
+    if (!m->params || !m->grads || !m->work || !m->ids) {
+        model_free(m);
+        return err_msg(e, ERR_NOMEM, "out of memory for a model of %zu "
+                       "parameters and %zu workspace values", m->nparams, nwork);
+    }
+    m->targets = m->ids + Bmax * Tmax;
+    bind_workspace(m);
+    bind_views(m);
+    rng_seed(&m->rng, dropout_seed, 0x64726f70 /* "drop" */);
+    *out = m;
+    return 0;
+}
+
+void model_free(struct model *m)
+{
+    if (!m)
+        return;
+    mem_free(m->params);
+    mem_free(m->grads);
+    mem_free(m->work);
+    mem_free(m->ids);
+    mem_free(m);
+}
+
+/* ---- tensors in PyTorch's layout -------------------------------------- */
+
+static real *tensor_at(real *block, const struct model_tensor *t, size_t r,
+                       size_t c)
+{
+    return block + t->offset + (t->transposed ? c * t->rows + r : r * t->cols + c);
+}
+
+void model_get_tensor(const struct model *m, const struct model_tensor *t,
+                      real *out)
+{
+    for (size_t r = 0; r < t->rows; r++)
+        for (size_t c = 0; c < t->cols; c++)
+            out[r * t->cols + c] = *tensor_at(m->params, t, r, c);
+}
+
+void model_set_tensor(struct model *m, const struct model_tensor *t,
+                      const real *in)
+{
+    for (size_t r = 0; r < t->rows; r++)
+        for (size_t c = 0; c < t->cols; c++)
+            *tensor_at(m->params, t, r, c) = in[r * t->cols + c];
+}
+
+/* ---- initialisation --------------------------------------------------- */
+
+static void init_tensor(struct model *m, const struct model_tensor *t,
+                        const struct init_config *init, struct rng *g)
+{
+    int is_emb = strcmp(t->name, "embedding.weight") == 0;
+    double bound = 0, std = 0;
+    switch (init->scheme) {
+    case INIT_NORMAL: /* d2l's scratch models: N(0, std^2) weights, zero biases */
+        std = t->is_bias ? 0 : init->std;
+        break;
+    case INIT_UNIFORM: /* Zaremba et al.: every parameter U(-range, range) */
+        bound = init->range;
+        break;
+    case INIT_XAVIER: /* torch.nn.init.xavier_uniform_; zero biases */
+        bound = t->is_bias ? 0 : sqrt(6.0 / (double)(t->rows + t->cols));
+        break;
+    default: /* PyTorch's module defaults */
+        if (is_emb)
+            std = 1; /* nn.Embedding: N(0, 1) */
+        else /* nn.RNN/LSTM/GRU: U(+-1/sqrt(hidden_size)); nn.Linear(H, V):
+              * U(+-1/sqrt(in_features)), and in_features is H as well */
+            bound = 1.0 / sqrt((double)m->spec.H);
+        break;
+    }
+    for (size_t r = 0; r < t->rows; r++)
+        for (size_t c = 0; c < t->cols; c++) {
+            double v = 0;
+            if (std > 0)
+                v = std * rng_normal(g);
+            else if (bound > 0)
+                v = bound * (2 * rng_uniform(g) - 1);
+            *tensor_at(m->params, t, r, c) = (real)v;
+        }
+}
+
+void model_init(struct model *m, const struct init_config *init, struct rng *g)
+{
+    for (size_t i = 0; i < m->ntensors; i++)
+        if (!m->tensors[i].alias)
+            init_tensor(m, &m->tensors[i], init, g);
+}
+
+/* ---- forward ---------------------------------------------------------- */
+
+void model_reset_state(struct model *m)
+{
+    size_t n = m->spec.L * m->Bmax * m->spec.H;
+    memset(m->state_h, 0, n * sizeof *m->state_h);
+    memset(m->state_c, 0, n * sizeof *m->state_c);
+}
+
+/* y = x * mask with a fresh inverted-dropout mask (kept: 1/(1-p), else 0). */
+static void dropout_forward(real *y, real *mask, const real *x, size_t n,
+                            double p, struct rng *g)
+{
+    uint32_t threshold = (uint32_t)(p * 4294967296.0);
+    real keep = (real)(1.0 / (1.0 - p));
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = rng_u32(g) >= threshold ? keep : 0;
+        y[i] = x[i] * mask[i];
+    }
+}
+
+void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
+                   int train)
+{
+    const struct model_spec *s = &m->spec;
+    size_t rows = T * B, H = s->H;
+    int drop = train && s->dropout > 0;
+    m->B = B;
+    m->T = T;
+    m->train = drop;
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            m->ids[t * B + b] = X[b * T + t];
+    const real *x = NULL;
+    if (s->embedding) {
+        for (size_t r = 0; r < rows; r++)
+            memcpy(m->emb_out + r * s->E, m->emb + (size_t)m->ids[r] * s->E,
+                   s->E * sizeof *m->emb);
+        if (drop)
+            dropout_forward(m->emb_out, m->masks, m->emb_out, rows * s->E,
+                            s->dropout, &m->rng);
+        x = m->emb_out;
+    }
+    for (size_t l = 0; l < s->L; l++) {
+        struct cell_cache *k = &m->caches[l];
+        cell_forward(&m->cells[l], k, x, x ? NULL : m->ids,
+                     m->state_h + l * m->Bmax * H, m->state_c + l * m->Bmax * H,
+                     T, B);
+        x = k->h + B * H;
+        if (s->dropout > 0) {
+            real *y = m->layer_out + l * rows * H;
+            if (drop)
+                dropout_forward(y, m->masks + rows * s->E + l * rows * H, x,
+                                rows * H, s->dropout, &m->rng);
+            else
+                memcpy(y, x, rows * H * sizeof *y);
+            x = y;
+        }
+    }
+    /* Decoder over all T*B rows at once: logits = x W^T + b. */
+    for (size_t r = 0; r < rows; r++)
+        memcpy(m->logits + r * s->V, m->dec_b, s->V * sizeof *m->dec_b);
+    gemm(GEMM_N, GEMM_T, rows, s->V, H, 1, x, H, m->dec_W, H, 1, m->logits, s->V);
+}
+
+void model_carry_state(struct model *m)
+{
+    size_t H = m->spec.H, n = m->B * H;
+    for (size_t l = 0; l < m->spec.L; l++) {
+        const struct cell_cache *k = &m->caches[l];
+        memcpy(m->state_h + l * m->Bmax * H, k->h + m->T * n, n * sizeof(real));
+        if (k->c)
+            memcpy(m->state_c + l * m->Bmax * H, k->c + m->T * n, n * sizeof(real));
+    }
+}
+
+double model_loss(struct model *m, const int32_t *Y, int grad)
+{
+    size_t B = m->B, T = m->T;
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            m->targets[t * B + b] = Y[b * T + t];
+    return loss_softmax_xent(m->logits, m->targets, T * B, m->spec.V, grad);
+}
+
+/* ---- backward --------------------------------------------------------- */
+
+void model_zero_grad(struct model *m)
+{
+    memset(m->grads, 0, m->nparams * sizeof *m->grads);
+}
+
+static void mask_multiply(real *d, const real *mask, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] *= mask[i];
+}
+
+void model_backward(struct model *m)
+{
+    const struct model_spec *s = &m->spec;
+    size_t B = m->B, T = m->T, rows = T * B, H = s->H, L = s->L;
+    const real *x_last = s->dropout > 0 ? m->layer_out + (L - 1) * rows * H
+                                        : m->caches[L - 1].h + B * H;
+    /* logits = x W^T + b:  dW += dlogits^T x,  db += sum dlogits,
+     * dx = dlogits W */
+    gemm(GEMM_T, GEMM_N, s->V, H, rows, 1, m->logits, s->V, x_last, H, 1,
+         m->ddec_W, H);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < s->V; j++)
+            m->ddec_b[j] += m->logits[r * s->V + j];
+    real *dh = m->dbuf[0], *dx = m->dbuf[1];
+    gemm(GEMM_N, GEMM_N, rows, H, s->V, 1, m->logits, s->V, m->dec_W, H, 0, dh, H);
+    for (size_t l = L; l-- > 0;) {
+        if (m->train)
+            mask_multiply(dh, m->masks + rows * s->E + l * rows * H, rows * H);
+        const real *x = NULL;
+        if (l > 0)
+            x = s->dropout > 0 ? m->layer_out + (l - 1) * rows * H
+                               : m->caches[l - 1].h + B * H;
+        else if (s->embedding)
+            x = m->emb_out;
+        int want_dx = l > 0 || s->embedding;
+        cell_backward(&m->cells[l], &m->caches[l], want_dx ? dx : NULL,
+                      m->dstate_h + l * m->Bmax * H, m->dstate_c + l * m->Bmax * H,
+                      dh, x, x ? NULL : m->ids, T, B);
+        real *t = dh;
+        dh = dx;
+        dx = t;
+    }
+    if (s->embedding) {
+        /* the gather's backward: scatter-add into the used rows */
+        if (m->train)
+            mask_multiply(dh, m->masks, rows * s->E);
+        for (size_t r = 0; r < rows; r++) {
+            real *g = m->demb + (size_t)m->ids[r] * s->E;
+            const real *d = dh + r * s->E;
+            for (size_t j = 0; j < s->E; j++)
+                g[j] += d[j];
+        }
+    }
+}
+
+double model_flops_per_token(const struct model *m)
+{
+    const struct model_spec *s = &m->spec;
+    double G = (double)cell_gates(s->cell), H = (double)s->H, f = 0;
+    for (size_t l = 0; l < s->L; l++) {
+        /* a one-hot input projection is a gather: no products */
+        double in = l == 0 ? (s->embedding ? (double)s->E : 0) : H;
+        /* forward x W_ih^T and h W_hh^T; backward dW_ih, dX, dW_hh, dh */
+        f += 2 * G * H * (in + H) * 3;
+    }
+    f += 2 * (double)s->V * H * 3; /* decoder forward, dW, dx */
+    return f;
+}

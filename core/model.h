@@ -1,0 +1,129 @@
+/* model: the recurrent language model, embedding or one-hot input, a stack
+ * of cells, dropout, and a dense decoder, trained on (B, T) token batches.
+ *
+ * Owns: the parameter block and the gradient block (one allocation each,
+ * the same layout), the table that names every tensor with its PyTorch name
+ * and shape (export, import, initialisation and fixture comparisons all walk
+ * it), the workspaces for at most Bmax x Tmax tokens (allocated once, at
+ * model_create: nothing is allocated in a step), the carried recurrent state,
+ * and the dropout generator.
+ * Must not: know about files, optimizers or the training loop.
+ *
+ * PyTorch equivalents (SPEC.md weight names): embedding.weight (V, E) =
+ * nn.Embedding; rnn.weight_ih_l{k} (G*H, in), rnn.weight_hh_l{k} (G*H, H),
+ * rnn.bias_ih_l{k}, rnn.bias_hh_l{k} (G*H) = nn.RNN/LSTM/GRU; dense.weight
+ * (V, H), dense.bias (V) = nn.Linear. Dropout (inverted, as torch.nn.Dropout)
+ * on the embedding output, between layers and on the last layer's output,
+ * as PyTorch's word_language_model and the Gluon RNNModel place it.
+ * Dimensions: B batch, T steps, V vocabulary, E embedding, H hidden, L layers,
+ * G gates. Internal sequences are time-major (row t*B + b).
+ */
+#ifndef RNNLAB_MODEL_H
+#define RNNLAB_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cell.h"
+#include "config.h"
+#include "err.h"
+#include "real.h"
+#include "rng.h"
+
+#define MODEL_MAX_TENSORS (3 + 4 * 64)
+
+struct model_spec {
+    int cell;        /* enum cell_kind */
+    size_t V, E, H, L;
+    int embedding;   /* 1: embedding input (E); 0: one-hot (in = V) */
+    double dropout;
+    int tie;         /* dense.weight is embedding.weight (E == H) */
+};
+
+/* One named tensor of the parameter block. */
+struct model_tensor {
+    char name[48];   /* PyTorch's name */
+    size_t rows, cols; /* PyTorch's shape; cols = 1 for a vector */
+    size_t offset;   /* into params and grads */
+    int transposed;  /* stored as (cols, rows) */
+    int alias;       /* shares another tensor's storage (tied weights) */
+    int is_bias;
+};
+
+struct model {
+    struct model_spec spec;
+    size_t Bmax, Tmax;
+    size_t nparams;
+    real *params, *grads;
+    struct model_tensor tensors[MODEL_MAX_TENSORS];
+    size_t ntensors;
+    real *emb, *demb;         /* (V, E) views, or NULL */
+    real *dec_W, *ddec_W;     /* (V, H) */
+    real *dec_b, *ddec_b;     /* (V) */
+    struct cell cells[64];
+    struct cell_cache caches[64];
+    real *work;               /* every workspace below lives here */
+    int32_t *ids, *targets;   /* (T*B) time-major */
+    real *emb_out;            /* (T*B, E) embedding rows after dropout */
+    real *layer_out;          /* (L, T*B, H) layer outputs after dropout */
+    real *masks;              /* dropout masks: (T*B, E) then (L, T*B, H) */
+    real *logits;             /* (T*B, V); gradients after model_loss */
+    real *dbuf[2];            /* (T*B, max(E, H)) backward ping-pong */
+    real *state_h, *state_c;  /* (L, Bmax, H) initial state of next forward */
+    real *dstate_h, *dstate_c;/* (L, Bmax, H) d loss / d initial state */
+    struct rng rng;           /* dropout masks */
+    size_t B, T;              /* shape of the last forward */
+    int train;                /* the last forward used dropout */
+};
+
+/* Validates spec and sizes (errors name the config key), allocates once.
+ * dropout_seed seeds the dropout generator. Parameters start at zero. */
+int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
+                 uint64_t dropout_seed, struct model **out, struct err *e);
+void model_free(struct model *m);
+
+/* The spec a config describes, for a vocabulary of V. */
+struct model_spec model_spec_from_config(const struct model_config *c, size_t V);
+
+/* Initialises every parameter (see config's init schemes), drawing from g in
+ * table order, each tensor in PyTorch's row-major order. */
+void model_init(struct model *m, const struct init_config *init, struct rng *g);
+
+/* Zeroes the carried state (h, and c for LSTM). */
+void model_reset_state(struct model *m);
+
+/* Runs the model on X (B, T) batch-major ids, B <= Bmax, T <= Tmax, from the
+ * carried state; logits land in m->logits (T*B, V) time-major. train turns
+ * dropout on. Does not change the carried state (see model_carry_state). */
+void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
+                   int train);
+
+/* Makes the last forward's final state the next forward's initial state
+ * (sequential partitioning; the state is a constant to backward: d2l's
+ * detach, truncated BPTT). */
+void model_carry_state(struct model *m);
+
+/* Mean cross-entropy of the last forward against Y (B, T); with grad, the
+ * logits are replaced by their gradient for model_backward. */
+double model_loss(struct model *m, const int32_t *Y, int grad);
+
+/* Backward of the last forward and model_loss(grad = 1): accumulates into
+ * m->grads, and writes dstate_h/dstate_c. */
+void model_backward(struct model *m);
+
+void model_zero_grad(struct model *m);
+
+/* The tensor named name, or NULL. */
+const struct model_tensor *model_find(const struct model *m, const char *name);
+
+/* Copies a tensor to / from PyTorch's layout (rows * cols floats). */
+void model_get_tensor(const struct model *m, const struct model_tensor *t,
+                      real *out);
+void model_set_tensor(struct model *m, const struct model_tensor *t,
+                      const real *in);
+
+/* Floating-point operations of one forward+backward per token (for
+ * benchmarks): 2 per multiply-add, matrix products only. */
+double model_flops_per_token(const struct model *m);
+
+#endif

@@ -1,0 +1,183 @@
+/* Finite-difference gradient checks of the whole model, in double precision
+ * (this test links the -DRNNLAB_DOUBLE build of core/). For every cell kind,
+ * one-hot and embedding input, one and two layers, tied and untied decoder,
+ * with and without dropout: every parameter element and every element of
+ * the initial state is perturbed by +-eps and the central difference of the
+ * mean cross-entropy is compared with the analytic gradient; then a random
+ * direction over the whole parameter block (a directional derivative). */
+#include "support.h"
+
+#include <math.h>
+
+#include "mem.h"
+#include "model.h"
+
+#define EPS 1e-6
+#define TOL 1e-6 /* |numeric - analytic| / max(1e-2, |analytic|) */
+
+struct problem {
+    struct model *m;
+    int32_t X[64], Y[64];
+    size_t B, T;
+    struct rng dropout_rng; /* replayed so every forward draws one mask */
+};
+
+static double loss_at(struct problem *p)
+{
+    p->m->rng = p->dropout_rng;
+    model_forward(p->m, p->X, p->B, p->T, 1);
+    return model_loss(p->m, p->Y, 0);
+}
+
+static void analytic(struct problem *p)
+{
+    p->m->rng = p->dropout_rng;
+    model_forward(p->m, p->X, p->B, p->T, 1);
+    model_loss(p->m, p->Y, 1);
+    model_zero_grad(p->m);
+    model_backward(p->m);
+}
+
+static void compare(const char *what, size_t i, double num, double ana)
+{
+    double err = fabs(num - ana) / fmax(1e-2, fabs(ana));
+    if (!(err <= TOL))
+        fail_msg("%s[%zu]: finite difference %.10g, backward %.10g", what, i,
+                 num, ana);
+}
+
+/* Central difference of the loss in the value at x. */
+static double numeric(struct problem *p, real *x)
+{
+    real saved = *x;
+    *x = saved + EPS;
+    double up = loss_at(p);
+    *x = saved - EPS;
+    double down = loss_at(p);
+    *x = saved;
+    return (up - down) / (2 * EPS);
+}
+
+static void check(int cell, int embedding, size_t L, int tie, double dropout)
+{
+    struct problem p = {.B = 3, .T = 4};
+    struct model_spec s = {.cell = cell, .V = 7, .E = embedding ? 5 : 0,
+                           .H = tie ? 5 : 4, .L = L, .embedding = embedding,
+                           .dropout = dropout, .tie = tie};
+    struct err e;
+    assert_int_equal(model_create(&s, p.B, p.T, 42, &p.m, &e), 0);
+    struct rng g;
+    rng_seed(&g, 1000 + (uint64_t)cell * 10 + L, 0);
+    struct init_config init = {.scheme = INIT_UNIFORM, .range = 0.6};
+    model_init(p.m, &init, &g);
+    p.dropout_rng = p.m->rng;
+    for (size_t i = 0; i < p.B * p.T; i++) {
+        p.X[i] = (int32_t)rng_below(&g, 7);
+        p.Y[i] = (int32_t)rng_below(&g, 7);
+    }
+    size_t nstate = L * p.B * s.H;
+    for (size_t i = 0; i < nstate; i++) {
+        p.m->state_h[i] = (real)(rng_uniform(&g) - 0.5);
+        p.m->state_c[i] = (real)(rng_uniform(&g) - 0.5);
+    }
+    analytic(&p);
+    size_t n = p.m->nparams;
+    double *grad = mem_alloc(n * sizeof *grad);
+    double *dh0 = mem_alloc(2 * nstate * sizeof *dh0);
+    assert_non_null(grad);
+    assert_non_null(dh0);
+    for (size_t i = 0; i < n; i++)
+        grad[i] = p.m->grads[i];
+    for (size_t i = 0; i < nstate; i++) {
+        dh0[i] = p.m->dstate_h[i];
+        dh0[nstate + i] = p.m->dstate_c[i];
+    }
+    for (size_t t = 0; t < p.m->ntensors; t++) {
+        const struct model_tensor *tt = &p.m->tensors[t];
+        if (tt->alias)
+            continue;
+        for (size_t i = tt->offset; i < tt->offset + tt->rows * tt->cols; i++)
+            compare(tt->name, i - tt->offset, numeric(&p, &p.m->params[i]), grad[i]);
+    }
+    for (size_t i = 0; i < nstate; i++) {
+        compare("h0", i, numeric(&p, &p.m->state_h[i]), dh0[i]);
+        if (cell == CELL_LSTM)
+            compare("c0", i, numeric(&p, &p.m->state_c[i]), dh0[nstate + i]);
+    }
+    /* Directional derivative along a random direction d. */
+    double *d = mem_alloc(n * sizeof *d), *p0 = mem_alloc(n * sizeof *p0);
+    assert_non_null(d);
+    assert_non_null(p0);
+    double dot = 0;
+    for (size_t i = 0; i < n; i++) {
+        d[i] = rng_normal(&g);
+        p0[i] = p.m->params[i];
+        dot += d[i] * grad[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        p.m->params[i] = (real)(p0[i] + EPS * d[i]);
+    double up = loss_at(&p);
+    for (size_t i = 0; i < n; i++)
+        p.m->params[i] = (real)(p0[i] - EPS * d[i]);
+    double down = loss_at(&p);
+    compare("direction", 0, (up - down) / (2 * EPS), dot);
+    mem_free(d);
+    mem_free(p0);
+    mem_free(grad);
+    mem_free(dh0);
+    model_free(p.m);
+}
+
+static void check_cell(int cell)
+{
+    check(cell, 0, 1, 0, 0);   /* one-hot, one layer */
+    check(cell, 0, 2, 0, 0);   /* one-hot, two layers */
+    check(cell, 1, 1, 0, 0);   /* embedding */
+    check(cell, 1, 2, 0, 0);   /* embedding, two layers */
+    check(cell, 1, 2, 1, 0);   /* tied decoder */
+    check(cell, 1, 2, 0, 0.3); /* dropout everywhere, one fixed mask */
+}
+
+static void test_rnn_tanh(void **state) { (void)state; check_cell(CELL_RNN_TANH); }
+static void test_rnn_relu(void **state) { (void)state; check_cell(CELL_RNN_RELU); }
+static void test_lstm(void **state) { (void)state; check_cell(CELL_LSTM); }
+static void test_gru(void **state) { (void)state; check_cell(CELL_GRU); }
+
+/* The same mask drives forward and backward: a backward that ignored the
+ * mask, or a forward that redrew it, would fail the checks above. Here:
+ * inverted dropout keeps the expected value, E[mask] = 1, P(0) = p. */
+static void test_dropout_statistics(void **state)
+{
+    (void)state;
+    struct model_spec s = {.cell = CELL_RNN_TANH, .V = 5, .E = 100, .H = 2,
+                           .L = 1, .embedding = 1, .dropout = 0.3};
+    struct model *m;
+    struct err e;
+    assert_int_equal(model_create(&s, 50, 20, 7, &m, &e), 0);
+    int32_t X[1000] = {0};
+    model_forward(m, X, 50, 20, 1);
+    size_t n = 1000 * 100, zeros = 0;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += m->masks[i];
+        zeros += m->masks[i] == 0;
+    }
+    /* mask std = sqrt(p/(1-p)) = 0.65: the mean's std is 0.002 */
+    assert_true(fabs(sum / (double)n - 1.0) < 0.01);
+    assert_true(fabs((double)zeros / (double)n - 0.3) < 0.005);
+    for (size_t i = 0; i < n; i++)
+        assert_true(m->masks[i] == 0 || fabs(m->masks[i] - 1 / 0.7) < 1e-12);
+    model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rnn_tanh),
+        cmocka_unit_test(test_rnn_relu),
+        cmocka_unit_test(test_lstm),
+        cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_dropout_statistics),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
