@@ -57,6 +57,12 @@ asan: deps
 
 tests: $(TEST_BIN)
 
+# Forward+backward tokens/s of the model (issue 3 shapes), 1 and 2 threads.
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tests/bench_model
+	@$(BUILD)/tests/bench_model 1
+	@$(BUILD)/tests/bench_model 2
+
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^

@@ -1,0 +1,215 @@
+/* Tests for core/model.c: the tensor table, initialisation schemes, the
+ * carried state, and that a training step allocates nothing. */
+#include "support.h"
+
+#include <math.h>
+
+#include "mem.h"
+#include "model.h"
+
+static struct model *make(int cell, size_t V, size_t E, size_t H, size_t L,
+                          int embedding, int tie)
+{
+    struct model_spec s = {.cell = cell, .V = V, .E = E, .H = H, .L = L,
+                           .embedding = embedding, .tie = tie};
+    struct model *m;
+    struct err e;
+    assert_int_equal(model_create(&s, 4, 5, 1, &m, &e), 0);
+    return m;
+}
+
+/* Parameter counts equal sum(p.numel() for p in model.parameters()) of the
+ * PyTorch modules, and names and shapes follow the state_dict. */
+static void test_tensor_table_matches_pytorch(void **state)
+{
+    (void)state;
+    struct model *m = make(CELL_LSTM, 10000, 200, 200, 2, 1, 0);
+    /* Embedding 10000*200; LSTM 2 layers: 4*200*(200+200) + 2*4*200 each;
+     * Linear 200*10000 + 10000 */
+    assert_int_equal(m->nparams, 2000000 + 2 * (320000 + 1600) + 2010000);
+    const struct model_tensor *t = model_find(m, "rnn.weight_ih_l1");
+    assert_non_null(t);
+    assert_int_equal(t->rows, 800);
+    assert_int_equal(t->cols, 200);
+    assert_non_null(model_find(m, "dense.bias"));
+    assert_null(model_find(m, "rnn.weight_ih_l2"));
+    model_free(m);
+    m = make(CELL_GRU, 28, 0, 256, 1, 0, 0);
+    assert_int_equal(m->nparams, 3 * 256 * (28 + 256) + 2 * 3 * 256 + 28 * 256 + 28);
+    assert_int_equal(model_find(m, "rnn.weight_ih_l0")->cols, 28);
+    assert_null(model_find(m, "embedding.weight"));
+    model_free(m);
+    m = make(CELL_RNN_TANH, 50, 16, 16, 1, 1, 1);
+    const struct model_tensor *d = model_find(m, "dense.weight");
+    assert_true(d->alias);
+    assert_int_equal(d->offset, model_find(m, "embedding.weight")->offset);
+    assert_int_equal(m->nparams, 50 * 16 + 16 * 16 * 2 + 32 + 50);
+    model_free(m);
+}
+
+static void moments(const struct model *m, const char *name, double *mean,
+                    double *sd, double *maxabs)
+{
+    const struct model_tensor *t = model_find(m, name);
+    size_t n = t->rows * t->cols;
+    double s = 0, s2 = 0, mx = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = m->params[t->offset + i];
+        s += v;
+        s2 += v * v;
+        mx = fabs(v) > mx ? fabs(v) : mx;
+    }
+    *mean = s / (double)n;
+    *sd = sqrt(s2 / (double)n - *mean * *mean);
+    *maxabs = mx;
+}
+
+static void test_init_schemes(void **state)
+{
+    (void)state;
+    struct model *m = make(CELL_LSTM, 300, 64, 128, 1, 1, 0);
+    struct rng g;
+    double mean, sd, mx;
+    rng_seed(&g, 1, 0);
+    struct init_config init = {.scheme = INIT_DEFAULT};
+    model_init(m, &init, &g);
+    moments(m, "embedding.weight", &mean, &sd, &mx); /* N(0, 1) */
+    assert_true(fabs(mean) < 0.02 && fabs(sd - 1) < 0.02);
+    moments(m, "rnn.weight_hh_l0", &mean, &sd, &mx); /* U(+-1/sqrt(128)) */
+    assert_true(mx <= 1 / sqrt(128.0) && mx > 0.99 / sqrt(128.0));
+    assert_true(fabs(sd - 1 / sqrt(128.0) / sqrt(3.0)) < 0.001);
+    moments(m, "dense.bias", &mean, &sd, &mx);
+    assert_true(mx <= 1 / sqrt(128.0) && sd > 0.03);
+
+    init = (struct init_config){.scheme = INIT_NORMAL, .std = 0.01};
+    model_init(m, &init, &g);
+    moments(m, "rnn.weight_ih_l0", &mean, &sd, &mx);
+    assert_true(fabs(sd - 0.01) < 0.0003);
+    moments(m, "rnn.bias_hh_l0", &mean, &sd, &mx);
+    assert_true(mx == 0); /* d2l scratch models: zero biases */
+
+    init = (struct init_config){.scheme = INIT_UNIFORM, .range = 0.1};
+    model_init(m, &init, &g);
+    moments(m, "rnn.bias_ih_l0", &mean, &sd, &mx); /* every parameter */
+    assert_true(mx <= 0.1 && mx > 0.09);
+    moments(m, "dense.weight", &mean, &sd, &mx);
+    assert_true(fabs(sd - 0.1 / sqrt(3.0)) < 0.002);
+
+    init = (struct init_config){.scheme = INIT_XAVIER};
+    model_init(m, &init, &g);
+    moments(m, "rnn.weight_ih_l0", &mean, &sd, &mx); /* (512, 64) */
+    double bound = sqrt(6.0 / (512 + 64));
+    assert_true(mx <= bound && mx > 0.99 * bound);
+    moments(m, "dense.bias", &mean, &sd, &mx);
+    assert_true(mx == 0);
+    model_free(m);
+}
+
+static void test_same_seed_same_weights(void **state)
+{
+    (void)state;
+    struct model *a = make(CELL_GRU, 20, 0, 8, 2, 0, 0);
+    struct model *b = make(CELL_GRU, 20, 0, 8, 2, 0, 0);
+    struct rng ga, gb;
+    rng_seed(&ga, 9, 0);
+    rng_seed(&gb, 9, 0);
+    struct init_config init = {.scheme = INIT_DEFAULT};
+    model_init(a, &init, &ga);
+    model_init(b, &init, &gb);
+    assert_memory_equal(a->params, b->params, a->nparams * sizeof(real));
+    model_free(a);
+    model_free(b);
+}
+
+/* Sequential partitioning carries h (and c) from one batch to the next;
+ * reset zeroes them. */
+static void test_carry_and_reset_state(void **state)
+{
+    (void)state;
+    struct model *m = make(CELL_LSTM, 6, 0, 3, 2, 0, 0);
+    struct rng g;
+    rng_seed(&g, 2, 0);
+    struct init_config init = {.scheme = INIT_DEFAULT};
+    model_init(m, &init, &g);
+    int32_t X[20] = {1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2};
+    model_reset_state(m);
+    model_forward(m, X, 4, 5, 0);
+    real first = m->logits[0];
+    model_carry_state(m);
+    /* layer 1's last output, row b = 2, unit 1 */
+    const struct cell_cache *k = &m->caches[1];
+    assert_true(m->state_h[m->Bmax * 3 + 2 * 3 + 1] == k->h[5 * 4 * 3 + 2 * 3 + 1]);
+    assert_true(m->state_c[2 * 3 + 1] == m->caches[0].c[5 * 4 * 3 + 2 * 3 + 1]);
+    model_forward(m, X, 4, 5, 0);
+    assert_true(m->logits[0] != first);
+    model_reset_state(m);
+    model_forward(m, X, 4, 5, 0);
+    assert_true(m->logits[0] == first);
+    model_free(m);
+}
+
+/* A whole training step (forward, loss, backward, zeroing) allocates
+ * nothing: every buffer is sized at model_create. */
+static void test_step_allocates_nothing(void **state)
+{
+    (void)state;
+    struct model_spec s = {.cell = CELL_GRU, .V = 30, .E = 8, .H = 6, .L = 2,
+                           .embedding = 1, .dropout = 0.2};
+    struct model *m;
+    struct err e;
+    assert_int_equal(model_create(&s, 4, 5, 1, &m, &e), 0);
+    int32_t X[20] = {0}, Y[20] = {1};
+    long before = mem_count();
+    for (int i = 0; i < 3; i++) {
+        model_zero_grad(m);
+        model_forward(m, X, 4, 5, 1);
+        model_loss(m, Y, 1);
+        model_backward(m);
+        model_carry_state(m);
+    }
+    assert_int_equal(mem_count(), before);
+    model_free(m);
+}
+
+static void test_create_errors_and_allocation_failures(void **state)
+{
+    (void)state;
+    struct model_spec s = {.cell = CELL_RNN_TANH, .V = 1, .H = 4, .L = 1};
+    struct model *m = NULL;
+    struct err e;
+    assert_int_equal(model_create(&s, 2, 2, 1, &m, &e), ERR_CONFIG);
+    assert_string_equal(e.msg, "model: the vocabulary has 1 token(s); a language "
+                               "model needs at least 2");
+    s.V = 10;
+    s.embedding = 1;
+    s.E = 3;
+    s.tie = 1;
+    assert_int_equal(model_create(&s, 2, 2, 1, &m, &e), ERR_CONFIG);
+    s.tie = 0;
+    int failures = 0;
+    for (long k = 0;; k++) {
+        mem_fail_after(k);
+        int rc = model_create(&s, 2, 2, 1, &m, &e);
+        mem_fail_after(-1);
+        if (rc == 0)
+            break;
+        assert_int_equal(rc, ERR_NOMEM);
+        assert_null(m);
+        failures++;
+    }
+    assert_true(failures >= 4);
+    model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tensor_table_matches_pytorch),
+        cmocka_unit_test(test_init_schemes),
+        cmocka_unit_test(test_same_seed_same_weights),
+        cmocka_unit_test(test_carry_and_reset_state),
+        cmocka_unit_test(test_step_allocates_nothing),
+        cmocka_unit_test(test_create_errors_and_allocation_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
