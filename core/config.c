@@ -1,11 +1,13 @@
-/* config: see config.h. One table per section describes its keys; reading
- * walks the tree and dispatches on that table, so a key exists in exactly one
- * place. */
+/* config: see config.h. One table per section describes its keys: type,
+ * range, choices, and the condition under which the key applies. Reading,
+ * the relevance check and emission all walk the same tables, so a key is
+ * declared in exactly one place. */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +16,27 @@
 #include "cell.h"
 #include "mem.h"
 
-enum field_type { F_INT, F_FLOAT, F_STRING, F_ENUM, F_BOOL, F_MAP };
+enum field_type {
+    F_INT,      /* long */
+    F_FLOAT,    /* double */
+    F_NONE_OR_FLOAT, /* double; `none` stores 0 */
+    F_FLOAT2,   /* double[2], a two-element list */
+    F_STRING,   /* char * */
+    F_STRINGS,  /* struct strlist */
+    F_ENUM,     /* int index into choices */
+    F_BOOL,     /* int */
+    F_MAP,      /* nested keys in sub */
+};
 
 struct field {
     const char *key;
     enum field_type type;
     size_t offset;              /* into struct config */
-    double min, max;            /* F_INT, F_FLOAT: inclusive range */
+    double min, max;            /* F_INT, F_*FLOAT*: inclusive range */
     const char *const *choices; /* F_ENUM: NULL-terminated names */
     const struct field *sub;    /* F_MAP: the nested mapping's keys */
-};
-
-struct section {
-    const char *key;
-    const struct field *fields;
+    int (*applies)(const struct config *c); /* NULL: always */
+    const char *applies_to;     /* "input: embedding", for messages */
 };
 
 static const char *const dataset_names[] = {"timemachine", "jaychou", "ptb",
@@ -41,63 +50,11 @@ static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "lstm", "gru",
 static const char *const input_names[] = {"onehot", "embedding", NULL};
 static const char *const init_names[] = {"default", "normal", "uniform",
                                          "xavier", NULL};
-
-#define AT(member) offsetof(struct config, member)
-
-static const struct field top_fields[] = {
-    {"name", F_STRING, AT(name), 0, 0, NULL, NULL},
-    {"seed", F_INT, AT(seed), 0, 4294967295.0, NULL, NULL},
-    {NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
-static const struct field dataset_fields[] = {
-    {"name", F_ENUM, AT(dataset.name), 0, 0, dataset_names, NULL},
-    {"path", F_STRING, AT(dataset.path), 0, 0, NULL, NULL},
-    {"member", F_STRING, AT(dataset.member), 0, 0, NULL, NULL},
-    {"tokens", F_ENUM, AT(dataset.tokens), 0, 0, token_names, NULL},
-    {"max_tokens", F_INT, AT(dataset.max_tokens), -1, 1e15, NULL, NULL},
-    {"min_freq", F_INT, AT(dataset.min_freq), 0, 1e15, NULL, NULL},
-    {"valid_fraction", F_FLOAT, AT(dataset.valid_fraction), 0, 0.9, NULL, NULL},
-    {NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
-static const struct field sampler_fields[] = {
-    {"kind", F_ENUM, AT(sampler.kind), 0, 0, sampler_names, NULL},
-    {"batch_size", F_INT, AT(sampler.batch_size), 1, 1e6, NULL, NULL},
-    {"num_steps", F_INT, AT(sampler.num_steps), 1, 1e6, NULL, NULL},
-    {"offset", F_ENUM, AT(sampler.offset), 0, 0, offset_names, NULL},
-    {NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
-static const struct field init_fields[] = {
-    {"scheme", F_ENUM, AT(model.init.scheme), 0, 0, init_names, NULL},
-    {"std", F_FLOAT, AT(model.init.std), 1e-12, 1e3, NULL, NULL},
-    {"range", F_FLOAT, AT(model.init.range), 1e-12, 1e3, NULL, NULL},
-    {NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
-static const struct field model_fields[] = {
-    {"cell", F_ENUM, AT(model.cell), 0, 0, cell_names, NULL},
-    {"hidden", F_INT, AT(model.hidden), 1, 65536, NULL, NULL},
-    {"layers", F_INT, AT(model.layers), 1, 64, NULL, NULL},
-    {"input", F_ENUM, AT(model.input), 0, 0, input_names, NULL},
-    {"embed_dim", F_INT, AT(model.embed_dim), 1, 65536, NULL, NULL},
-    {"dropout", F_FLOAT, AT(model.dropout), 0, 0.99, NULL, NULL},
-    {"tie_weights", F_BOOL, AT(model.tie_weights), 0, 0, NULL, NULL},
-    {"init", F_MAP, 0, 0, 0, NULL, init_fields},
-    {NULL, 0, 0, 0, 0, NULL, NULL},
-};
-
-static const struct section sections[] = {
-    {"dataset", dataset_fields},
-    {"sampler", sampler_fields},
-    {"model", model_fields},
-    {NULL, NULL},
-};
-
-/* Sentinels for defaults that depend on the dataset (resolved after reading). */
-#define UNSET_ENUM (-1)
-#define UNSET_LONG LONG_MIN
+static const char *const optim_names[] = {"sgd", "adam", "adamw", "rmsprop",
+                                          "adagrad", NULL};
+static const char *const schedule_names[] = {"constant", "step", "exponential",
+                                             "plateau", NULL};
+static const char *const strategy_names[] = {"greedy", "sample", NULL};
 
 const char *config_dataset_name(int v) { return dataset_names[v]; }
 const char *config_tokens_name(int v) { return token_names[v]; }
@@ -106,35 +63,225 @@ const char *config_offset_name(int v) { return offset_names[v]; }
 const char *config_cell_name(int v) { return cell_names[v]; }
 const char *config_input_name(int v) { return input_names[v]; }
 const char *config_init_name(int v) { return init_names[v]; }
+const char *config_optim_name(int v) { return optim_names[v]; }
+const char *config_schedule_name(int v) { return schedule_names[v]; }
+
+/* ---- when a key applies ----------------------------------------------- */
+
+static int not_ptb(const struct config *c) { return c->dataset.name != DATASET_PTB; }
+static int embedding(const struct config *c) { return c->model.input == INPUT_EMBEDDING; }
+static int init_normal(const struct config *c) { return c->model.init.scheme == INIT_NORMAL; }
+static int init_uniform(const struct config *c) { return c->model.init.scheme == INIT_UNIFORM; }
+static int sgd(const struct config *c) { return c->optimizer.kind == OPTIM_SGD; }
+static int sgd_or_rmsprop(const struct config *c)
+{
+    return c->optimizer.kind == OPTIM_SGD || c->optimizer.kind == OPTIM_RMSPROP;
+}
+static int adam_like(const struct config *c)
+{
+    return c->optimizer.kind == OPTIM_ADAM || c->optimizer.kind == OPTIM_ADAMW;
+}
+static int not_sgd(const struct config *c) { return c->optimizer.kind != OPTIM_SGD; }
+static int rmsprop(const struct config *c) { return c->optimizer.kind == OPTIM_RMSPROP; }
+static int step_or_exp(const struct config *c)
+{
+    return c->schedule.kind == SCHEDULE_STEP ||
+           c->schedule.kind == SCHEDULE_EXPONENTIAL;
+}
+/* Unset (0) step_size/start_epoch are not emitted; set ones need kind step. */
+static int step_every(const struct config *c)
+{
+    return c->schedule.kind == SCHEDULE_STEP && c->schedule.step_size;
+}
+static int step_after(const struct config *c)
+{
+    return c->schedule.kind == SCHEDULE_STEP && c->schedule.start_epoch;
+}
+static int plateau(const struct config *c) { return c->schedule.kind == SCHEDULE_PLATEAU; }
+static int scheduled(const struct config *c) { return c->schedule.kind != SCHEDULE_CONSTANT; }
+static int sampling(const struct config *c) { return c->generate.strategy == GEN_SAMPLE; }
+
+/* ---- the schema ------------------------------------------------------- */
+
+#define AT(member) offsetof(struct config, member)
+#define KEY(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL}
+#define ENUM(k, member, names) {k, F_ENUM, AT(member), 0, 0, names, NULL, NULL, NULL}
+#define ONLY(k, type, member, lo, hi, pred, text) \
+    {k, type, AT(member), lo, hi, NULL, NULL, pred, text}
+#define MAP(k, fields) {k, F_MAP, 0, 0, 0, NULL, fields, NULL, NULL}
+#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL}
+#define BIG 1e15
+
+static const struct field dataset_fields[] = {
+    ENUM("name", dataset.name, dataset_names),
+    KEY("path", F_STRING, dataset.path, 0, 0),
+    ONLY("member", F_STRING, dataset.member, 0, 0, not_ptb,
+         "a single-file dataset (ptb reads its own three members)"),
+    ENUM("tokens", dataset.tokens, token_names),
+    KEY("max_tokens", F_INT, dataset.max_tokens, -1, BIG),
+    KEY("min_freq", F_INT, dataset.min_freq, 0, BIG),
+    ONLY("valid_fraction", F_FLOAT, dataset.valid_fraction, 0, 0.9, not_ptb,
+         "datasets without a validation file (not ptb)"),
+    END,
+};
+
+static const struct field sampler_fields[] = {
+    ENUM("kind", sampler.kind, sampler_names),
+    KEY("batch_size", F_INT, sampler.batch_size, 1, 1e6),
+    KEY("num_steps", F_INT, sampler.num_steps, 1, 1e6),
+    ENUM("offset", sampler.offset, offset_names),
+    END,
+};
+
+static const struct field init_fields[] = {
+    ENUM("scheme", model.init.scheme, init_names),
+    ONLY("std", F_FLOAT, model.init.std, 1e-12, 1e3, init_normal, "scheme: normal"),
+    ONLY("range", F_FLOAT, model.init.range, 1e-12, 1e3, init_uniform,
+         "scheme: uniform"),
+    END,
+};
+
+static const struct field model_fields[] = {
+    ENUM("cell", model.cell, cell_names),
+    KEY("hidden", F_INT, model.hidden, 1, 65536),
+    KEY("layers", F_INT, model.layers, 1, 64),
+    ENUM("input", model.input, input_names),
+    ONLY("embed_dim", F_INT, model.embed_dim, 1, 65536, embedding,
+         "input: embedding"),
+    KEY("dropout", F_FLOAT, model.dropout, 0, 0.99),
+    ONLY("tie_weights", F_BOOL, model.tie_weights, 0, 0, embedding,
+         "input: embedding"),
+    MAP("init", init_fields),
+    END,
+};
+
+static const struct field optimizer_fields[] = {
+    ENUM("kind", optimizer.kind, optim_names),
+    KEY("lr", F_FLOAT, optimizer.lr, 0, 1e6),
+    ONLY("momentum", F_FLOAT, optimizer.momentum, 0, 0.9999, sgd_or_rmsprop,
+         "kind: sgd or rmsprop"),
+    ONLY("nesterov", F_BOOL, optimizer.nesterov, 0, 0, sgd, "kind: sgd"),
+    KEY("weight_decay", F_FLOAT, optimizer.weight_decay, 0, 1e3),
+    ONLY("betas", F_FLOAT2, optimizer.betas, 0, 0.999999, adam_like,
+         "kind: adam or adamw"),
+    ONLY("eps", F_FLOAT, optimizer.eps, 1e-30, 1, not_sgd,
+         "kind: adam, adamw, rmsprop or adagrad"),
+    ONLY("alpha", F_FLOAT, optimizer.alpha, 0, 0.999999, rmsprop, "kind: rmsprop"),
+    END,
+};
+
+static const struct field schedule_fields[] = {
+    ENUM("kind", schedule.kind, schedule_names),
+    ONLY("gamma", F_FLOAT, schedule.gamma, 1e-9, 1, step_or_exp,
+         "kind: step or exponential"),
+    ONLY("step_size", F_INT, schedule.step_size, 1, 1e9, step_every, "kind: step"),
+    ONLY("start_epoch", F_INT, schedule.start_epoch, 1, 1e9, step_after,
+         "kind: step"),
+    ONLY("factor", F_FLOAT, schedule.factor, 1.000001, 1e6, plateau,
+         "kind: plateau"),
+    ONLY("patience", F_INT, schedule.patience, 0, 1e9, plateau, "kind: plateau"),
+    ONLY("min_lr", F_FLOAT, schedule.min_lr, 0, 1e6, scheduled,
+         "a kind other than constant"),
+    END,
+};
+
+static const struct field clip_fields[] = {
+    KEY("max_norm", F_NONE_OR_FLOAT, clip.max_norm, 1e-12, 1e12),
+    END,
+};
+
+static const struct field train_fields[] = {
+    KEY("epochs", F_INT, train.epochs, 1, 1e9),
+    KEY("eval_every", F_INT, train.eval_every, 1, 1e9),
+    KEY("threads", F_INT, train.threads, 1, 256),
+    KEY("max_ppl", F_FLOAT, train.max_ppl, 0, 1e300),
+    END,
+};
+
+static const struct field generate_fields[] = {
+    KEY("prefixes", F_STRINGS, generate.prefixes, 0, 0),
+    KEY("length", F_INT, generate.length, 0, 1e7),
+    KEY("every", F_INT, generate.every, 0, 1e9),
+    ENUM("strategy", generate.strategy, strategy_names),
+    ONLY("temperature", F_FLOAT, generate.temperature, 1e-6, 1e6, sampling,
+         "strategy: sample"),
+    ONLY("alpha", F_FLOAT, generate.alpha, 1e-6, 1e6, sampling, "strategy: sample"),
+    KEY("seed", F_INT, generate.seed, 0, 4294967295.0),
+    END,
+};
+
+static const struct field output_fields[] = {
+    KEY("dir", F_STRING, output.dir, 0, 0),
+    END,
+};
+
+static const struct field root_fields[] = {
+    KEY("name", F_STRING, name, 0, 0),
+    KEY("seed", F_INT, seed, 0, 4294967295.0),
+    MAP("dataset", dataset_fields),
+    MAP("sampler", sampler_fields),
+    MAP("model", model_fields),
+    MAP("optimizer", optimizer_fields),
+    MAP("schedule", schedule_fields),
+    MAP("clip", clip_fields),
+    MAP("train", train_fields),
+    MAP("generate", generate_fields),
+    MAP("output", output_fields),
+    END,
+};
+
+/* Sentinels for defaults that depend on other keys (resolved after reading). */
+#define UNSET_ENUM (-1)
+#define UNSET_LONG LONG_MIN
+#define UNSET_DOUBLE (-1.0)
+
+/* ---- defaults and freeing --------------------------------------------- */
+
+/* "configs/tm.yaml" -> "tm" */
+static char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *b = slash ? slash + 1 : path;
+    const char *dot = strrchr(b, '.');
+    size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+    return mem_strndup(n ? b : "run", n ? n : 3);
+}
 
 int config_defaults(struct config *c, const char *src, struct err *e)
 {
     memset(c, 0, sizeof *c);
     c->src = mem_strdup(src ? src : "");
-    c->name = mem_strdup("run");
+    c->name = base_name(src ? src : "run");
     if (!c->src || !c->name)
         return err_msg(e, ERR_NOMEM, "out of memory");
-    c->seed = 0;
-    c->dataset.name = DATASET_TIMEMACHINE;
-    c->dataset.tokens = UNSET_ENUM;
-    c->dataset.max_tokens = UNSET_LONG;
-    c->dataset.min_freq = 0;
-    c->dataset.valid_fraction = 0.0;
-    c->sampler.kind = SAMPLER_SEQUENTIAL;
-    c->sampler.batch_size = 32;
-    c->sampler.num_steps = 35;
-    c->sampler.offset = OFFSET_RANDOM;
-    c->model.cell = CELL_RNN_TANH;
-    c->model.hidden = 256;
-    c->model.layers = 1;
-    c->model.input = INPUT_ONEHOT;
-    c->model.embed_dim = 0;
-    c->model.dropout = 0;
-    c->model.tie_weights = 0;
-    c->model.init.scheme = INIT_DEFAULT;
-    c->model.init.std = 0.01;
-    c->model.init.range = 0.1;
+    c->dataset = (struct dataset_config){
+        .name = DATASET_TIMEMACHINE, .tokens = UNSET_ENUM,
+        .max_tokens = UNSET_LONG};
+    c->sampler = (struct sampler_config){
+        .kind = SAMPLER_SEQUENTIAL, .batch_size = 32, .num_steps = 35,
+        .offset = OFFSET_RANDOM};
+    c->model = (struct model_config){
+        .cell = CELL_RNN_TANH, .hidden = 256, .layers = 1,
+        .input = INPUT_ONEHOT, .init = {INIT_DEFAULT, 0.01, 0.1}};
+    c->optimizer = (struct optimizer_config){
+        .kind = OPTIM_SGD, .lr = 1, .weight_decay = UNSET_DOUBLE,
+        .betas = {0.9, 0.999}, .eps = UNSET_DOUBLE, .alpha = 0.99};
+    c->schedule = (struct schedule_config){
+        .kind = SCHEDULE_CONSTANT, .gamma = 0.5, .factor = 4};
+    c->train = (struct train_config){.epochs = 10, .eval_every = 1, .threads = 1};
+    c->generate = (struct generate_config){
+        .length = 50, .strategy = GEN_GREEDY, .temperature = 1, .alpha = 1,
+        .seed = UNSET_LONG};
     return 0;
+}
+
+static void strlist_free(struct strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        mem_free(l->items[i]);
+    mem_free(l->items);
+    l->items = NULL;
+    l->n = 0;
 }
 
 void config_free(struct config *c)
@@ -145,6 +292,8 @@ void config_free(struct config *c)
     mem_free(c->name);
     mem_free(c->dataset.path);
     mem_free(c->dataset.member);
+    strlist_free(&c->generate.prefixes);
+    mem_free(c->output.dir);
     memset(c, 0, sizeof *c);
 }
 
@@ -175,7 +324,8 @@ int config_edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-/* Nearest of names[] to key, or NULL when nothing is close. */
+/* Nearest of a NULL-terminated array of names (stride bytes apart) to key,
+ * or NULL when nothing is close. */
 static const char *nearest(const char *key, const char *const *names,
                            size_t stride)
 {
@@ -193,17 +343,6 @@ static const char *nearest(const char *key, const char *const *names,
     return best_d <= (limit > 3 ? 3 : limit) ? best : NULL;
 }
 
-static int unknown_key(const struct tree *node, const char *prefix,
-                       const char *suggestion, struct err *e)
-{
-    if (suggestion)
-        return err_set(e, ERR_CONFIG, node->src, node->key_line, node->key_col,
-                       "unknown key '%s%s' (did you mean '%s%s'?)", prefix,
-                       node->key, prefix, suggestion);
-    return err_set(e, ERR_CONFIG, node->src, node->key_line, node->key_col,
-                   "unknown key '%s%s'", prefix, node->key);
-}
-
 /* ---- scalars ---------------------------------------------------------- */
 
 static const char *kind_word(const struct tree *t)
@@ -211,6 +350,13 @@ static const char *kind_word(const struct tree *t)
     if (t->kind == TREE_MAP)
         return "a mapping";
     return t->kind == TREE_SEQ ? "a list" : "a quoted string";
+}
+
+static int is_null(const struct tree *t)
+{
+    return t->kind == TREE_SCALAR && !t->quoted &&
+           (!t->value[0] || strcmp(t->value, "~") == 0 ||
+            strcmp(t->value, "null") == 0);
 }
 
 static int expect_scalar(const struct tree *t, const char *path, const char *what,
@@ -279,6 +425,44 @@ static int read_string(const struct tree *t, const char *path, char **out,
     return 0;
 }
 
+static int read_strings(const struct tree *t, const char *path,
+                        struct strlist *out, struct err *e)
+{
+    if (t->kind != TREE_SEQ)
+        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                       "%s: expected a list of strings, got %s", path,
+                       t->kind == TREE_MAP ? "a mapping" : "a scalar");
+    strlist_free(out);
+    out->items = mem_calloc(t->n ? t->n : 1, sizeof *out->items);
+    if (!out->items)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->n; i++) {
+        char item[300];
+        snprintf(item, sizeof item, "%s[%zu]", path, i);
+        int rc = read_string(t->items[i], item, &out->items[i], e);
+        if (rc < 0)
+            return rc;
+        out->n = i + 1;
+    }
+    return 0;
+}
+
+static int read_pair(const struct tree *t, const char *path, double min,
+                     double max, double *out, struct err *e)
+{
+    if (t->kind != TREE_SEQ || t->n != 2)
+        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                       "%s: expected a list of two numbers", path);
+    for (size_t i = 0; i < 2; i++) {
+        char item[300];
+        snprintf(item, sizeof item, "%s[%zu]", path, i);
+        int rc = read_double(t->items[i], item, min, max, &out[i], e);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int read_enum(const struct tree *t, const char *path,
                      const char *const *choices, int *out, struct err *e)
 {
@@ -319,64 +503,92 @@ static int read_bool(const struct tree *t, const char *path, int *out,
     return 0;
 }
 
-static int is_null(const struct tree *t)
+static int is_none(const struct tree *t)
 {
-    return t->kind == TREE_SCALAR && !t->quoted &&
-           (!t->value[0] || strcmp(t->value, "~") == 0 ||
-            strcmp(t->value, "null") == 0);
+    return t->kind == TREE_SCALAR && !t->quoted && strcmp(t->value, "none") == 0;
 }
 
-static int read_fields(struct config *c, const struct tree *map,
-                       const struct field *fields, const char *prefix,
-                       struct err *e);
+/* ---- reading ---------------------------------------------------------- */
+
+static int read_map(struct config *c, const struct tree *map,
+                    const struct field *fields, const char *prefix,
+                    struct err *e);
 
 static int read_field(struct config *c, const struct field *f,
                       const struct tree *t, const char *path, struct err *e)
 {
-    if (f->type == F_MAP) {
-        if (is_null(t))
-            return 0;
-        if (t->kind != TREE_MAP)
-            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                           "%s: expected a mapping of keys, got %s", path,
-                           t->kind == TREE_SEQ ? "a list" : "a scalar");
-        char prefix[256];
-        snprintf(prefix, sizeof prefix, "%s.", path);
-        return read_fields(c, t, f->sub, prefix, e);
-    }
     char *base = (char *)c + f->offset;
     switch (f->type) {
     case F_INT:
         return read_long(t, path, f->min, f->max, (long *)base, e);
     case F_FLOAT:
         return read_double(t, path, f->min, f->max, (double *)base, e);
+    case F_NONE_OR_FLOAT:
+        if (is_none(t) || is_null(t)) {
+            *(double *)base = 0;
+            return 0;
+        }
+        return read_double(t, path, f->min, f->max, (double *)base, e);
+    case F_FLOAT2:
+        return read_pair(t, path, f->min, f->max, (double *)base, e);
     case F_STRING:
         return read_string(t, path, (char **)base, e);
+    case F_STRINGS:
+        return read_strings(t, path, (struct strlist *)base, e);
     case F_ENUM:
         return read_enum(t, path, f->choices, (int *)base, e);
     case F_BOOL:
         return read_bool(t, path, (int *)base, e);
     case F_MAP:
-        break;
+        if (is_null(t))
+            return 0; /* "model:" with nothing under it: all defaults */
+        if (is_none(t) && f->sub[0].type == F_NONE_OR_FLOAT) {
+            *(double *)((char *)c + f->sub[0].offset) = 0; /* clip: none */
+            return 0;
+        }
+        if (t->kind != TREE_MAP) {
+            if (t->kind == TREE_SCALAR)
+                return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                               "%s: expected a mapping of keys, got '%s'",
+                               path, t->value);
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "%s: expected a mapping of keys, got a list", path);
+        }
+        char prefix[300];
+        snprintf(prefix, sizeof prefix, "%.250s%s", path, path[0] ? "." : "");
+        return read_map(c, t, f->sub, prefix, e);
     }
     return 0;
 }
 
+static const struct field *field_named(const struct field *fields,
+                                       const char *key)
+{
+    for (const struct field *f = fields; f->key; f++)
+        if (strcmp(f->key, key) == 0)
+            return f;
+    return NULL;
+}
+
 /* Reads every member of map against fields; prefix is "section." or "". */
-static int read_fields(struct config *c, const struct tree *map,
-                       const struct field *fields, const char *prefix,
-                       struct err *e)
+static int read_map(struct config *c, const struct tree *map,
+                    const struct field *fields, const char *prefix,
+                    struct err *e)
 {
     for (size_t i = 0; i < map->n; i++) {
         const struct tree *t = map->items[i];
-        const struct field *f = fields;
-        while (f->key && strcmp(f->key, t->key) != 0)
-            f++;
-        if (!f->key)
-            return unknown_key(t, prefix, nearest(t->key, &fields->key,
-                                                  sizeof *fields), e);
+        const struct field *f = field_named(fields, t->key);
         char path[256];
         snprintf(path, sizeof path, "%s%s", prefix, t->key);
+        if (!f) {
+            const char *near = nearest(t->key, &fields->key, sizeof *fields);
+            if (near)
+                return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
+                               "unknown key '%s' (did you mean '%s%s'?)", path,
+                               prefix, near);
+            return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
+                           "unknown key '%s'", path);
+        }
         int rc = read_field(c, f, t, path, e);
         if (rc < 0)
             return rc;
@@ -384,14 +596,54 @@ static int read_fields(struct config *c, const struct tree *map,
     return 0;
 }
 
-/* ---- cross-field rules ------------------------------------------------ */
+/* Rejects keys present in the file that do not apply to the values read. */
+static int check_relevance(const struct config *c, const struct tree *map,
+                           const struct field *fields, const char *prefix,
+                           struct err *e)
+{
+    for (size_t i = 0; map->kind == TREE_MAP && i < map->n; i++) {
+        const struct tree *t = map->items[i];
+        const struct field *f = field_named(fields, t->key);
+        char path[256];
+        snprintf(path, sizeof path, "%s%s", prefix, t->key);
+        if (f->applies && !f->applies(c))
+            return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
+                           "%s: applies to %s only", path, f->applies_to);
+        if (f->type == F_MAP) {
+            char sub[300];
+            snprintf(sub, sizeof sub, "%.250s.", path);
+            int rc = check_relevance(c, t, f->sub, sub, e);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
 
-static int config_resolve(struct config *c, const struct tree *root,
-                          struct err *e)
+/* ---- defaults that depend on other keys, and cross-key rules ---------- */
+
+/* Error at the key `path` of the tree (or at the root when absent). */
+static int error_at(const struct tree *root, const char *path, struct err *e,
+                    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int error_at(const struct tree *root, const char *path, struct err *e,
+                    const char *fmt, ...)
+{
+    const struct tree *t = tree_find(root, path);
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!t)
+        return err_set(e, ERR_CONFIG, root->src, 0, 0, "%s: %s", path, msg);
+    return err_set(e, ERR_CONFIG, t->src, t->key_line ? t->key_line : t->line,
+                   t->key_line ? t->key_col : t->col, "%s: %s", path, msg);
+}
+
+static int resolve(struct config *c, const struct tree *root, struct err *e)
 {
     struct dataset_config *d = &c->dataset;
-    const struct tree *dt = tree_get(root, "dataset");
-    const struct tree *at = dt ? dt : root;
     if (d->tokens == UNSET_ENUM)
         d->tokens = d->name == DATASET_PTB ? TOKENS_WORD : TOKENS_CHAR;
     if (d->max_tokens == UNSET_LONG)
@@ -399,89 +651,44 @@ static int config_resolve(struct config *c, const struct tree *root,
          * the first 10000 tokens; PTB and user text default to all. */
         d->max_tokens = (d->name == DATASET_TIMEMACHINE ||
                          d->name == DATASET_JAYCHOU) ? 10000 : -1;
-    if (d->max_tokens == 0) {
-        const struct tree *t = tree_get(dt, "max_tokens");
-        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "dataset.max_tokens: 0 keeps nothing; use -1 for the "
-                       "whole corpus or a positive count");
-    }
+    if (d->max_tokens == 0)
+        return error_at(root, "dataset.max_tokens", e,
+                        "0 keeps nothing; use -1 for the whole corpus or a "
+                        "positive count");
     if (d->name == DATASET_TEXT && !d->path)
-        return err_set(e, ERR_CONFIG, at->src, at->key_line, at->key_col,
-                       "dataset.path: required when dataset.name is 'text'");
-    if (d->name == DATASET_PTB && d->valid_fraction > 0) {
-        const struct tree *t = tree_get(dt, "valid_fraction");
-        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "dataset.valid_fraction: ptb has its own validation "
-                       "and test files");
-    }
-    if (d->name == DATASET_PTB && d->tokens == TOKENS_CHAR) {
-        const struct tree *t = tree_get(dt, "tokens");
-        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "dataset.tokens: ptb is a word-level corpus; "
-                       "use tokens: word");
-    }
-    if (d->member && d->name == DATASET_PTB) {
-        const struct tree *t = tree_get(dt, "member");
-        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "dataset.member: ptb reads ptb/ptb.{train,valid,test}.txt; "
-                       "member does not apply");
-    }
-    return 0;
-}
-
-/* Nearest top-level key: a section name or a top-level field. */
-static const char *nearest_top_key(const char *key)
-{
-    const char *a = nearest(key, &sections->key, sizeof *sections);
-    const char *b = nearest(key, &top_fields->key, sizeof *top_fields);
-    if (!a || !b)
-        return a ? a : b;
-    return config_edit_distance(key, a) <= config_edit_distance(key, b) ? a : b;
-}
-
-/* Error at the position of key `key` of section map sec (or of sec). */
-static int error_at_key(const struct tree *sec, const char *key, struct err *e,
-                        const char *fmt, const char *a, const char *b)
-{
-    const struct tree *t = tree_find(sec, key);
-    if (!t)
-        t = sec;
-    return err_set(e, ERR_CONFIG, t->src, t->key_line ? t->key_line : t->line,
-                   t->key_line ? t->key_col : t->col, fmt, a, b);
-}
-
-static int resolve_model(struct config *c, const struct tree *root,
-                         struct err *e)
-{
+        return error_at(root, "dataset", e, "path is required when name is 'text'");
+    if (d->name == DATASET_PTB && d->tokens == TOKENS_CHAR)
+        return error_at(root, "dataset.tokens", e,
+                        "ptb is a word-level corpus; use tokens: word");
     struct model_config *m = &c->model;
-    const struct tree *mt = tree_get(root, "model");
-    if (!mt)
-        return 0;
-    if (m->input == INPUT_ONEHOT && tree_get(mt, "embed_dim"))
-        return error_at_key(mt, "embed_dim", e,
-                            "model.embed_dim: applies to input: embedding only%s%s",
-                            "", "");
-    if (m->tie_weights && m->input != INPUT_EMBEDDING)
-        return error_at_key(mt, "tie_weights", e,
-                            "model.tie_weights: needs input: embedding%s%s", "", "");
-    long E = m->embed_dim ? m->embed_dim : m->hidden;
-    if (m->tie_weights && E != m->hidden) {
-        char a[32], b[32];
-        snprintf(a, sizeof a, "%ld", E);
-        snprintf(b, sizeof b, "%ld", m->hidden);
-        return error_at_key(mt, "tie_weights", e,
-                            "model.tie_weights: needs embed_dim (%s) == hidden (%s)",
-                            a, b);
+    if (m->embed_dim == 0)
+        m->embed_dim = m->hidden;
+    if (m->tie_weights && m->embed_dim != m->hidden)
+        return error_at(root, "model.tie_weights", e,
+                        "needs embed_dim (%ld) == hidden (%ld)", m->embed_dim,
+                        m->hidden);
+    struct optimizer_config *o = &c->optimizer;
+    if (o->weight_decay == UNSET_DOUBLE) /* torch.optim.AdamW's default */
+        o->weight_decay = o->kind == OPTIM_ADAMW ? 0.01 : 0;
+    if (o->eps == UNSET_DOUBLE) /* torch.optim defaults */
+        o->eps = o->kind == OPTIM_ADAGRAD ? 1e-10 : 1e-8;
+    if (o->nesterov && o->momentum <= 0)
+        return error_at(root, "optimizer.nesterov", e,
+                        "needs momentum > 0 (as torch.optim.SGD)");
+    struct schedule_config *s = &c->schedule;
+    if (s->kind == SCHEDULE_STEP && !s->step_size == !s->start_epoch)
+        return error_at(root, "schedule", e,
+                        "kind step needs exactly one of step_size (every N "
+                        "epochs) or start_epoch (every epoch after it)");
+    if (c->generate.seed == UNSET_LONG)
+        c->generate.seed = c->seed;
+    if (!c->output.dir) {
+        size_t n = strlen(c->name) + 16;
+        c->output.dir = mem_alloc(n);
+        if (!c->output.dir)
+            return err_msg(e, ERR_NOMEM, "out of memory");
+        snprintf(c->output.dir, n, "results/%s", c->name);
     }
-    const struct tree *it = tree_get(mt, "init");
-    if (it && tree_get(it, "std") && m->init.scheme != INIT_NORMAL)
-        return error_at_key(it, "std", e,
-                            "model.init.std: applies to scheme normal, not %s%s",
-                            init_names[m->init.scheme], "");
-    if (it && tree_get(it, "range") && m->init.scheme != INIT_UNIFORM)
-        return error_at_key(it, "range", e,
-                            "model.init.range: applies to scheme uniform, not %s%s",
-                            init_names[m->init.scheme], "");
     return 0;
 }
 
@@ -490,40 +697,11 @@ int config_read(struct config *c, const struct tree *root, struct err *e)
     if (root->kind != TREE_MAP)
         return err_set(e, ERR_CONFIG, root->src, root->line, root->col,
                        "a config must be a mapping of sections");
-    for (size_t i = 0; i < root->n; i++) {
-        const struct tree *t = root->items[i];
-        const struct section *s = sections;
-        while (s->key && strcmp(s->key, t->key) != 0)
-            s++;
-        int rc;
-        if (s->key && is_null(t))
-            continue; /* "dataset:" with nothing under it: all defaults */
-        if (s->key) {
-            if (t->kind != TREE_MAP)
-                return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                               "%s: expected a mapping of keys, got %s%s%s",
-                               t->key, t->kind == TREE_SEQ ? "a list" : "'",
-                               t->kind == TREE_SEQ ? "" : t->value,
-                               t->kind == TREE_SEQ ? "" : "'");
-            char prefix[64];
-            snprintf(prefix, sizeof prefix, "%s.", s->key);
-            rc = read_fields(c, t, s->fields, prefix, e);
-        } else {
-            const struct field *f = top_fields;
-            while (f->key && strcmp(f->key, t->key) != 0)
-                f++;
-            if (!f->key)
-                return unknown_key(t, "", nearest_top_key(t->key), e);
-            rc = read_field(c, f, t, t->key, e);
-        }
-        if (rc < 0)
-            return rc;
-    }
-    int rc = config_resolve(c, root, e);
+    int rc = read_map(c, root, root_fields, "", e);
     if (rc == 0)
-        rc = resolve_model(c, root, e);
-    if (rc == 0 && c->model.embed_dim == 0)
-        c->model.embed_dim = c->model.hidden;
+        rc = check_relevance(c, root, root_fields, "", e);
+    if (rc == 0)
+        rc = resolve(c, root, e);
     return rc;
 }
 
@@ -554,7 +732,6 @@ int config_apply_override(struct tree *root, const char *assignment,
     int rc = tree_parse_string(eq + 1, src, &value, e);
     if (rc < 0)
         return rc;
-    forget_positions(value); /* messages then read "command line 'k=v': ..." */
     if (value->kind == TREE_MAP && value->n == 0 && !eq[1]) {
         /* "key=" parses as an empty document: make it an empty scalar. */
         tree_free(value);
@@ -562,6 +739,7 @@ int config_apply_override(struct tree *root, const char *assignment,
         if (!value)
             return err_msg(e, ERR_NOMEM, "out of memory");
     }
+    forget_positions(value); /* messages then read "command line 'k=v': ..." */
     return tree_set(root, key, value, e);
 }
 
@@ -578,4 +756,145 @@ int config_load(struct config *c, const char *path, int noverrides,
         rc = config_read(c, root, e);
     tree_free(root);
     return rc;
+}
+
+/* ---- emission --------------------------------------------------------- */
+
+struct text {
+    char *s;
+    size_t n, cap;
+    int failed;
+};
+
+static void text_add(struct text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(t->s + t->n, t->cap - t->n, fmt, ap);
+        va_end(ap);
+        if (k >= 0 && (size_t)k < t->cap - t->n) {
+            t->n += (size_t)k;
+            return;
+        }
+        size_t cap = t->cap * 2 + (size_t)(k > 0 ? k : 0);
+        char *s = mem_realloc(t->s, cap);
+        if (!s || k < 0) {
+            t->failed = 1;
+            return;
+        }
+        t->s = s;
+        t->cap = cap;
+    }
+}
+
+/* A YAML double-quoted scalar. */
+static void text_quoted(struct text *t, const char *s)
+{
+    text_add(t, "\"");
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            text_add(t, "\\%c", ch);
+        else if (ch == '\n')
+            text_add(t, "\\n");
+        else if (ch < 0x20)
+            text_add(t, "\\x%02x", ch);
+        else
+            text_add(t, "%c", ch);
+    }
+    text_add(t, "\"");
+}
+
+/* The shortest of %.15g / %.17g that reads back exactly. */
+static void text_number(struct text *t, double v)
+{
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, sizeof buf, "%.17g", v);
+    text_add(t, "%s", buf);
+}
+
+static void emit_map(struct text *t, const struct config *c,
+                     const struct field *fields, int indent)
+{
+    for (const struct field *f = fields; f->key; f++) {
+        const char *base = (const char *)c + f->offset;
+        if (f->applies && !f->applies(c))
+            continue;
+        if (f->type == F_STRING && !*(char *const *)base)
+            continue; /* unset path/member: the dataset's own */
+        text_add(t, "%*s%s:", indent, "", f->key);
+        switch (f->type) {
+        case F_INT:
+            text_add(t, " %ld\n", *(const long *)base);
+            break;
+        case F_FLOAT:
+            text_add(t, " ");
+            text_number(t, *(const double *)base);
+            text_add(t, "\n");
+            break;
+        case F_NONE_OR_FLOAT:
+            if (*(const double *)base == 0) {
+                text_add(t, " none\n");
+                break;
+            }
+            text_add(t, " ");
+            text_number(t, *(const double *)base);
+            text_add(t, "\n");
+            break;
+        case F_FLOAT2:
+            text_add(t, " [");
+            text_number(t, ((const double *)base)[0]);
+            text_add(t, ", ");
+            text_number(t, ((const double *)base)[1]);
+            text_add(t, "]\n");
+            break;
+        case F_STRING:
+            text_add(t, " ");
+            text_quoted(t, *(char *const *)base);
+            text_add(t, "\n");
+            break;
+        case F_STRINGS: {
+            const struct strlist *l = (const struct strlist *)base;
+            text_add(t, " [");
+            for (size_t i = 0; i < l->n; i++) {
+                text_add(t, i ? ", " : "");
+                text_quoted(t, l->items[i]);
+            }
+            text_add(t, "]\n");
+            break;
+        }
+        case F_ENUM:
+            text_add(t, " %s\n", f->choices[*(const int *)base]);
+            break;
+        case F_BOOL:
+            text_add(t, " %s\n", *(const int *)base ? "true" : "false");
+            break;
+        case F_MAP:
+            text_add(t, "\n");
+            emit_map(t, c, f->sub, indent + 2);
+            break;
+        }
+    }
+}
+
+char *config_emit(const struct config *c)
+{
+    struct text t = {.s = mem_alloc(1024), .cap = 1024};
+    if (!t.s)
+        return NULL;
+    t.s[0] = '\0';
+    emit_map(&t, c, root_fields, 0);
+    if (t.failed) {
+        mem_free(t.s);
+        return NULL;
+    }
+    return t.s;
 }

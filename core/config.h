@@ -1,10 +1,13 @@
 /* config: the typed, validated settings of one run.
  *
  * Owns: struct config, its documented defaults (configs/README.md lists them),
- * the schema that maps YAML keys to fields, and every check on a value's type
- * and range. Reading goes tree -> struct config; unknown keys, wrong types and
- * out-of-range values are errors carrying the YAML position of the offending
- * key or value, with the nearest valid key suggested for a misspelling.
+ * the schema that maps YAML keys to fields, every check on a value's type,
+ * range and relevance, and the emission of a resolved config as YAML text
+ * (what a results file stores and `runner train --from` reads back).
+ * Reading goes tree -> struct config; unknown keys, wrong types, out-of-range
+ * values and keys that do not apply (optimizer.betas with kind: sgd) are
+ * errors carrying the YAML position of the offending key or value, with the
+ * nearest valid key suggested for a misspelling.
  * Must not: touch data files or the model; those modules take a config.
  *
  * Command-line overrides ("model.hidden=512") are applied to the tree before
@@ -13,6 +16,7 @@
 #ifndef RNNLAB_CONFIG_H
 #define RNNLAB_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -25,6 +29,16 @@ enum sampler_kind { SAMPLER_RANDOM, SAMPLER_SEQUENTIAL };
 enum sampler_offset { OFFSET_RANDOM, OFFSET_ZERO };
 enum model_input { INPUT_ONEHOT, INPUT_EMBEDDING };
 enum init_scheme { INIT_DEFAULT, INIT_NORMAL, INIT_UNIFORM, INIT_XAVIER };
+enum optim_kind { OPTIM_SGD, OPTIM_ADAM, OPTIM_ADAMW, OPTIM_RMSPROP,
+                  OPTIM_ADAGRAD };
+enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_EXPONENTIAL,
+                     SCHEDULE_PLATEAU };
+enum gen_strategy { GEN_GREEDY, GEN_SAMPLE };
+
+struct strlist {
+    char **items;
+    size_t n;
+};
 
 struct dataset_config {
     int name;              /* enum dataset_name */
@@ -54,22 +68,74 @@ struct model_config {
     long hidden;           /* H */
     long layers;
     int input;             /* enum model_input */
-    long embed_dim;        /* E; 0 before resolution: = hidden */
+    long embed_dim;        /* E; resolved to hidden when not given */
     double dropout;
     int tie_weights;
     struct init_config init;
 };
 
+struct optimizer_config {
+    int kind;              /* enum optim_kind */
+    double lr;
+    double momentum;       /* sgd, rmsprop */
+    int nesterov;          /* sgd */
+    double weight_decay;
+    double betas[2];       /* adam, adamw */
+    double eps;            /* adam, adamw, rmsprop, adagrad */
+    double alpha;          /* rmsprop smoothing constant */
+};
+
+struct schedule_config {
+    int kind;              /* enum schedule_kind */
+    double gamma;          /* step, exponential */
+    long step_size;        /* step: every step_size epochs; 0: unset */
+    long start_epoch;      /* step: every epoch after this one; 0: unset */
+    double factor;         /* plateau: lr /= factor */
+    long patience;         /* plateau: evaluations without improvement */
+    double min_lr;
+};
+
+struct clip_config {
+    double max_norm;       /* global L2 norm; 0: no clipping */
+};
+
+struct train_config {
+    long epochs;
+    long eval_every;       /* validation/test every this many epochs */
+    long threads;          /* BLAS threads */
+    double max_ppl;        /* diverged above it; 0: 10 x vocabulary size */
+};
+
+struct generate_config {
+    struct strlist prefixes;
+    long length;           /* tokens generated after the prefix */
+    long every;            /* epochs between samples; 0: after training */
+    int strategy;          /* enum gen_strategy */
+    double temperature;
+    double alpha;          /* sample from p^alpha / sum p^alpha */
+    long seed;             /* -1 before resolution: the run's seed */
+};
+
+struct output_config {
+    char *dir;             /* default results/<name> */
+};
+
 struct config {
     char *src;             /* the config file's name, for messages */
-    char *name;
+    char *name;            /* default: the config file's base name */
     long seed;
     struct dataset_config dataset;
     struct sampler_config sampler;
     struct model_config model;
+    struct optimizer_config optimizer;
+    struct schedule_config schedule;
+    struct clip_config clip;
+    struct train_config train;
+    struct generate_config generate;
+    struct output_config output;
 };
 
-/* Fills c with every default (no allocation beyond name/src strings). */
+/* Fills c with every default. */
 int config_defaults(struct config *c, const char *src, struct err *e);
 
 /* Reads the whole tree into c (after config_defaults); any error leaves c
@@ -84,6 +150,11 @@ int config_load(struct config *c, const char *path, int noverrides,
 int config_apply_override(struct tree *root, const char *assignment,
                           struct err *e);
 
+/* The resolved config as YAML text, every applicable key with its value,
+ * sections in schema order; numbers in their shortest exact form. Reading it
+ * back gives the same config. Caller frees with mem_free; NULL on ENOMEM. */
+char *config_emit(const struct config *c);
+
 void config_free(struct config *c);
 
 /* Names of enum values, for messages and output. */
@@ -94,6 +165,8 @@ const char *config_offset_name(int offset);
 const char *config_cell_name(int cell);
 const char *config_input_name(int input);
 const char *config_init_name(int scheme);
+const char *config_optim_name(int kind);
+const char *config_schedule_name(int kind);
 
 /* Levenshtein distance, exposed for tests of the key suggestions. */
 int config_edit_distance(const char *a, const char *b);

@@ -55,7 +55,13 @@ static void test_defaults(void **state)
     struct config c;
     char msg[256];
     assert_int_equal(load_text("", 0, NULL, &c, msg, sizeof msg), 0);
-    assert_string_equal(c.name, "run");
+    assert_string_equal(c.name, "cfg"); /* the file's base name */
+    assert_string_equal(c.output.dir, "results/cfg");
+    assert_int_equal(c.optimizer.kind, OPTIM_SGD);
+    assert_true(c.optimizer.eps == 1e-8 && c.optimizer.weight_decay == 0);
+    assert_true(c.clip.max_norm == 0);
+    assert_int_equal(c.train.epochs, 10);
+    assert_int_equal(c.generate.seed, 0);
     assert_int_equal(c.dataset.name, DATASET_TIMEMACHINE);
     assert_int_equal(c.dataset.tokens, TOKENS_CHAR);
     assert_int_equal(c.dataset.max_tokens, 10000);
@@ -129,17 +135,17 @@ static void test_malformed_configs(void **state)
     expect_error("dataset: ptb\n",
                  "cfg.yaml:1:10: dataset: expected a mapping of keys, got 'ptb'");
     expect_error("dataset:\n  name: text\n",
-                 "cfg.yaml:1:1: dataset.path: required when dataset.name is 'text'");
+                 "cfg.yaml:1:1: dataset: path is required when name is 'text'");
     expect_error("dataset:\n  valid_fraction: 1.5\n",
                  "cfg.yaml:2:19: dataset.valid_fraction: 1.5 is out of range [0, 0.9]");
     expect_error("dataset:\n  valid_fraction: nan\n",
                  "cfg.yaml:2:19: dataset.valid_fraction: expected a finite "
                  "number, got 'nan'");
     expect_error("dataset:\n  name: ptb\n  valid_fraction: 0.1\n",
-                 "cfg.yaml:3:19: dataset.valid_fraction: ptb has its own "
-                 "validation and test files");
+                 "cfg.yaml:3:3: dataset.valid_fraction: applies to datasets "
+                 "without a validation file (not ptb) only");
     expect_error("dataset:\n  max_tokens: 0\n",
-                 "cfg.yaml:2:15: dataset.max_tokens: 0 keeps nothing; use -1 "
+                 "cfg.yaml:2:3: dataset.max_tokens: 0 keeps nothing; use -1 "
                  "for the whole corpus or a positive count");
     expect_error("seed: 1\nseed: 2\n",
                  "cfg.yaml:2:1: duplicate key 'seed' (first at line 1)");
@@ -148,6 +154,80 @@ static void test_malformed_configs(void **state)
                  "cfg.yaml:1:7: YAML anchors (&name) are not supported in configs");
     expect_error("a: 1\n---\nb: 2\n",
                  "cfg.yaml:3:1: a config holds one YAML document, found a second");
+}
+
+/* Keys that do not apply to the chosen kind are errors, never ignored. */
+static void test_keys_that_do_not_apply(void **state)
+{
+    (void)state;
+    expect_error("optimizer:\n  kind: sgd\n  betas: [0.9, 0.99]\n",
+                 "cfg.yaml:3:3: optimizer.betas: applies to kind: adam or adamw only");
+    expect_error("model:\n  embed_dim: 8\n",
+                 "cfg.yaml:2:3: model.embed_dim: applies to input: embedding only");
+    expect_error("model:\n  init: {scheme: uniform, std: 1}\n",
+                 "cfg.yaml:2:27: model.init.std: applies to scheme: normal only");
+    expect_error("schedule:\n  gamma: 0.5\n",
+                 "cfg.yaml:2:3: schedule.gamma: applies to kind: step or "
+                 "exponential only");
+    expect_error("schedule: {kind: step}\n",
+                 "cfg.yaml:1:1: schedule: kind step needs exactly one of "
+                 "step_size (every N epochs) or start_epoch (every epoch after it)");
+    expect_error("optimizer: {nesterov: true}\n",
+                 "cfg.yaml:1:13: optimizer.nesterov: needs momentum > 0 (as "
+                 "torch.optim.SGD)");
+    expect_error("model: {input: embedding, embed_dim: 8, tie_weights: true}\n",
+                 "cfg.yaml:1:41: model.tie_weights: needs embed_dim (8) == "
+                 "hidden (256)");
+    expect_error("optimizer: {betas: [0.9]}\n",
+                 "cfg.yaml:1:20: optimizer.betas: expected a list of two numbers");
+    expect_error("generate: {prefixes: time}\n",
+                 "cfg.yaml:1:22: generate.prefixes: expected a list of strings, "
+                 "got a scalar");
+    expect_error("clip: {max_norm: -1}\n",
+                 "cfg.yaml:1:18: clip.max_norm: -1 is out of range [1e-12, 1e+12]");
+}
+
+/* The emitted resolved config reads back to the same config, and emits the
+ * same text again. */
+static void test_emit_round_trip(void **state)
+{
+    (void)state;
+    struct config c, d;
+    char msg[512];
+    assert_int_equal(load_text(
+        "name: \"round \\\"trip\\\"\"\nseed: 7\n"
+        "dataset: {name: jaychou, max_tokens: 500}\n"
+        "model: {cell: gru, input: embedding, embed_dim: 16, dropout: 0.25,\n"
+        "        init: {scheme: normal, std: 0.02}}\n"
+        "optimizer: {kind: adam, lr: 0.001, betas: [0.8, 0.9]}\n"
+        "schedule: {kind: step, start_epoch: 4, gamma: 0.5}\n"
+        "clip: {max_norm: 0.25}\n"
+        "generate: {prefixes: ['\u5206\u5f00', \"a\\nb\"], strategy: sample, "
+        "temperature: 0.7}\n",
+        0, NULL, &c, msg, sizeof msg), 0);
+    char *text = config_emit(&c);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "optimizer:\n  kind: adam\n  lr: 0.001\n"));
+    assert_non_null(strstr(text, "  betas: [0.8, 0.9]\n"));
+    assert_null(strstr(text, "momentum")); /* does not apply to adam */
+    assert_non_null(strstr(text, "clip:\n  max_norm: 0.25\n"));
+    struct tree *t;
+    struct err e;
+    assert_int_equal(tree_parse_string(text, "emitted", &t, &e), 0);
+    assert_int_equal(config_defaults(&d, "other.yaml", &e), 0);
+    if (config_read(&d, t, &e) < 0)
+        fail_msg("re-reading the emitted config: %d:%d: %s\n%s", e.line, e.col,
+                 e.msg, text);
+    char *again = config_emit(&d);
+    assert_string_equal(text, again);
+    assert_string_equal(d.name, "round \"trip\"");
+    assert_string_equal(d.generate.prefixes.items[1], "a\nb");
+    assert_true(d.model.init.std == 0.02 && d.clip.max_norm == 0.25);
+    mem_free(text);
+    mem_free(again);
+    tree_free(t);
+    config_free(&c);
+    config_free(&d);
 }
 
 static void test_missing_config_file(void **state)
@@ -223,6 +303,8 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_overrides_use_yaml_values),
         cmocka_unit_test(test_malformed_configs),
+        cmocka_unit_test(test_keys_that_do_not_apply),
+        cmocka_unit_test(test_emit_round_trip),
         cmocka_unit_test(test_missing_config_file),
         cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_tree_edits),
