@@ -1,0 +1,138 @@
+/* optim: see optim.h. */
+#include "optim.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "mem.h"
+
+int optim_create(const struct optimizer_config *cfg, size_t n,
+                 struct optim **out, struct err *e)
+{
+    *out = NULL;
+    struct optim *o = mem_calloc(1, sizeof *o);
+    if (!o)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    o->cfg = *cfg;
+    o->n = n;
+    int need_buf = (cfg->kind == OPTIM_SGD && cfg->momentum > 0) ||
+                   (cfg->kind == OPTIM_RMSPROP && cfg->momentum > 0) ||
+                   cfg->kind == OPTIM_ADAM || cfg->kind == OPTIM_ADAMW;
+    int need_sq = cfg->kind != OPTIM_SGD;
+    if ((need_buf && !(o->buf = mem_calloc(n, sizeof *o->buf))) ||
+        (need_sq && !(o->sq = mem_calloc(n, sizeof *o->sq)))) {
+        optim_free(o);
+        return err_msg(e, ERR_NOMEM, "out of memory for optimizer state");
+    }
+    *out = o;
+    return 0;
+}
+
+void optim_free(struct optim *o)
+{
+    if (!o)
+        return;
+    mem_free(o->buf);
+    mem_free(o->sq);
+    mem_free(o);
+}
+
+static void step_sgd(struct optim *o, real *p, const real *grads, real lr)
+{
+    real wd = (real)o->cfg.weight_decay, mu = (real)o->cfg.momentum;
+    for (size_t i = 0; i < o->n; i++) {
+        real g = grads[i] + wd * p[i];
+        if (mu > 0) {
+            o->buf[i] = o->t == 1 ? g : mu * o->buf[i] + g;
+            g = o->cfg.nesterov ? g + mu * o->buf[i] : o->buf[i];
+        }
+        p[i] -= lr * g;
+    }
+}
+
+static void step_adam(struct optim *o, real *p, const real *grads, double lr)
+{
+    double b1 = o->cfg.betas[0], b2 = o->cfg.betas[1];
+    int decoupled = o->cfg.kind == OPTIM_ADAMW;
+    real wd = (real)o->cfg.weight_decay;
+    real step = (real)(lr / (1 - pow(b1, (double)o->t)));
+    real root2 = (real)sqrt(1 - pow(b2, (double)o->t));
+    real eps = (real)o->cfg.eps, decay = (real)(1 - lr * o->cfg.weight_decay);
+    real fb1 = (real)b1, fb2 = (real)b2;
+    for (size_t i = 0; i < o->n; i++) {
+        real g = grads[i];
+        if (decoupled)
+            p[i] *= decay;
+        else
+            g += wd * p[i];
+        o->buf[i] = fb1 * o->buf[i] + (1 - fb1) * g;
+        o->sq[i] = fb2 * o->sq[i] + (1 - fb2) * g * g;
+        p[i] -= step * o->buf[i] / ((real)sqrt((double)o->sq[i]) / root2 + eps);
+    }
+}
+
+static void step_rmsprop(struct optim *o, real *p, const real *grads, real lr)
+{
+    real wd = (real)o->cfg.weight_decay, a = (real)o->cfg.alpha;
+    real eps = (real)o->cfg.eps, mu = (real)o->cfg.momentum;
+    for (size_t i = 0; i < o->n; i++) {
+        real g = grads[i] + wd * p[i];
+        o->sq[i] = a * o->sq[i] + (1 - a) * g * g;
+        real avg = (real)sqrt((double)o->sq[i]) + eps;
+        if (mu > 0) {
+            o->buf[i] = mu * o->buf[i] + g / avg;
+            p[i] -= lr * o->buf[i];
+        } else {
+            p[i] -= lr * g / avg;
+        }
+    }
+}
+
+static void step_adagrad(struct optim *o, real *p, const real *grads, real lr)
+{
+    real wd = (real)o->cfg.weight_decay, eps = (real)o->cfg.eps;
+    for (size_t i = 0; i < o->n; i++) {
+        real g = grads[i] + wd * p[i];
+        o->sq[i] += g * g;
+        p[i] -= lr * g / ((real)sqrt((double)o->sq[i]) + eps);
+    }
+}
+
+void optim_step(struct optim *o, real *params, const real *grads, double lr)
+{
+    o->t++;
+    switch (o->cfg.kind) {
+    case OPTIM_SGD:
+        step_sgd(o, params, grads, (real)lr);
+        break;
+    case OPTIM_ADAM:
+    case OPTIM_ADAMW:
+        step_adam(o, params, grads, lr);
+        break;
+    case OPTIM_RMSPROP:
+        step_rmsprop(o, params, grads, (real)lr);
+        break;
+    case OPTIM_ADAGRAD:
+        step_adagrad(o, params, grads, (real)lr);
+        break;
+    }
+}
+
+double optim_grad_norm(const real *grads, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)grads[i] * (double)grads[i];
+    return sqrt(s);
+}
+
+double optim_clip(real *grads, size_t n, double max_norm)
+{
+    double norm = optim_grad_norm(grads, n);
+    if (max_norm > 0 && norm > max_norm) {
+        real scale = (real)(max_norm / norm);
+        for (size_t i = 0; i < n; i++)
+            grads[i] *= scale;
+    }
+    return norm;
+}

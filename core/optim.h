@@ -1,0 +1,50 @@
+/* optim: parameter updates with PyTorch's rules (torch.optim), and global
+ * gradient-norm clipping (d2l's grad_clipping).
+ *
+ * Owns: the optimizer's state (moment buffers, step count), allocated once at
+ * optim_create for n parameters. The update rules, g = grad + wd * p unless
+ * said otherwise, t = step number from 1:
+ *   sgd      buf = momentum * buf + g (buf = g at t = 1); g = nesterov ?
+ *            g + momentum * buf : buf (when momentum > 0); p -= lr * g
+ *   adam     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;
+ *            p -= lr / (1-b1^t) * m / (sqrt(v) / sqrt(1-b2^t) + eps)
+ *   adamw    p *= 1 - lr * wd, then adam without the wd term in g
+ *   rmsprop  v = alpha v + (1-alpha) g^2;  a = sqrt(v) + eps;
+ *            momentum > 0: buf = momentum buf + g / a, p -= lr buf;
+ *            else p -= lr g / a
+ *   adagrad  s += g^2;  p -= lr g / (sqrt(s) + eps)
+ * Must not: allocate in optim_step or know what the parameters are.
+ */
+#ifndef RNNLAB_OPTIM_H
+#define RNNLAB_OPTIM_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "err.h"
+#include "real.h"
+
+struct optim {
+    struct optimizer_config cfg;
+    size_t n;
+    long t;        /* steps taken */
+    real *buf;     /* sgd/rmsprop momentum; adam m; NULL when unused */
+    real *sq;      /* adam v, rmsprop v, adagrad sum; NULL when unused */
+};
+
+int optim_create(const struct optimizer_config *cfg, size_t n,
+                 struct optim **out, struct err *e);
+void optim_free(struct optim *o);
+
+/* One update of params[0..n) from grads with learning rate lr (the
+ * schedule's; cfg.lr is only the starting value). */
+void optim_step(struct optim *o, real *params, const real *grads, double lr);
+
+/* L2 norm over all of grads[0..n), summed in double. */
+double optim_grad_norm(const real *grads, size_t n);
+
+/* d2l grad_clipping: when the global norm exceeds max_norm (> 0), scales
+ * every gradient by max_norm / norm. Returns the norm before clipping. */
+double optim_clip(real *grads, size_t n, double max_norm);
+
+#endif

@@ -1,0 +1,161 @@
+/* Tests for core/optim.c and core/schedule.c. The optimizer references are
+ * torch.optim's results (scripts/make_optim_reference.py) after five steps
+ * on the loss sum(w * (p - c)^2); the first case is also checkable by hand:
+ * p - c shrinks by (1 - 2 * 0.1 * w) per step, 0.5 -> 1 - 0.5 * 0.8^5. */
+#include "support.h"
+
+#include <math.h>
+
+#include "mem.h"
+#include "optim.h"
+#include "schedule.h"
+
+static const double P0[4] = {0.5, -1.0, 2.0, 0.0};
+static const double C[4] = {1.0, 2.0, -1.0, 0.3};
+static const double W[4] = {1.0, 0.5, 2.0, 3.0};
+
+static void run(struct optimizer_config cfg, const double expected[4])
+{
+    struct optim *o;
+    struct err e;
+    assert_int_equal(optim_create(&cfg, 4, &o, &e), 0);
+    real p[4], g[4];
+    for (int i = 0; i < 4; i++)
+        p[i] = (real)P0[i];
+    for (int step = 0; step < 5; step++) {
+        for (int i = 0; i < 4; i++)
+            g[i] = (real)(2 * W[i] * (p[i] - C[i]));
+        optim_step(o, p, g, cfg.lr);
+    }
+    for (int i = 0; i < 4; i++)
+        if (fabs(p[i] - expected[i]) > 1e-5 * fmax(1, fabs(expected[i])))
+            fail_msg("%s p[%d] = %.9f, torch.optim %.9f",
+                     config_optim_name(cfg.kind), i, (double)p[i], expected[i]);
+    optim_free(o);
+}
+
+static struct optimizer_config opt(int kind, double lr)
+{
+    struct optimizer_config c = {.kind = kind, .lr = lr, .betas = {0.9, 0.999},
+                                 .eps = 1e-8, .alpha = 0.99};
+    return c;
+}
+
+static void test_sgd(void **state)
+{
+    (void)state;
+    run(opt(OPTIM_SGD, 0.1), (double[]){0.83616, 0.22853, -0.76672, 0.296928});
+    struct optimizer_config c = opt(OPTIM_SGD, 0.1);
+    c.momentum = 0.9;
+    c.weight_decay = 0.01;
+    run(c, (double[]){1.284097683854, 2.089914034672, -3.178415884187, 0.367465380084});
+    c.nesterov = 1;
+    run(c, (double[]){1.201133469375, 2.310375915120, -1.487000207935, 0.281006739687});
+}
+
+static void test_adam_and_adamw(void **state)
+{
+    (void)state;
+    struct optimizer_config c = opt(OPTIM_ADAM, 0.1);
+    c.weight_decay = 0.01;
+    run(c, (double[]){0.971609367013, -0.501793727423, 1.501781240636, 0.415876062346});
+    c = opt(OPTIM_ADAMW, 0.1);
+    c.betas[0] = 0.8;
+    c.betas[1] = 0.99;
+    c.weight_decay = 0.1;
+    run(c, (double[]){0.930791476018, -0.464517127907, 1.415891002968, 0.389627580595});
+}
+
+static void test_rmsprop(void **state)
+{
+    (void)state;
+    struct optimizer_config c = opt(OPTIM_RMSPROP, 0.01);
+    c.weight_decay = 0.01;
+    run(c, (double[]){0.777883926668, -0.682098642757, 1.682059447854, 0.239580245270});
+    c = opt(OPTIM_RMSPROP, 0.01);
+    c.alpha = 0.9;
+    c.momentum = 0.5;
+    run(c, (double[]){0.669884810706, -0.822297072797, 1.822297071744, 0.162572752614});
+}
+
+static void test_adagrad(void **state)
+{
+    (void)state;
+    struct optimizer_config c = opt(OPTIM_ADAGRAD, 0.1);
+    c.eps = 1e-10;
+    c.weight_decay = 0.01;
+    run(c, (double[]){0.776766720294, -0.683384819126, 1.683345691734, 0.238774760936});
+}
+
+/* d2l grad_clipping scales to the threshold, not to 1 (the bug KANN had). */
+static void test_clip_scales_to_max_norm(void **state)
+{
+    (void)state;
+    real g[3] = {3, 4, 12}; /* norm 13 */
+    assert_true(fabs(optim_clip(g, 3, 6.5) - 13) < 1e-9);
+    assert_true(fabs(g[0] - 1.5) < 1e-6 && fabs(g[2] - 6) < 1e-6);
+    assert_true(fabs(optim_grad_norm(g, 3) - 6.5) < 1e-5);
+    real h[2] = {0.3, 0.4};
+    assert_true(fabs(optim_clip(h, 2, 1) - 0.5) < 1e-7);
+    assert_true(h[0] == (real)0.3); /* under the threshold: untouched */
+    assert_true(fabs(optim_clip(h, 2, 0) - 0.5) < 1e-7); /* 0: no clipping */
+}
+
+static void test_schedules(void **state)
+{
+    (void)state;
+    struct schedule s;
+    struct schedule_config c = {.kind = SCHEDULE_STEP, .gamma = 0.5, .start_epoch = 4};
+    schedule_init(&s, &c, 1.0); /* Zaremba: lr 1, halved each epoch after 4 */
+    assert_true(schedule_lr(&s, 1) == 1 && schedule_lr(&s, 4) == 1);
+    assert_true(schedule_lr(&s, 5) == 0.5 && schedule_lr(&s, 13) == 1.0 / 512);
+    c = (struct schedule_config){.kind = SCHEDULE_STEP, .gamma = 0.1, .step_size = 3};
+    schedule_init(&s, &c, 2.0);
+    assert_true(schedule_lr(&s, 3) == 2.0 && fabs(schedule_lr(&s, 4) - 0.2) < 1e-15);
+    assert_true(fabs(schedule_lr(&s, 7) - 0.02) < 1e-15);
+    c = (struct schedule_config){.kind = SCHEDULE_EXPONENTIAL, .gamma = 0.9,
+                                 .min_lr = 0.5};
+    schedule_init(&s, &c, 1.0);
+    assert_true(fabs(schedule_lr(&s, 3) - 0.81) < 1e-15);
+    assert_true(schedule_lr(&s, 100) == 0.5);
+    c = (struct schedule_config){.kind = SCHEDULE_PLATEAU, .factor = 4, .patience = 1};
+    schedule_init(&s, &c, 20.0);
+    schedule_observe(&s, 300);
+    schedule_observe(&s, 250);
+    schedule_observe(&s, 260); /* 1 bad: within patience */
+    assert_true(schedule_lr(&s, 4) == 20.0);
+    schedule_observe(&s, 255); /* 2 bad: divide */
+    assert_true(schedule_lr(&s, 5) == 5.0);
+    c = (struct schedule_config){.kind = SCHEDULE_CONSTANT};
+    schedule_init(&s, &c, 0.3);
+    assert_true(schedule_lr(&s, 50) == 0.3);
+}
+
+static void test_step_allocates_nothing(void **state)
+{
+    (void)state;
+    struct optimizer_config c = opt(OPTIM_ADAM, 0.1);
+    struct optim *o;
+    struct err e;
+    assert_int_equal(optim_create(&c, 4, &o, &e), 0);
+    real p[4] = {0}, g[4] = {1, 1, 1, 1};
+    long before = mem_count();
+    optim_step(o, p, g, 0.1);
+    optim_clip(g, 4, 1);
+    assert_int_equal(mem_count(), before);
+    optim_free(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sgd),
+        cmocka_unit_test(test_adam_and_adamw),
+        cmocka_unit_test(test_rmsprop),
+        cmocka_unit_test(test_adagrad),
+        cmocka_unit_test(test_clip_scales_to_max_norm),
+        cmocka_unit_test(test_schedules),
+        cmocka_unit_test(test_step_allocates_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
