@@ -210,3 +210,33 @@ void vocab_map(const struct vocab *v, uint32_t *ids, size_t n)
     for (size_t i = 0; i < n; i++)
         ids[i] = (uint32_t)v->index_of_type[ids[i]];
 }
+
+int vocab_from_list(struct vocab **out, const char *const *tokens, size_t n,
+                    struct err *e)
+{
+    *out = NULL;
+    if (n == 0 || strcmp(tokens[0], VOCAB_UNK) != 0)
+        return err_msg(e, ERR_DATA, "a vocabulary list must start with %s",
+                       VOCAB_UNK);
+    struct vocab *v = vocab_create();
+    if (!v)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    uint32_t type;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        rc = vocab_intern(v, tokens[i], strlen(tokens[i]), &type, e);
+        if (rc == 0 && type != i)
+            rc = err_msg(e, ERR_DATA, "token '%s' appears twice in the "
+                         "vocabulary list", tokens[i]);
+        if (rc == 0) /* counts that sort into list order */
+            v->types[type].count = (long)(n - i);
+    }
+    if (rc == 0)
+        rc = vocab_finish(v, 0, e);
+    if (rc < 0) {
+        vocab_free(v);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}

@@ -43,6 +43,11 @@ long vocab_freq(const struct vocab *v, int32_t index);     /* counted uses */
 /* Index of the token spelled s[0..len), or 0 (<unk>) when absent. */
 int32_t vocab_lookup(const struct vocab *v, const char *s, size_t len);
 
+/* A finished vocabulary whose index i is tokens[i] (tokens[0] must be
+ * "<unk>"), as stored in a results file's /vocab. */
+int vocab_from_list(struct vocab **out, const char *const *tokens, size_t n,
+                    struct err *e);
+
 /* Maps an array of type numbers to vocabulary indices in place. */
 void vocab_map(const struct vocab *v, uint32_t *ids, size_t n);
 

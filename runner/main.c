@@ -10,6 +10,10 @@
 
 static const char usage[] =
     "usage: runner VERB [options]\n"
+    "  runner train CONFIG.yaml [key=value ...]  train one run\n"
+    "  runner train --from RESULTS/runs/ID.h5 [key=value ...]\n"
+    "  runner generate RESULTS RUN_ID --prefix TEXT [--length N]\n"
+    "                  [--temperature T] [--alpha A] [--seed S] [--greedy]\n"
     "  runner data CONFIG.yaml [key=value ...]   dataset statistics\n"
     "options: --quiet (only errors and the result), --help, --version\n"
     "See README.md for the config keys.\n";
@@ -75,5 +79,9 @@ int main(int argc, char **argv)
     take_shared_options(&argc, argv, &opt);
     if (strcmp(verb, "data") == 0)
         return cmd_data(argc, argv, &opt);
+    if (strcmp(verb, "train") == 0)
+        return cmd_train(argc, argv, &opt);
+    if (strcmp(verb, "generate") == 0)
+        return cmd_generate(argc, argv, &opt);
     return runner_usage_error("unknown verb '%s' (try 'runner --help')", verb);
 }

@@ -22,5 +22,7 @@ int runner_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 const char *runner_data_dir(void);
 
 int cmd_data(int argc, char **argv, const struct options *opt);
+int cmd_train(int argc, char **argv, const struct options *opt);
+int cmd_generate(int argc, char **argv, const struct options *opt);
 
 #endif

@@ -1,0 +1,62 @@
+/* results: one HDF5 file per run, in the layout of SPEC.md.
+ *
+ * Owns: the run file while a run trains, from creation under a temporary
+ * name (<dir>/runs/<run_id>.h5.part) to the rename to <run_id>.h5 when the
+ * run ends; the per-epoch metrics (chunked, extendible, deflate-compressed
+ * datasets, flushed with H5Fflush after every epoch so a killed run keeps
+ * every finished epoch); samples; final weights in PyTorch's names and
+ * layout; and reading a finished file back (config, vocabulary, weights).
+ * HDF5's own error printing is switched off: failures come back as errors
+ * in our words. Files are created with the default (1.10-compatible) format
+ * bounds, never SWMR, so a crashed writer leaves a readable file.
+ * Must not: decide what a run does; train and runner do.
+ */
+#ifndef RNNLAB_RESULTS_H
+#define RNNLAB_RESULTS_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "model.h"
+#include "train.h"
+#include "vocab.h"
+
+#define RESULTS_VERSION "rnnlab 0.1.0"
+
+struct results;
+
+/* The run id of a resolved config text: the first 12 hex digits of its
+ * SHA-256. */
+void results_run_id(const char *config_text, char id[13]);
+
+/* Creates <dir>/runs/ (and dir) if needed, and the run file under its
+ * temporary name, with the root attributes, /vocab and empty metrics. */
+int results_create(const char *dir, const char *run_id, const char *config_text,
+                   long seed, const struct vocab *v, size_t num_params,
+                   struct results **out, struct err *e);
+
+/* Appends one row to every /metrics dataset and flushes the file. */
+int results_append_epoch(struct results *r, const struct epoch_metrics *m,
+                         struct err *e);
+
+/* Stores /samples/<k> (k counts from 0) with attributes epoch and prefix. */
+int results_add_sample(struct results *r, long epoch, const char *prefix,
+                       const char *text, struct err *e);
+
+/* Writes /weights, the final attributes (status, finished, wall_seconds,
+ * and `detail` when not NULL, e.g. why a run diverged), closes the file and
+ * renames it to <run_id>.h5. status: completed, diverged or failed. With
+ * status "running" the file is flushed and closed under its temporary name
+ * (an interrupted run). Frees r in every case. */
+int results_finish(struct results *r, const char *status, const struct model *m,
+                   double wall_seconds, const char *detail, struct err *e);
+
+/* Path of the finished run file (valid until results_finish). */
+const char *results_path(const struct results *r);
+
+/* Reading a run file (opened with file locking off). */
+int results_read_config(const char *path, char **config_text, struct err *e);
+int results_read_vocab(const char *path, struct vocab **v, struct err *e);
+int results_load_weights(const char *path, struct model *m, struct err *e);
+
+#endif

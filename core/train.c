@@ -1,0 +1,168 @@
+/* train: see train.h. */
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "gemm.h"
+#include "mem.h"
+
+/* Generator streams of one seed: one sequence per purpose. */
+enum { STREAM_TRAIN = 1 };
+
+double train_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int trainer_create(const struct config *cfg, const struct dataset *d,
+                   struct trainer **out, struct err *e)
+{
+    *out = NULL;
+    struct trainer *t = mem_calloc(1, sizeof *t);
+    if (!t)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    t->cfg = cfg;
+    t->data = d;
+    size_t V = vocab_size(d->vocab);
+    size_t B = (size_t)cfg->sampler.batch_size, T = (size_t)cfg->sampler.num_steps;
+    t->max_ppl = cfg->train.max_ppl > 0 ? cfg->train.max_ppl : 10.0 * (double)V;
+    gemm_set_threads((int)cfg->train.threads);
+    rng_seed(&t->rng, (uint64_t)cfg->seed, STREAM_TRAIN);
+    struct model_spec spec = model_spec_from_config(&cfg->model, V);
+    int rc = model_create(&spec, B, T, (uint64_t)cfg->seed, &t->model, e);
+    if (rc == 0) {
+        model_init(t->model, &cfg->model.init, &t->rng);
+        rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
+    }
+    if (rc == 0)
+        rc = sampler_create(d->train.ids, d->train.n, &cfg->sampler, &t->rng,
+                            &t->sampler, e);
+    if (rc == 0) {
+        t->X = mem_alloc(2 * B * T * sizeof *t->X);
+        if (!t->X)
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+        else
+            t->Y = t->X + B * T;
+    }
+    if (rc < 0) {
+        trainer_free(t);
+        return rc;
+    }
+    schedule_init(&t->sched, &cfg->schedule, cfg->optimizer.lr);
+    *out = t;
+    return 0;
+}
+
+void trainer_free(struct trainer *t)
+{
+    if (!t)
+        return;
+    model_free(t->model);
+    optim_free(t->opt);
+    sampler_free(t->sampler);
+    mem_free(t->X);
+    mem_free(t);
+}
+
+double trainer_evaluate(struct trainer *t, const struct split *s)
+{
+    struct model *m = t->model;
+    if (!s->ids || s->n < 2)
+        return NAN;
+    /* B rows of nb tokens (each row needs one target past its inputs) */
+    size_t B = m->Bmax < s->n / 2 ? m->Bmax : s->n / 2, nb = s->n / B;
+    double total = 0, count = 0;
+    model_reset_state(m);
+    for (size_t i = 0; i + 1 < nb; i += m->Tmax) {
+        size_t len = nb - 1 - i < m->Tmax ? nb - 1 - i : m->Tmax;
+        for (size_t b = 0; b < B; b++)
+            for (size_t k = 0; k < len; k++) {
+                t->X[b * len + k] = s->ids[b * nb + i + k];
+                t->Y[b * len + k] = s->ids[b * nb + i + k + 1];
+            }
+        model_forward(m, t->X, B, len, 0);
+        total += model_loss(m, t->Y, 0) * (double)(B * len);
+        count += (double)(B * len);
+        model_carry_state(m);
+    }
+    model_reset_state(m);
+    return exp(total / count);
+}
+
+static int diverged(struct trainer *t, const char *what, double value)
+{
+    snprintf(t->diverged_why, sizeof t->diverged_why, "%s %g in epoch %ld",
+             what, value, t->epoch + 1);
+    return TRAIN_DIVERGED;
+}
+
+int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
+                  train_progress_fn progress, void *ctx)
+{
+    const struct config *cfg = t->cfg;
+    struct model *mod = t->model;
+    size_t B = t->sampler->B, T = t->sampler->T;
+    long e = t->epoch + 1;
+    double lr = schedule_lr(&t->sched, e), loss_sum = 0, norm_sum = 0;
+    int sequential = sampler_is_sequential(t->sampler);
+    size_t batches = 0;
+    double start = train_now();
+    sampler_begin_epoch(t->sampler);
+    model_reset_state(mod); /* d2l: state = None at each epoch's start */
+    while (sampler_next(t->sampler, t->X, t->Y)) {
+        if (t->stop && *t->stop)
+            return TRAIN_STOPPED;
+        if (!sequential)
+            model_reset_state(mod);
+        model_zero_grad(mod);
+        model_forward(mod, t->X, B, T, 1);
+        double loss = model_loss(mod, t->Y, 1);
+        if (!isfinite(loss))
+            return diverged(t, "training loss", loss);
+        model_backward(mod);
+        double norm = optim_clip(mod->grads, mod->nparams, cfg->clip.max_norm);
+        if (!isfinite(norm))
+            return diverged(t, "gradient norm", norm);
+        optim_step(t->opt, mod->params, mod->grads, lr);
+        if (sequential)
+            model_carry_state(mod);
+        loss_sum += loss;
+        norm_sum += norm;
+        batches++;
+        if (progress) {
+            double secs = train_now() - start;
+            struct train_progress p = {
+                .epoch = e, .epochs = cfg->train.epochs, .batch = batches,
+                .batches = t->sampler->num_batches,
+                .ppl = exp(loss_sum / (double)batches),
+                .tokens_per_s = (double)(batches * B * T) / (secs > 0 ? secs : 1e-9),
+                .seconds = secs};
+            progress(ctx, &p);
+        }
+    }
+    double secs = train_now() - start;
+    *m = (struct epoch_metrics){
+        .epoch = e, .train_ppl = exp(loss_sum / (double)batches),
+        .valid_ppl = NAN, .test_ppl = NAN,
+        .tokens_per_s = (double)(batches * B * T) / (secs > 0 ? secs : 1e-9),
+        .seconds = secs, .lr = lr, .grad_norm = norm_sum / (double)batches};
+    t->epoch = e;
+    if (!isfinite(m->train_ppl) || m->train_ppl > t->max_ppl)
+        return diverged(t, "training perplexity", m->train_ppl);
+    if (e % cfg->train.eval_every == 0 || e == cfg->train.epochs) {
+        m->valid_ppl = trainer_evaluate(t, &t->data->valid);
+        m->test_ppl = trainer_evaluate(t, &t->data->test);
+    }
+    /* plateau watches validation perplexity, or training perplexity on a
+     * dataset without a validation split */
+    if (!isnan(m->valid_ppl))
+        schedule_observe(&t->sched, m->valid_ppl);
+    else if (!t->data->valid.ids)
+        schedule_observe(&t->sched, m->train_ppl);
+    return TRAIN_OK;
+}

@@ -1,0 +1,86 @@
+/* train: the epoch loop and evaluation.
+ *
+ * Owns: the run's model, optimizer, schedule, sampler and batch buffers, all
+ * created at trainer_create from a config and a loaded dataset; one epoch is
+ * d2l's train_epoch_ch8 (and the seeds' train_and_predict_rnn): for every
+ * batch, reset (random sampler) or carry (sequential) the state, forward,
+ * mean cross-entropy, backward, clip, optimizer step; the epoch's training
+ * perplexity is exp(total loss / tokens), as the seeds compute it.
+ * Evaluation runs the model over a whole split with dropout off and the state
+ * carried from batch to batch (the Gluon model_eval: B rows of n/B tokens,
+ * windows of T, the last one shorter). Progress is reported through a
+ * callback; train never prints. Seeds: the run's seed drives initialisation
+ * and the sampler (one generator); dropout has its own generator seeded from
+ * the same seed.
+ * Must not: allocate inside an epoch, or know about files.
+ */
+#ifndef RNNLAB_TRAIN_H
+#define RNNLAB_TRAIN_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "dataset.h"
+#include "model.h"
+#include "optim.h"
+#include "rng.h"
+#include "sampler.h"
+#include "schedule.h"
+
+enum train_status { TRAIN_OK = 0, TRAIN_DIVERGED = 1, TRAIN_STOPPED = 2 };
+
+struct epoch_metrics {
+    long epoch;
+    double train_ppl, valid_ppl, test_ppl; /* NaN where not evaluated */
+    double tokens_per_s;                   /* training tokens per second */
+    double seconds;                        /* wall time of the epoch */
+    double lr;
+    double grad_norm;                      /* mean pre-clip gradient norm */
+};
+
+struct train_progress {
+    long epoch, epochs;
+    size_t batch, batches;
+    double ppl;           /* running training perplexity of the epoch */
+    double tokens_per_s;
+    double seconds;       /* since the epoch began */
+};
+
+typedef void (*train_progress_fn)(void *ctx, const struct train_progress *p);
+
+struct trainer {
+    const struct config *cfg;
+    const struct dataset *data;
+    struct model *model;
+    struct optim *opt;
+    struct schedule sched;
+    struct sampler *sampler;
+    struct rng rng;
+    int32_t *X, *Y;       /* (B, T) batch */
+    long epoch;           /* epochs completed */
+    double max_ppl;       /* diverged above it */
+    char diverged_why[128];
+    volatile const int *stop; /* when set and nonzero: stop after this batch */
+};
+
+/* Builds the model (initialised from cfg->seed), optimizer, schedule and
+ * sampler, and sets the BLAS threads. */
+int trainer_create(const struct config *cfg, const struct dataset *d,
+                   struct trainer **out, struct err *e);
+void trainer_free(struct trainer *t);
+
+/* Trains epoch t->epoch + 1 and evaluates when due (every eval_every epochs
+ * and at the last). Returns TRAIN_OK, TRAIN_DIVERGED (loss NaN/inf or
+ * perplexity above max_ppl; t->diverged_why says which) or TRAIN_STOPPED
+ * (*t->stop was set; the epoch is incomplete and not counted). */
+int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
+                  train_progress_fn progress, void *ctx);
+
+/* Perplexity of the model on a split (NaN for a split under 2 tokens).
+ * Resets the carried state before and after. */
+double trainer_evaluate(struct trainer *t, const struct split *s);
+
+/* Seconds on a monotonic clock. */
+double train_now(void);
+
+#endif
