@@ -284,7 +284,7 @@ int tree_parse_file(const char *path, struct tree **out, struct err *e)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return err_set(e, ERR_IO, path, 0, 0, "cannot open config: %s",
+        return err_set(e, ERR_CONFIG, path, 0, 0, "cannot open config: %s",
                        strerror(errno));
     struct builder b = {.src = path, .e = e};
     int rc;

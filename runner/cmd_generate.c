@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "generate.h"
@@ -102,6 +103,9 @@ int cmd_generate(int argc, char **argv, const struct options *opt)
         return rc;
     char path[1200];
     snprintf(path, sizeof path, "%s/runs/%s.h5", argv[0], argv[1]);
+    if (access(path, R_OK) != 0)
+        return runner_usage_error("%s: cannot open: %s (no finished run %s in %s)",
+                                  path, strerror(errno), argv[1], argv[0]);
     struct config cfg;
     struct vocab *v = NULL;
     struct model *m = NULL;

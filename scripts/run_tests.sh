@@ -1,13 +1,14 @@
 #!/bin/sh
-# Runs every cmocka test binary in a folder and prints the totals as
-# "tests: N passed, M failed". Exits non-zero if any test failed or any
-# binary crashed or exited non-zero.
+# Runs every cmocka test binary in a folder (and the shell tests
+# tests/test_*.sh, which print the same summary lines) and prints the totals
+# as "tests: N passed, M failed". Exits non-zero if any test failed or any
+# program crashed or exited non-zero.
 set -u
 dir=${1:-build/tests}
 passed=0 failed=0 broken=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for t in "$dir"/test_*; do
+for t in "$dir"/test_* tests/test_*.sh; do
     [ -x "$t" ] || continue
     case "$t" in *.d|*.o) continue ;; esac
     "$t" >"$log" 2>&1

@@ -235,7 +235,7 @@ static void test_missing_config_file(void **state)
     (void)state;
     struct config c;
     struct err e;
-    assert_int_equal(config_load(&c, "/nonexistent/x.yaml", 0, NULL, &e), ERR_IO);
+    assert_int_equal(config_load(&c, "/nonexistent/x.yaml", 0, NULL, &e), ERR_CONFIG);
     config_free(&c);
     assert_string_equal(e.file, "/nonexistent/x.yaml");
     assert_string_equal(e.msg, "cannot open config: No such file or directory");

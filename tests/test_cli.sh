@@ -1,0 +1,84 @@
+#!/bin/sh
+# End-to-end tests of bin/runner: exit statuses, one-line errors, and a tiny
+# train -> generate -> train --from round trip. Prints cmocka-style summary
+# lines for scripts/run_tests.sh. Run from the repository root.
+set -u
+R=${RUNNER:-bin/runner}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_cli: $*"; }
+
+# expect STATUS PATTERN CMD...: exit status and a line of stderr+stdout
+expect() {
+    want=$1 pattern=$2
+    shift 2
+    out=$("$@" 2>&1)
+    got=$?
+    if [ "$got" -ne "$want" ]; then
+        bad "'$*' exited $got, expected $want: $out"
+    elif ! printf '%s\n' "$out" | grep -qF -- "$pattern"; then
+        bad "'$*' printed '$out', expected '$pattern'"
+    else
+        ok
+    fi
+}
+
+cat > "$T/tiny.yaml" <<YAML
+name: tiny
+seed: 1
+dataset: {name: timemachine, max_tokens: 3000, valid_fraction: 0.1}
+sampler: {batch_size: 8, num_steps: 10}
+model: {cell: lstm, hidden: 24}
+optimizer: {kind: adam, lr: 0.01}
+clip: {max_norm: 1}
+train: {epochs: 3}
+generate: {prefixes: ["the "], length: 12}
+output: {dir: $T/out}
+YAML
+
+expect 2 "usage: runner VERB" "$R"
+expect 2 "unknown verb 'trian'" "$R" trian x.yaml
+expect 2 "runner: $T/none.yaml: cannot open config: No such file or directory" \
+    "$R" train "$T/none.yaml"
+printf 'model:\n  hiden: 3\n' > "$T/typo.yaml"
+expect 2 "runner: $T/typo.yaml:2:3: unknown key 'model.hiden' (did you mean 'model.hidden'?)" \
+    "$R" train "$T/typo.yaml"
+expect 2 "runner: command line 'train.epochs=many': train.epochs: expected an integer, got 'many'" \
+    "$R" train "$T/tiny.yaml" train.epochs=many
+expect 2 "runner: $T/missing.txt: cannot open: No such file or directory" \
+    "$R" train "$T/tiny.yaml" dataset.name=text "dataset.path=$T/missing.txt"
+expect 2 "sampler: a corpus of 2700 tokens yields no batch" \
+    "$R" train "$T/tiny.yaml" sampler.batch_size=300
+touch "$T/blocker"
+expect 1 "cannot create results folder" "$R" train "$T/tiny.yaml" "output.dir=$T/blocker/x"
+
+# a tiny run: --quiet prints only the result line
+out=$("$R" train "$T/tiny.yaml" --quiet 2>&1)
+status=$?
+id=$(printf '%s\n' "$out" | sed -n 's/^run \([0-9a-f]\{12\}\) completed.*/\1/p')
+if [ "$status" -ne 0 ] || [ -z "$id" ] || [ "$(printf '%s\n' "$out" | wc -l)" -ne 1 ]; then
+    bad "quiet train: status $status, output '$out'"
+else
+    ok
+fi
+[ -f "$T/out/runs/$id.h5" ] && [ ! -e "$T/out/runs/$id.h5.part" ] && ok ||
+    bad "run file $T/out/runs/$id.h5 missing or still .part"
+expect 0 "the " "$R" generate "$T/out" "$id" --prefix "the " --length 5
+g1=$("$R" generate "$T/out" "$id" --prefix "the " --temperature 0.7 --seed 4)
+g2=$("$R" generate "$T/out" "$id" --prefix "the " --temperature 0.7 --seed 4)
+[ "$g1" = "$g2" ] && ok || bad "same seed, different text: '$g1' vs '$g2'"
+expect 2 "generate: --prefix is required" "$R" generate "$T/out" "$id"
+expect 2 "cannot open: No such file" "$R" generate "$T/out" 000000000000 --prefix a
+# --from re-creates the same run (same resolved config, same id)
+expect 0 "run $id completed" "$R" train --from "$T/out/runs/$id.h5" --quiet
+# divergence is a result, not a failure (d2l exercise 8.6.1, exaggerated)
+expect 0 "diverged" "$R" train "$T/tiny.yaml" optimizer.kind=sgd optimizer.lr=10000 \
+    clip.max_norm=none model.cell=rnn_relu --quiet
+
+echo "[==========] test_cli: $((pass + fail)) test(s) run."
+echo "[  PASSED  ] $pass test(s)."
+[ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
+[ "$fail" -eq 0 ]

@@ -1,0 +1,389 @@
+/* Tests for core/train.c, core/results.c and core/generate.c: a tiny model
+ * trains, its run file has the SPEC layout, its stored weights reproduce its
+ * stored perplexity, runs are bit-reproducible, divergence is caught, and
+ * generation follows its strategy. */
+#include "support.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+
+#include "generate.h"
+#include "mem.h"
+#include "results.h"
+#include "train.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    support_tmpdir(dir, sizeof dir);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    support_rmtree(dir);
+    return 0;
+}
+
+/* The d2l time machine setting, shrunk: 2000 chars, hidden 32, 8 epochs. */
+static void tiny_config(struct config *c, const char *extra)
+{
+    char text[2048], path[128];
+    snprintf(path, sizeof path, "%s/tiny.yaml", dir);
+    snprintf(text, sizeof text,
+             "seed: 3\n"
+             "dataset: {name: timemachine, max_tokens: 2000, valid_fraction: 0.1}\n"
+             "sampler: {kind: sequential, batch_size: 8, num_steps: 10}\n"
+             "model: {cell: gru, hidden: 32}\n"
+             "optimizer: {kind: adam, lr: 0.01}\n"
+             "clip: {max_norm: 1}\n"
+             "train: {epochs: 8, eval_every: 4}\n"
+             "output: {dir: %s/out}\n%s", dir, extra);
+    support_write_text(path, text);
+    struct err e;
+    if (config_load(c, path, 0, NULL, &e) < 0)
+        fail_msg("%s", e.msg);
+}
+
+struct run {
+    struct config cfg;
+    struct dataset *data;
+    struct trainer *t;
+    struct epoch_metrics m[64];
+    int status;
+    long epochs;
+};
+
+static void train_all(struct run *r, const char *extra)
+{
+    struct err e;
+    memset(r, 0, sizeof *r);
+    tiny_config(&r->cfg, extra);
+    assert_int_equal(dataset_load(&r->cfg.dataset, RNNLAB_DATA_DIR, &r->data, &e), 0);
+    assert_int_equal(trainer_create(&r->cfg, r->data, &r->t, &e), 0);
+    r->status = TRAIN_OK;
+    while (r->epochs < r->cfg.train.epochs && r->status == TRAIN_OK) {
+        r->status = trainer_epoch(r->t, &r->m[r->epochs], NULL, NULL);
+        if (r->status == TRAIN_OK)
+            r->epochs++;
+    }
+}
+
+static void free_run(struct run *r)
+{
+    trainer_free(r->t);
+    dataset_free(r->data);
+    config_free(&r->cfg);
+}
+
+static void test_loss_falls_and_runs_repeat_exactly(void **state)
+{
+    (void)state;
+    struct run a, b;
+    train_all(&a, "");
+    assert_int_equal(a.status, TRAIN_OK);
+    assert_int_equal(a.epochs, 8);
+    /* from about the vocabulary size (28) to well under half of it */
+    assert_true(a.m[0].train_ppl > 12 && a.m[0].train_ppl < 30);
+    assert_true(a.m[7].train_ppl < 0.6 * a.m[0].train_ppl);
+    assert_true(isnan(a.m[0].valid_ppl) && !isnan(a.m[3].valid_ppl));
+    assert_true(isnan(a.m[0].test_ppl)); /* no test split for timemachine */
+    assert_true(a.m[7].grad_norm > 0 && a.m[7].tokens_per_s > 0);
+    train_all(&b, "");
+    for (int i = 0; i < 8; i++) { /* same config and seed: the same bits */
+        assert_memory_equal(&a.m[i].train_ppl, &b.m[i].train_ppl, sizeof(double));
+        assert_memory_equal(&a.m[i].grad_norm, &b.m[i].grad_norm, sizeof(double));
+    }
+    assert_memory_equal(a.t->model->params, b.t->model->params,
+                        a.t->model->nparams * sizeof(real));
+    free_run(&a);
+    free_run(&b);
+}
+
+static void test_divergence_is_detected(void **state)
+{
+    (void)state;
+    struct run r;
+    /* lr 1e4 with no clipping: d2l exercise 8.6.1's failure, exaggerated */
+    train_all(&r, "");
+    free_run(&r);
+    struct err e;
+    memset(&r, 0, sizeof r);
+    tiny_config(&r.cfg, "");
+    r.cfg.optimizer.kind = OPTIM_SGD;
+    r.cfg.optimizer.lr = 1e4;
+    r.cfg.clip.max_norm = 0;
+    r.cfg.model.cell = CELL_RNN_RELU;
+    assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    int status = TRAIN_OK;
+    for (int i = 0; i < 8 && status == TRAIN_OK; i++)
+        status = trainer_epoch(r.t, &r.m[0], NULL, NULL);
+    assert_int_equal(status, TRAIN_DIVERGED);
+    assert_non_null(strstr(r.t->diverged_why, "in epoch 1"));
+    free_run(&r);
+}
+
+static long long attr_ll(hid_t f, const char *name)
+{
+    long long v = -1;
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0);
+    H5Aclose(a);
+    return v;
+}
+
+static void attr_string(hid_t f, const char *obj, const char *name, char *out, size_t n)
+{
+    hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    char *v = NULL;
+    assert_true(H5Aread(a, t, &v) >= 0);
+    snprintf(out, n, "%s", v);
+    H5free_memory(v);
+    H5Tclose(t);
+    H5Aclose(a);
+}
+
+static void dims_of(hid_t f, const char *name, int rank, hsize_t d0, hsize_t d1)
+{
+    int r;
+    hsize_t dims[2] = {0, 0};
+    if (H5LTget_dataset_ndims(f, name, &r) < 0)
+        fail_msg("missing dataset %s", name);
+    assert_int_equal(r, rank);
+    assert_true(H5LTget_dataset_info(f, name, dims, NULL, NULL) >= 0);
+    if (dims[0] != d0 || (rank == 2 && dims[1] != d1))
+        fail_msg("%s has shape (%llu, %llu)", name, (unsigned long long)dims[0],
+                 (unsigned long long)dims[1]);
+}
+
+/* Writes a run file as runner train does and checks it against SPEC.md;
+ * then the stored weights, loaded into a fresh model, give the stored final
+ * validation perplexity exactly. */
+static void test_run_file_layout_and_reload(void **state)
+{
+    (void)state;
+    struct run r;
+    struct err e;
+    train_all(&r, "generate: {prefixes: [\"the \"], length: 10}\n");
+    char *text = config_emit(&r.cfg), id[13];
+    results_run_id(text, id);
+    struct results *res;
+    assert_int_equal(results_create(r.cfg.output.dir, id, text, r.cfg.seed,
+                                    r.data->vocab, r.t->model->nparams, &res, &e), 0);
+    char part[600], final[512];
+    snprintf(final, sizeof final, "%s/out/runs/%s.h5", dir, id);
+    snprintf(part, sizeof part, "%s.part", final);
+    assert_string_equal(results_path(res), final);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(results_append_epoch(res, &r.m[i], &e), 0);
+    /* flushed per epoch: another process (h5dump, from hdf5-tools) reads the
+     * metrics while the writer still has the file open */
+    char cmd[900];
+    snprintf(cmd, sizeof cmd, "HDF5_USE_FILE_LOCKING=FALSE h5dump -H -d "
+             "/metrics/train_ppl '%s' | grep -q 'SIMPLE { ( 8 )'", part);
+    assert_int_equal(system(cmd), 0);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(fapl, 0, 1);
+    hid_t f;
+    struct rng g;
+    rng_seed(&g, 1, 3);
+    char *sample;
+    size_t unknown;
+    assert_int_equal(generate_text(r.t->model, r.data->vocab, TOKENS_CHAR, "the ",
+                                   &r.cfg.generate, &g, &sample, &unknown, &e), 0);
+    assert_int_equal(unknown, 0);
+    assert_int_equal(strlen(sample), 14);
+    assert_int_equal(results_add_sample(res, 8, "the ", sample, &e), 0);
+    assert_int_equal(results_finish(res, "completed", r.t->model, 1.5, NULL, &e), 0);
+    assert_true(access(part, F_OK) != 0); /* renamed */
+
+    f = H5Fopen(final, H5F_ACC_RDONLY, fapl);
+    assert_true(f >= 0);
+    char s[4096];
+    attr_string(f, "/", "run_id", s, sizeof s);
+    assert_string_equal(s, id);
+    attr_string(f, "/", "status", s, sizeof s);
+    assert_string_equal(s, "completed");
+    attr_string(f, "/", "config", s, sizeof s);
+    assert_string_equal(s, text);
+    const char *names[] = {"runner_version", "started", "finished"};
+    for (int i = 0; i < 3; i++)
+        attr_string(f, "/", names[i], s, sizeof s);
+    assert_int_equal(attr_ll(f, "seed"), 3);
+    assert_int_equal(attr_ll(f, "vocab_size"), 28);
+    assert_int_equal(attr_ll(f, "num_params"), (long long)r.t->model->nparams);
+    double wall;
+    assert_true(H5LTget_attribute_double(f, "/", "wall_seconds", &wall) >= 0);
+    assert_true(wall == 1.5);
+    const char *metrics[] = {"epoch", "train_ppl", "valid_ppl", "test_ppl",
+                             "tokens_per_s", "seconds", "lr", "grad_norm"};
+    for (int i = 0; i < 8; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "/metrics/%s", metrics[i]);
+        dims_of(f, name, 1, 8, 0);
+    }
+    int epochs[8];
+    double valid[8];
+    assert_true(H5LTread_dataset_int(f, "/metrics/epoch", epochs) >= 0);
+    assert_true(H5LTread_dataset_double(f, "/metrics/valid_ppl", valid) >= 0);
+    assert_int_equal(epochs[7], 8);
+    assert_true(isnan(valid[0]) && valid[7] == r.m[7].valid_ppl);
+    dims_of(f, "/vocab", 1, 28, 0);
+    dims_of(f, "/weights/rnn.weight_ih_l0", 2, 96, 28);
+    dims_of(f, "/weights/rnn.weight_hh_l0", 2, 96, 32);
+    dims_of(f, "/weights/rnn.bias_ih_l0", 1, 96, 0);
+    dims_of(f, "/weights/dense.weight", 2, 28, 32);
+    dims_of(f, "/weights/dense.bias", 1, 28, 0);
+    attr_string(f, "/samples/0", "prefix", s, sizeof s);
+    assert_string_equal(s, "the ");
+    H5Fclose(f);
+    H5Pclose(fapl);
+
+    /* reload: config text, vocabulary and weights rebuild the same model */
+    char *stored;
+    struct vocab *v;
+    assert_int_equal(results_read_config(final, &stored, &e), 0);
+    assert_string_equal(stored, text);
+    assert_int_equal(results_read_vocab(final, &v, &e), 0);
+    assert_int_equal(vocab_size(v), 28);
+    assert_string_equal(vocab_token(v, 2), vocab_token(r.data->vocab, 2));
+    struct trainer *t2;
+    assert_int_equal(trainer_create(&r.cfg, r.data, &t2, &e), 0);
+    assert_int_equal(results_load_weights(final, t2->model, &e), 0);
+    double again = trainer_evaluate(t2, &r.data->valid);
+    assert_memory_equal(&again, &r.m[7].valid_ppl, sizeof again);
+    double train_a = trainer_evaluate(r.t, &r.data->train);
+    double train_b = trainer_evaluate(t2, &r.data->train);
+    assert_memory_equal(&train_a, &train_b, sizeof train_a);
+    trainer_free(t2);
+    vocab_free(v);
+    mem_free(stored);
+    mem_free(sample);
+    mem_free(text);
+    free_run(&r);
+}
+
+static void test_results_errors(void **state)
+{
+    (void)state;
+    struct err e;
+    struct results *res;
+    struct vocab *v;
+    const char *tokens[] = {"<unk>", "a"};
+    assert_int_equal(vocab_from_list(&v, tokens, 2, &e), 0);
+    char blocked[128];
+    snprintf(blocked, sizeof blocked, "%s/file", dir);
+    support_write_text(blocked, "not a folder");
+    char out[160];
+    snprintf(out, sizeof out, "%s/file/sub", dir);
+    assert_int_equal(results_create(out, "abc", "x: 1\n", 0, v, 1, &res, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "cannot create results folder"));
+    char *text;
+    assert_int_equal(results_read_config(blocked, &text, &e), ERR_IO);
+    assert_string_equal(e.msg, "not a readable HDF5 run file");
+    vocab_free(v);
+}
+
+/* A model whose logits are log p whatever the input: its decoder weight is
+ * zero and its bias log p. */
+static struct model *fixed_distribution(const double *p, size_t V)
+{
+    struct model_spec s = {.cell = CELL_RNN_TANH, .V = V, .H = 2, .L = 1};
+    struct model *m;
+    struct err e;
+    assert_int_equal(model_create(&s, 1, 1, 0, &m, &e), 0);
+    for (size_t j = 0; j < V; j++)
+        m->dec_b[j] = (real)log(p[j]);
+    return m;
+}
+
+static void test_generation_strategies(void **state)
+{
+    (void)state;
+    const double p[4] = {0.1, 0.2, 0.3, 0.4};
+    const char *tokens[] = {"<unk>", "a", "b", "c"};
+    struct vocab *v;
+    struct err e;
+    assert_int_equal(vocab_from_list(&v, tokens, 4, &e), 0);
+    struct model *m = fixed_distribution(p, 4);
+    struct generate_config g = {.length = 20000, .strategy = GEN_GREEDY,
+                                .temperature = 1, .alpha = 1};
+    struct rng rng;
+    rng_seed(&rng, 5, 3);
+    char *text;
+    size_t unknown;
+    assert_int_equal(generate_text(m, v, TOKENS_CHAR, "ab", &g, &rng, &text,
+                                   &unknown, &e), 0);
+    assert_int_equal(strlen(text), 20002);
+    assert_true(text[2] == 'c' && text[19999] == 'c'); /* argmax */
+    mem_free(text);
+    /* sampling: frequencies follow p; alpha 2 follows p^2 / sum p^2 */
+    for (int alpha = 1; alpha <= 2; alpha++) {
+        g.strategy = GEN_SAMPLE;
+        g.alpha = alpha;
+        assert_int_equal(generate_text(m, v, TOKENS_CHAR, "a", &g, &rng, &text,
+                                       &unknown, &e), 0);
+        double count[4] = {0}, norm = 0, total = 0;
+        for (const char *c = text + 1; *c; total++) {
+            int unk = strncmp(c, "<unk>", 5) == 0;
+            count[unk ? 0 : *c - 'a' + 1]++;
+            c += unk ? 5 : 1;
+        }
+        assert_true(total == 20000);
+        for (int j = 0; j < 4; j++)
+            norm += pow(p[j], alpha);
+        for (int j = 0; j < 4; j++) { /* 5 standard errors at most */
+            double want = pow(p[j], alpha) / norm;
+            double se = sqrt(want * (1 - want) / 20000);
+            if (fabs(count[j] / 20000 - want) > 5 * se)
+                fail_msg("alpha %d: token %d drawn %.4f, expected %.4f", alpha, j,
+                         count[j] / 20000, want);
+        }
+        mem_free(text);
+    }
+    /* the same seed gives the same text; prefix tokens not in the vocabulary
+     * are counted and read as <unk>; word tokens join with spaces */
+    char *t1, *t2;
+    struct rng r1, r2;
+    rng_seed(&r1, 9, 3);
+    rng_seed(&r2, 9, 3);
+    g.length = 5;
+    assert_int_equal(generate_text(m, v, TOKENS_WORD, "a  zz b", &g, &r1, &t1,
+                                   &unknown, &e), 0);
+    assert_int_equal(unknown, 1);
+    assert_int_equal(generate_text(m, v, TOKENS_WORD, "a  zz b", &g, &r2, &t2,
+                                   &unknown, &e), 0);
+    assert_string_equal(t1, t2);
+    assert_memory_equal(t1, "a <unk> b ", 10);
+    assert_int_equal(strlen(t1), 10 + 5 * 2 - 1);
+    mem_free(t1);
+    mem_free(t2);
+    assert_int_equal(generate_text(m, v, TOKENS_WORD, "   ", &g, &r1, &t1,
+                                   &unknown, &e), ERR_USAGE);
+    assert_string_equal(e.msg, "generate: the prefix has no tokens");
+    model_free(m);
+    vocab_free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loss_falls_and_runs_repeat_exactly),
+        cmocka_unit_test(test_divergence_is_detected),
+        cmocka_unit_test(test_run_file_layout_and_reload),
+        cmocka_unit_test(test_results_errors),
+        cmocka_unit_test(test_generation_strategies),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
