@@ -26,7 +26,8 @@ TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 GRAD_BIN   := $(GRAD_SRC:tests/%.c=$(BUILD)/tests/%)
 LIB        := $(BUILD)/librnnlab.a
 DLIB       := $(BUILD)/double/librnnlab.a
-RUNNER     := bin/runner
+BIN        ?= bin
+RUNNER     := $(BIN)/runner
 
 CONFIG ?= configs/timemachine_rnn.yaml
 
@@ -39,7 +40,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	$(RUNNER) data $(CONFIG)
+	$(RUNNER) train $(CONFIG)
 
 test: deps
 	@$(MAKE) --no-print-directory all tests
@@ -48,12 +49,12 @@ test: deps
 # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (leak
 # checking included), in a separate build folder.
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan \
+	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin \
 	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" tests
+	    LDFLAGS="-fsanitize=address,undefined" all tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    scripts/run_tests.sh build/asan/tests
+	    RUNNER=build/asan/bin/runner scripts/run_tests.sh build/asan/tests
 
 tests: $(TEST_BIN)
 

@@ -173,9 +173,10 @@ int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
     m->work = mem_calloc(nwork, sizeof *m->work);
     m->ids = mem_alloc(2 * Bmax * Tmax * sizeof *m->ids);
     if (!m->params || !m->grads || !m->work || !m->ids) {
+        err_msg(e, ERR_NOMEM, "out of memory for a model of %zu parameters "
+                "and %zu workspace values", m->nparams, nwork);
         model_free(m);
-        return err_msg(e, ERR_NOMEM, "out of memory for a model of %zu "
-                       "parameters and %zu workspace values", m->nparams, nwork);
+        return ERR_NOMEM;
     }
     m->targets = m->ids + Bmax * Tmax;
     bind_workspace(m);

@@ -121,7 +121,7 @@ int run_config(const struct config *cfg, const struct options *opt,
     err_clear(&e);
     if (dataset_load(&cfg->dataset, runner_data_dir(), &d, &e) < 0 ||
         trainer_create(cfg, d, &t, &e) < 0)
-        return runner_report(&e);
+        goto fail;
     if (!(text = config_emit(cfg))) {
         err_msg(&e, ERR_NOMEM, "out of memory");
         goto fail;
