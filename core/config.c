@@ -580,6 +580,10 @@ static int read_map(struct config *c, const struct tree *map,
         const struct field *f = field_named(fields, t->key);
         char path[256];
         snprintf(path, sizeof path, "%s%s", prefix, t->key);
+        if (!f && !prefix[0] && strcmp(t->key, "sweep") == 0)
+            return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
+                           "this config has a sweep: section; run it with "
+                           "'runner sweep' (or remove the section)");
         if (!f) {
             const char *near = nearest(t->key, &fields->key, sizeof *fields);
             if (near)

@@ -59,6 +59,10 @@ int tree_remove(struct tree *map, const char *key);
 /* Appends node to a map under key (takes over node). Returns 0 or ERR_NOMEM. */
 int tree_map_add(struct tree *map, const char *key, struct tree *node);
 
+/* The YAML flow text of t ("256", "[a, b]", "{kind: sgd, lr: 1}"); quoted
+ * scalars in double quotes. Caller frees with mem_free; NULL on ENOMEM. */
+char *tree_to_flow(const struct tree *t);
+
 /* New empty map / scalar owned by the caller, or NULL. */
 struct tree *tree_new_map(const char *src, int line, int col);
 struct tree *tree_new_scalar(const char *text, int quoted, const char *src,

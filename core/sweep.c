@@ -1,0 +1,288 @@
+/* sweep: see sweep.h. */
+#include "sweep.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "results.h"
+
+/* One swept key and its list of values (borrowed from the sweep tree). */
+struct axis {
+    char key[256];
+    const struct tree *list;
+};
+
+struct axes {
+    struct axis a[128];
+    size_t n;
+};
+
+/* Collects the lists under node (a grid or zip map), keys in file order. */
+static int collect(const struct tree *node, const char *prefix, const char *what,
+                   struct axes *out, struct err *e)
+{
+    for (size_t i = 0; i < node->n; i++) {
+        const struct tree *t = node->items[i];
+        char key[256];
+        snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", t->key);
+        if (t->kind == TREE_MAP) {
+            int rc = collect(t, key, what, out, e);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        if (t->kind != TREE_SEQ || t->n == 0)
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "sweep.%s.%s: expected a non-empty list of values",
+                           what, key);
+        if (out->n == sizeof out->a / sizeof *out->a)
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "sweep.%s: more than 128 swept keys", what);
+        snprintf(out->a[out->n].key, sizeof out->a[out->n].key, "%s", key);
+        out->a[out->n++].list = t;
+    }
+    return 0;
+}
+
+struct plan {
+    struct axes grid, zip;
+    size_t grid_points, zip_len;
+    long repeat;
+};
+
+static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
+{
+    memset(p, 0, sizeof *p);
+    p->repeat = 1;
+    if (sw->kind != TREE_MAP)
+        return err_set(e, ERR_CONFIG, sw->src, sw->line, sw->col,
+                       "sweep: expected a mapping with grid, zip and/or repeat");
+    for (size_t i = 0; i < sw->n; i++) {
+        const struct tree *t = sw->items[i];
+        int rc = 0;
+        if (strcmp(t->key, "grid") == 0 || strcmp(t->key, "zip") == 0) {
+            if (t->kind != TREE_MAP)
+                return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                               "sweep.%s: expected a mapping of keys to lists",
+                               t->key);
+            rc = collect(t, "", t->key, t->key[0] == 'g' ? &p->grid : &p->zip, e);
+        } else if (strcmp(t->key, "repeat") == 0) {
+            char *end;
+            long v = t->kind == TREE_SCALAR ? strtol(t->value, &end, 10) : 0;
+            if (t->kind != TREE_SCALAR || !t->value[0] || *end || v < 1 || v > 100000)
+                return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                               "sweep.repeat: expected an integer in [1, 100000]");
+            p->repeat = v;
+        } else {
+            const char *hint = config_edit_distance(t->key, "grid") <= 2 ? " (did you mean 'grid'?)"
+                               : config_edit_distance(t->key, "repeat") <= 2 ? " (did you mean 'repeat'?)"
+                               : config_edit_distance(t->key, "zip") <= 1 ? " (did you mean 'zip'?)" : "";
+            return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
+                           "unknown key 'sweep.%s'%s", t->key, hint);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    p->grid_points = 1;
+    for (size_t i = 0; i < p->grid.n; i++)
+        p->grid_points *= p->grid.a[i].list->n;
+    p->zip_len = p->zip.n ? p->zip.a[0].list->n : 1;
+    for (size_t i = 1; i < p->zip.n; i++)
+        if (p->zip.a[i].list->n != p->zip_len) {
+            const struct tree *t = p->zip.a[i].list;
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "sweep.zip: '%s' has %zu values but '%s' has %zu",
+                           p->zip.a[i].key, t->n, p->zip.a[0].key, p->zip_len);
+        }
+    return 0;
+}
+
+/* Sets key to a copy of value (an item of list) in root. A key new to the
+ * config is placed, for messages, where the sweep names it. */
+static int put(struct tree *root, const char *key, const struct tree *list,
+               const struct tree *value, struct err *e)
+{
+    int existed = tree_find(root, key) != NULL;
+    struct tree *copy = tree_copy(value);
+    if (!copy)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    int rc = tree_set(root, key, copy, e);
+    if (rc == 0 && !existed) {
+        copy->key_line = list->key_line;
+        copy->key_col = list->key_col;
+    }
+    return rc;
+}
+
+static char *seed_text(long seed)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%ld", seed);
+    return mem_strdup(buf);
+}
+
+/* Builds run k of the plan from the base tree. */
+static int build_run(const struct tree *base, const struct plan *p, size_t k,
+                     const char *path, struct sweep *s, struct err *e)
+{
+    struct sweep_run *r = &s->runs[k];
+    r->index = k;
+    size_t rep = k % (size_t)p->repeat, rest = k / (size_t)p->repeat;
+    size_t z = rest % p->zip_len, g = rest / p->zip_len;
+    struct tree *root = tree_copy(base);
+    r->values = mem_calloc(s->nkeys ? s->nkeys : 1, sizeof *r->values);
+    int rc = root && r->values ? 0 : err_msg(e, ERR_NOMEM, "out of memory");
+    size_t col = 0;
+    /* grid: the last key varies fastest */
+    size_t stride = p->grid_points;
+    for (size_t i = 0; i < p->grid.n && rc == 0; i++) {
+        stride /= p->grid.a[i].list->n;
+        const struct tree *v = p->grid.a[i].list->items[(g / stride) % p->grid.a[i].list->n];
+        rc = put(root, p->grid.a[i].key, p->grid.a[i].list, v, e);
+        if (rc == 0 && !(r->values[col++] = tree_to_flow(v)))
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < p->zip.n && rc == 0; i++) {
+        const struct tree *v = p->zip.a[i].list->items[z];
+        rc = put(root, p->zip.a[i].key, p->zip.a[i].list, v, e);
+        if (rc == 0 && !(r->values[col++] = tree_to_flow(v)))
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+    }
+    if (rc == 0)
+        rc = config_defaults(&r->cfg, path, e);
+    if (rc == 0)
+        rc = config_read(&r->cfg, root, e);
+    if (rc == 0 && p->repeat > 1) {
+        r->cfg.seed += (long)rep;
+        if (!tree_find(root, "generate.seed")) /* it follows the run's seed */
+            r->cfg.generate.seed = r->cfg.seed;
+        if (!(r->values[col++] = seed_text(r->cfg.seed)))
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+    }
+    if (rc == 0 && !(r->config_text = config_emit(&r->cfg)))
+        rc = err_msg(e, ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        results_run_id(r->config_text, r->run_id);
+    tree_free(root);
+    return rc;
+}
+
+static int name_columns(const struct plan *p, struct sweep *s, struct err *e)
+{
+    s->nkeys = p->grid.n + p->zip.n + (p->repeat > 1);
+    s->keys = mem_calloc(s->nkeys ? s->nkeys : 1, sizeof *s->keys);
+    if (!s->keys)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    size_t c = 0;
+    for (size_t i = 0; i < p->grid.n; i++)
+        if (!(s->keys[c++] = mem_strdup(p->grid.a[i].key)))
+            return err_msg(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < p->zip.n; i++)
+        if (!(s->keys[c++] = mem_strdup(p->zip.a[i].key)))
+            return err_msg(e, ERR_NOMEM, "out of memory");
+    if (p->repeat > 1 && !(s->keys[c++] = mem_strdup("seed")))
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static int check_distinct(const struct sweep *s, struct err *e)
+{
+    for (size_t i = 0; i < s->n; i++)
+        for (size_t j = i + 1; j < s->n; j++)
+            if (strcmp(s->runs[i].run_id, s->runs[j].run_id) == 0)
+                return err_msg(e, ERR_CONFIG, "sweep: runs %zu and %zu resolve to "
+                               "the same config (run_id %s); remove the duplicate "
+                               "value", i, j, s->runs[i].run_id);
+    return 0;
+}
+
+int sweep_load(const char *path, int noverrides, char *const *overrides,
+               struct sweep **out, struct err *e)
+{
+    *out = NULL;
+    struct tree *root = NULL, *sw = NULL;
+    struct sweep *s = NULL;
+    struct plan p;
+    int rc = tree_parse_file(path, &root, e);
+    for (int i = 0; rc == 0 && i < noverrides; i++)
+        rc = config_apply_override(root, overrides[i], e);
+    if (rc == 0 && root->kind == TREE_MAP && (sw = tree_find(root, "sweep"))) {
+        sw = tree_copy(sw);
+        if (!sw)
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+        tree_remove(root, "sweep");
+    }
+    if (rc == 0 && sw)
+        rc = read_plan(sw, &p, e);
+    else if (rc == 0)
+        p = (struct plan){.grid_points = 1, .zip_len = 1, .repeat = 1};
+    if (rc == 0 && !(s = mem_calloc(1, sizeof *s)))
+        rc = err_msg(e, ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        rc = name_columns(&p, s, e);
+    if (rc == 0) {
+        s->n = p.grid_points * p.zip_len * (size_t)p.repeat;
+        if (s->n > 1000000)
+            rc = err_msg(e, ERR_CONFIG, "sweep: %zu runs is more than a million",
+                         s->n);
+        else if (!(s->runs = mem_calloc(s->n, sizeof *s->runs)))
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+    }
+    for (size_t k = 0; rc == 0 && k < s->n; k++)
+        rc = build_run(root, &p, k, path, s, e);
+    if (rc == 0)
+        rc = check_distinct(s, e);
+    tree_free(root);
+    tree_free(sw);
+    if (rc < 0) {
+        sweep_free(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void sweep_free(struct sweep *s)
+{
+    if (!s)
+        return;
+    for (size_t k = 0; s->runs && k < s->n; k++) {
+        struct sweep_run *r = &s->runs[k];
+        config_free(&r->cfg);
+        mem_free(r->config_text);
+        for (size_t i = 0; r->values && i < s->nkeys; i++)
+            mem_free(r->values[i]);
+        mem_free(r->values);
+    }
+    mem_free(s->runs);
+    for (size_t i = 0; s->keys && i < s->nkeys; i++)
+        mem_free(s->keys[i]);
+    mem_free(s->keys);
+    mem_free(s);
+}
+
+char *sweep_describe(const struct sweep *s, const struct sweep_run *r)
+{
+    size_t n = 1;
+    for (size_t i = 0; i < s->nkeys; i++)
+        n += strlen(s->keys[i]) + strlen(r->values[i] ? r->values[i] : "") + 2;
+    char *d = mem_alloc(n);
+    if (!d)
+        return NULL;
+    d[0] = '\0';
+    for (size_t i = 0; i < s->nkeys; i++) {
+        if (i)
+            strcat(d, " ");
+        strcat(d, s->keys[i]);
+        strcat(d, "=");
+        strcat(d, r->values[i] ? r->values[i] : "");
+    }
+    return d;
+}
+
+int sweep_in_shard(size_t k, size_t i, size_t n)
+{
+    return n == 0 || k % n == i;
+}
