@@ -155,7 +155,8 @@ static int write_header(struct results *r, const char *run_id,
 {
     char started[32];
     utc_now(started);
-    long long vs = (long long)vocab_size(v), np = (long long)num_params, sd = seed;
+    long long vs = v ? (long long)vocab_size(v) : 0, np = (long long)num_params;
+    long long sd = seed;
     /* an attribute over ~64 KiB fails; keep long configs as a dataset */
     int big = strlen(config_text) > 60000;
     if (set_string_attr(r->file, "run_id", run_id) < 0 ||
@@ -167,7 +168,7 @@ static int write_header(struct results *r, const char *run_id,
         set_string_attr(r->file, "started", started) < 0 ||
         set_number_attr(r->file, "vocab_size", H5T_NATIVE_LLONG, &vs) < 0 ||
         set_number_attr(r->file, "num_params", H5T_NATIVE_LLONG, &np) < 0 ||
-        write_vocab(r->file, v) < 0)
+        (v && write_vocab(r->file, v) < 0))
         return -1;
     if (big) {
         hid_t type = utf8_string_type(), space = H5Screate(H5S_SCALAR);
@@ -270,6 +271,174 @@ int results_append_epoch(struct results *r, const struct epoch_metrics *m,
     return 0;
 }
 
+int results_set_attr(struct results *r, const char *name, const char *value,
+                     struct err *e)
+{
+    if (set_string_attr(r->file, name, value) < 0)
+        return err_set(e, ERR_IO, r->part, 0, 0, "cannot write attribute %s", name);
+    return 0;
+}
+
+long results_epochs(const struct results *r)
+{
+    return (long)r->epochs;
+}
+
+/* ---- checkpoints ------------------------------------------------------ */
+
+enum { CK_EPOCH, CK_OPT_T, CK_RNG_S, CK_RNG_I, CK_DROP_S, CK_DROP_I, CK_GEN_S,
+       CK_GEN_I, CK_BAD, CK_N };
+
+/* Writes (creating it the first time) a 1-D dataset of n values. */
+static int put_array(hid_t g, const char *name, hid_t type, const void *data,
+                     hsize_t n)
+{
+    hid_t d = H5Lexists(g, name, H5P_DEFAULT) > 0 ? H5Dopen2(g, name, H5P_DEFAULT)
+                                                  : -1;
+    if (d < 0) {
+        hid_t space = H5Screate_simple(1, &n, NULL);
+        d = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Sclose(space);
+    }
+    herr_t rc = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc < 0 ? -1 : 0;
+}
+
+static int get_array(hid_t g, const char *name, hid_t type, void *data, hsize_t n)
+{
+    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+    if (d < 0)
+        return -1;
+    hid_t space = H5Dget_space(d);
+    hssize_t count = H5Sget_simple_extent_npoints(space);
+    herr_t rc = count == (hssize_t)n
+                    ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : -1;
+    H5Sclose(space);
+    H5Dclose(d);
+    return rc < 0 ? -1 : 0;
+}
+
+int results_checkpoint(struct results *r, const struct trainer *t,
+                       const struct rng *gen_rng, struct err *e)
+{
+    /* A file of its own, replaced whole (written, then renamed), so that the
+     * run file does not carry dead space once the run is done. */
+    char tmp[1300], final[1300];
+    snprintf(final, sizeof final, "%s.ckpt", r->path);
+    snprintf(tmp, sizeof tmp, "%s.ckpt.tmp", r->path);
+    hid_t g = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return err_set(e, ERR_IO, tmp, 0, 0, "cannot write the checkpoint");
+    const struct optim *o = t->opt;
+    uint64_t state[CK_N] = {
+        (uint64_t)t->epoch, (uint64_t)o->t, t->rng.state, t->rng.inc,
+        t->model->rng.state, t->model->rng.inc, gen_rng->state, gen_rng->inc,
+        (uint64_t)t->sched.bad};
+    double sched[2] = {t->sched.plateau_lr, t->sched.best};
+    int rc = put_array(g, "state", H5T_NATIVE_UINT64, state, CK_N) |
+             put_array(g, "schedule", H5T_NATIVE_DOUBLE, sched, 2) |
+             put_array(g, "params", NATIVE_REAL, t->model->params, t->model->nparams);
+    if (o->buf)
+        rc |= put_array(g, "optim_buf", NATIVE_REAL, o->buf, o->n);
+    if (o->sq)
+        rc |= put_array(g, "optim_sq", NATIVE_REAL, o->sq, o->n);
+    if (H5Fclose(g) < 0 || rc || rename(tmp, final) < 0) {
+        remove(tmp);
+        return err_set(e, ERR_IO, tmp, 0, 0, "cannot write the checkpoint");
+    }
+    return 0;
+}
+
+/* Restores the trainer from <run file>.ckpt; -1 if absent or unreadable. */
+static int restore(const struct results *r, struct trainer *t, struct rng *gen_rng)
+{
+    char path[1300];
+    snprintf(path, sizeof path, "%s.ckpt", r->path);
+    hid_t g = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    struct optim *o = t->opt;
+    uint64_t state[CK_N];
+    double sched[2];
+    int rc = get_array(g, "state", H5T_NATIVE_UINT64, state, CK_N) |
+             get_array(g, "schedule", H5T_NATIVE_DOUBLE, sched, 2) |
+             get_array(g, "params", NATIVE_REAL, t->model->params, t->model->nparams);
+    if (o->buf)
+        rc |= get_array(g, "optim_buf", NATIVE_REAL, o->buf, o->n);
+    if (o->sq)
+        rc |= get_array(g, "optim_sq", NATIVE_REAL, o->sq, o->n);
+    H5Fclose(g);
+    if (rc)
+        return -1;
+    t->epoch = (long)state[CK_EPOCH];
+    o->t = (long)state[CK_OPT_T];
+    t->rng = (struct rng){state[CK_RNG_S], state[CK_RNG_I]};
+    t->model->rng = (struct rng){state[CK_DROP_S], state[CK_DROP_I]};
+    *gen_rng = (struct rng){state[CK_GEN_S], state[CK_GEN_I]};
+    t->sched.bad = (long)state[CK_BAD];
+    t->sched.plateau_lr = sched[0];
+    t->sched.best = sched[1];
+    return 0;
+}
+
+static int count_samples(hid_t f, long *n)
+{
+    *n = 0;
+    if (H5Lexists(f, "samples", H5P_DEFAULT) <= 0)
+        return 0;
+    H5G_info_t info;
+    if (H5Gget_info_by_name(f, "samples", &info, H5P_DEFAULT) < 0)
+        return -1;
+    *n = (long)info.nlinks;
+    return 0;
+}
+
+static int read_string_attr(hid_t f, const char *path, const char *name,
+                            char **out, struct err *e);
+
+int results_resume(const char *dir, const char *run_id, const char *config_text,
+                   struct trainer *t, struct rng *gen_rng, struct results **out,
+                   struct err *e)
+{
+    quiet_hdf5();
+    *out = NULL;
+    struct results *r = mem_calloc(1, sizeof *r);
+    if (!r)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    snprintf(r->path, sizeof r->path, "%.1000s/runs/%s.h5", dir, run_id);
+    snprintf(r->part, sizeof r->part, "%s.part", r->path);
+    r->file = H5Fopen(r->part, H5F_ACC_RDWR, H5P_DEFAULT);
+    char *status = NULL, *config = NULL;
+    struct err ignored;
+    int resumable = r->file >= 0 &&
+        read_string_attr(r->file, r->part, "status", &status, &ignored) == 0 &&
+        strcmp(status, "running") == 0 &&
+        read_string_attr(r->file, r->part, "config", &config, &ignored) == 0 &&
+        strcmp(config, config_text) == 0 && restore(r, t, gen_rng) == 0 &&
+        count_samples(r->file, &r->samples) == 0;
+    mem_free(status);
+    mem_free(config);
+    for (int i = 0; resumable && i < NMETRICS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "metrics/%s", metric_names[i]);
+        r->metrics[i] = H5Dopen2(r->file, name, H5P_DEFAULT);
+        hsize_t rows = (hsize_t)t->epoch;
+        /* rows past the checkpoint (none when the flush was whole) go */
+        if (r->metrics[i] < 0 || H5Dset_extent(r->metrics[i], &rows) < 0)
+            resumable = 0;
+    }
+    if (!resumable) {
+        close_all(r);
+        mem_free(r);
+        return 0;
+    }
+    r->epochs = (hsize_t)t->epoch;
+    *out = r;
+    return 1;
+}
+
 int results_add_sample(struct results *r, long epoch, const char *prefix,
                        const char *text, struct err *e)
 {
@@ -340,6 +509,11 @@ int results_finish(struct results *r, const char *status, const struct model *m,
     if (rc == 0 && done && rename(r->part, r->path) < 0)
         rc = err_set(e, ERR_IO, r->part, 0, 0, "cannot rename to %s: %s", r->path,
                      strerror(errno));
+    if (rc == 0 && done) { /* a finished run needs no checkpoint */
+        char ckpt[1300];
+        snprintf(ckpt, sizeof ckpt, "%s.ckpt", r->path);
+        remove(ckpt);
+    }
     mem_free(r);
     return rc;
 }

@@ -4,7 +4,9 @@
  * name (<dir>/runs/<run_id>.h5.part) to the rename to <run_id>.h5 when the
  * run ends; the per-epoch metrics (chunked, extendible, deflate-compressed
  * datasets, flushed with H5Fflush after every epoch so a killed run keeps
- * every finished epoch); samples; final weights in PyTorch's names and
+ * every finished epoch); the checkpoint beside it (<run_id>.h5.ckpt:
+ * parameters, optimizer, generator and schedule state) from which an
+ * interrupted run resumes; samples; final weights in PyTorch's names and
  * layout; and reading a finished file back (config, vocabulary, weights).
  * HDF5's own error printing is switched off: failures come back as errors
  * in our words. Files are created with the default (1.10-compatible) format
@@ -30,14 +32,39 @@ struct results;
 void results_run_id(const char *config_text, char id[13]);
 
 /* Creates <dir>/runs/ (and dir) if needed, and the run file under its
- * temporary name, with the root attributes, /vocab and empty metrics. */
+ * temporary name, with the root attributes, /vocab and empty metrics. v may
+ * be NULL for a run that failed before its data loaded (no /vocab then). */
 int results_create(const char *dir, const char *run_id, const char *config_text,
                    long seed, const struct vocab *v, size_t num_params,
                    struct results **out, struct err *e);
 
+/* Sets a string attribute of the run file's root (sweep_values, ...). */
+int results_set_attr(struct results *r, const char *name, const char *value,
+                     struct err *e);
+
+/* Everything a run needs to continue after its last epoch: parameters,
+ * optimizer state, generator states, schedule state and the epoch. */
+/* Writes <run file>.ckpt (replaced whole: written, then renamed). Call after
+ * results_append_epoch, so the checkpoint never runs ahead of the metrics.
+ * results_finish removes it when the run ends. */
+int results_checkpoint(struct results *r, const struct trainer *t,
+                       const struct rng *gen_rng, struct err *e);
+
 /* Appends one row to every /metrics dataset and flushes the file. */
 int results_append_epoch(struct results *r, const struct epoch_metrics *m,
                          struct err *e);
+
+/* Reopens an interrupted run (<dir>/runs/<run_id>.h5.part whose status is
+ * running and whose config is config_text) and restores the trainer to its
+ * last checkpointed epoch. Returns 1 and *out when resumed, 0 when there is
+ * nothing to resume (no file, another config, or no checkpoint), or an
+ * error. */
+int results_resume(const char *dir, const char *run_id, const char *config_text,
+                   struct trainer *t, struct rng *gen_rng, struct results **out,
+                   struct err *e);
+
+/* The metrics rows already in the file (after a resume). */
+long results_epochs(const struct results *r);
 
 /* Stores /samples/<k> (k counts from 0) with attributes epoch and prefix. */
 int results_add_sample(struct results *r, long epoch, const char *prefix,

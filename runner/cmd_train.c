@@ -70,7 +70,7 @@ int cmd_train(int argc, char **argv, const struct options *opt)
     }
     run_install_signal_handlers();
     struct run_outcome out;
-    int status = run_config(&cfg, opt, &out);
+    int status = run_config(&cfg, NULL, opt, &out);
     if (out.run_id[0] && out.path[0]) {
         printf("run %s %s in %.1f s: ", out.run_id, out.status, out.seconds);
         print_ppl("train ppl", out.train_ppl);

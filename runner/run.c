@@ -31,30 +31,43 @@ void run_install_signal_handlers(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Everything one run holds while it trains. */
+struct job {
+    const struct config *cfg;
+    const struct options *opt;
+    struct run_outcome *out;
+    struct dataset *data;
+    struct trainer *t;
+    struct results *r;
+    struct progress p;
+    struct rng gen;        /* samples */
+    char *text;            /* the resolved config */
+    int *warned;           /* per prefix: <unk> warning printed */
+    double start;
+};
+
 /* Generates from every prefix, prints the samples and stores them. */
-static int sample_all(const struct config *cfg, struct trainer *t,
-                      struct results *r, struct rng *g, long epoch,
-                      struct progress *p, int *warned, struct err *e)
+static int sample_all(struct job *j, long epoch, struct err *e)
 {
-    const struct strlist *prefixes = &cfg->generate.prefixes;
+    const struct strlist *prefixes = &j->cfg->generate.prefixes;
     for (size_t i = 0; i < prefixes->n; i++) {
         char *text;
         size_t unknown;
-        int rc = generate_text(t->model, t->data->vocab, t->data->tokens,
-                               prefixes->items[i], &cfg->generate, g, &text,
-                               &unknown, e);
+        int rc = generate_text(j->t->model, j->data->vocab, j->data->tokens,
+                               prefixes->items[i], &j->cfg->generate, &j->gen,
+                               &text, &unknown, e);
         if (rc < 0)
             return rc;
-        if (unknown && !warned[i])
+        if (unknown && !j->warned[i])
             fprintf(stderr, "runner: warning: generate.prefixes[%zu] '%s': %zu "
                     "token(s) not in the vocabulary, read as <unk>\n", i,
                     prefixes->items[i], unknown);
-        warned[i] = 1;
-        if (!p->quiet) {
-            progress_clear(p);
-            printf("  sample (epoch %ld) %s\n", epoch, text);
+        j->warned[i] = 1;
+        if (!j->opt->quiet) {
+            progress_clear(&j->p);
+            printf("%s  sample (epoch %ld) %s\n", j->out->run_id, epoch, text);
         }
-        rc = results_add_sample(r, epoch, prefixes->items[i], text, e);
+        rc = results_add_sample(j->r, epoch, prefixes->items[i], text, e);
         mem_free(text);
         if (rc < 0)
             return rc;
@@ -62,114 +75,150 @@ static int sample_all(const struct config *cfg, struct trainer *t,
     return 0;
 }
 
-static void fill_outcome(struct run_outcome *out, const struct epoch_metrics *last,
-                         double valid, double test)
+/* The epoch loop from the trainer's next epoch: the train status, or a
+ * negative error. */
+static int train_epochs(struct job *j, struct err *e)
 {
-    out->train_ppl = last->train_ppl;
-    out->valid_ppl = valid;
-    out->test_ppl = test;
-}
-
-/* The epoch loop: returns the train status, or a negative error. */
-static int train_epochs(const struct config *cfg, struct trainer *t,
-                        struct results *r, struct progress *p,
-                        struct run_outcome *out, struct err *e)
-{
-    struct rng g;
-    rng_seed(&g, (uint64_t)cfg->generate.seed, 3);
-    int warned[cfg->generate.prefixes.n + 1];
-    memset(warned, 0, sizeof warned);
-    struct epoch_metrics m = {.train_ppl = NAN};
-    double valid = NAN, test = NAN;
+    const struct config *cfg = j->cfg;
+    struct trainer *t = j->t;
+    struct epoch_metrics m;
     t->stop = &run_stop_requested;
-    for (long epoch = 1; epoch <= cfg->train.epochs; epoch++) {
-        int status = trainer_epoch(t, &m, progress_batch, p);
+    while (t->epoch < cfg->train.epochs) {
+        int status = trainer_epoch(t, &m, progress_batch, &j->p);
+        j->out->train_ppl = m.train_ppl;
         if (status != TRAIN_OK) {
-            progress_clear(p);
-            fill_outcome(out, &m, valid, test);
+            progress_clear(&j->p);
             return status;
         }
-        valid = isnan(m.valid_ppl) ? valid : m.valid_ppl;
-        test = isnan(m.test_ppl) ? test : m.test_ppl;
-        int rc = results_append_epoch(r, &m, e);
+        if (!isnan(m.valid_ppl))
+            j->out->valid_ppl = m.valid_ppl;
+        if (!isnan(m.test_ppl))
+            j->out->test_ppl = m.test_ppl;
+        int rc = results_append_epoch(j->r, &m, e);
+        if (rc == 0)
+            rc = results_checkpoint(j->r, t, &j->gen, e);
         if (rc < 0)
             return rc;
-        progress_epoch(p, &m);
+        progress_epoch(&j->p, &m);
         long every = cfg->generate.every;
-        if ((every && epoch % every == 0) || (!every && epoch == cfg->train.epochs)) {
-            rc = sample_all(cfg, t, r, &g, epoch, p, warned, e);
+        if ((every && m.epoch % every == 0) ||
+            (!every && m.epoch == cfg->train.epochs)) {
+            rc = sample_all(j, m.epoch, e);
             if (rc < 0)
                 return rc;
         }
     }
-    fill_outcome(out, &m, valid, test);
     return TRAIN_OK;
 }
 
-int run_config(const struct config *cfg, const struct options *opt,
-               struct run_outcome *out)
+/* Opens the run file: resumes an interrupted one, or creates it. */
+static int open_results(struct job *j, const struct run_label *label,
+                        struct err *e)
 {
+    const struct config *cfg = j->cfg;
+    int rc = results_resume(cfg->output.dir, j->out->run_id, j->text, j->t,
+                            &j->gen, &j->r, e);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        if (!j->opt->quiet)
+            printf("%s  resuming after epoch %ld of %ld\n", j->out->run_id,
+                   j->t->epoch, cfg->train.epochs);
+    } else {
+        rc = results_create(cfg->output.dir, j->out->run_id, j->text, cfg->seed,
+                            j->data->vocab, j->t->model->nparams, &j->r, e);
+        if (rc < 0)
+            return rc;
+    }
+    if (label && label->index >= 0) {
+        char index[32];
+        snprintf(index, sizeof index, "%ld", label->index);
+        if (results_set_attr(j->r, "sweep_index", index, e) < 0 ||
+            results_set_attr(j->r, "sweep_values", label->values, e) < 0)
+            return e->code;
+    }
+    return 0;
+}
+
+/* Records a run that failed before or while training: its error in the run
+ * file (created if need be, so a sweep's summary lists it). */
+static void record_failure(struct job *j, const struct err *e)
+{
+    struct err ignored;
+    err_format(e, j->out->error, sizeof j->out->error);
+    if (!j->r && j->text)
+        results_create(j->cfg->output.dir, j->out->run_id, j->text, j->cfg->seed,
+                       j->data ? j->data->vocab : NULL, 0, &j->r, &ignored);
+    if (j->r)
+        results_finish(j->r, "failed", NULL, train_now() - j->start,
+                       j->out->error, &ignored);
+    j->r = NULL;
+    snprintf(j->out->status, sizeof j->out->status, "failed");
+}
+
+static const char *status_name(int status)
+{
+    return status == TRAIN_DIVERGED ? "diverged"
+           : status == TRAIN_STOPPED ? "running" : "completed";
+}
+
+int run_config(const struct config *cfg, const struct run_label *label,
+               const struct options *opt, struct run_outcome *out)
+{
+    struct job j = {.cfg = cfg, .opt = opt, .out = out, .start = train_now()};
     struct err e;
-    struct dataset *d = NULL;
-    struct trainer *t = NULL;
-    struct results *r = NULL;
-    char *text = NULL;
-    int exit_status = EXIT_OK;
+    int exit_status = EXIT_OK, status = TRAIN_OK;
     memset(out, 0, sizeof *out);
+    out->train_ppl = out->valid_ppl = out->test_ppl = NAN;
     snprintf(out->status, sizeof out->status, "failed");
-    double start = train_now();
     err_clear(&e);
-    if (dataset_load(&cfg->dataset, runner_data_dir(), &d, &e) < 0 ||
-        trainer_create(cfg, d, &t, &e) < 0)
-        goto fail;
-    if (!(text = config_emit(cfg))) {
+    j.warned = mem_calloc(cfg->generate.prefixes.n + 1, sizeof *j.warned);
+    if (!j.warned || !(j.text = config_emit(cfg))) {
         err_msg(&e, ERR_NOMEM, "out of memory");
         goto fail;
     }
-    results_run_id(text, out->run_id);
-    if (results_create(cfg->output.dir, out->run_id, text, cfg->seed, d->vocab,
-                       t->model->nparams, &r, &e) < 0)
+    results_run_id(j.text, out->run_id);
+    rng_seed(&j.gen, (uint64_t)cfg->generate.seed, 3);
+    if (dataset_load(&cfg->dataset, runner_data_dir(), &j.data, &e) < 0 ||
+        trainer_create(cfg, j.data, &j.t, &e) < 0 || open_results(&j, label, &e) < 0)
         goto fail;
-    snprintf(out->path, sizeof out->path, "%s", results_path(r));
-    struct progress p;
-    progress_init(&p, out->run_id, cfg->train.epochs, opt->quiet);
+    snprintf(out->path, sizeof out->path, "%s", results_path(j.r));
+    progress_init(&j.p, out->run_id, cfg->train.epochs, opt->quiet);
     if (!opt->quiet)
-        printf("%s  %s: %s %ld x %ld, %s, %zu parameters, vocabulary %zu\n",
+        printf("%s  %s: %s %ld x %ld, %s, %zu parameters, vocabulary %zu%s%s\n",
                out->run_id, cfg->name, config_cell_name(cfg->model.cell),
                cfg->model.layers, cfg->model.hidden,
-               config_dataset_name(cfg->dataset.name), t->model->nparams,
-               vocab_size(d->vocab));
-    int status = train_epochs(cfg, t, r, &p, out, &e);
-    out->seconds = train_now() - start;
+               config_dataset_name(cfg->dataset.name), j.t->model->nparams,
+               vocab_size(j.data->vocab), label && label->values[0] ? ", " : "",
+               label ? label->values : "");
+    status = train_epochs(&j, &e);
+    out->seconds = train_now() - j.start;
     if (status < 0)
         goto fail;
-    const char *name = status == TRAIN_DIVERGED ? "diverged"
-                       : status == TRAIN_STOPPED ? "running" : "completed";
-    snprintf(out->status, sizeof out->status, "%s", name);
-    int rc = results_finish(r, name, status == TRAIN_STOPPED ? NULL : t->model,
-                            out->seconds,
-                            status == TRAIN_DIVERGED ? t->diverged_why : NULL, &e);
-    r = NULL;
+    snprintf(out->status, sizeof out->status, "%s", status_name(status));
+    int rc = results_finish(j.r, out->status,
+                            status == TRAIN_STOPPED ? NULL : j.t->model, out->seconds,
+                            status == TRAIN_DIVERGED ? j.t->diverged_why : NULL, &e);
+    j.r = NULL;
     if (rc < 0)
         goto fail;
     if (status == TRAIN_STOPPED) {
-        snprintf(out->path + strlen(out->path),
-                 sizeof out->path - strlen(out->path), ".part");
+        snprintf(out->path + strlen(out->path), sizeof out->path - strlen(out->path),
+                 ".part");
         exit_status = EXIT_RUN_FAILED;
     }
     if (status == TRAIN_DIVERGED)
         fprintf(stderr, "runner: run %s diverged: %s\n", out->run_id,
-                t->diverged_why);
+                j.t->diverged_why);
     goto done;
 fail:
+    out->seconds = train_now() - j.start;
     exit_status = runner_report(&e);
-    if (r) {
-        struct err ignored;
-        results_finish(r, "failed", NULL, train_now() - start, e.msg, &ignored);
-    }
+    record_failure(&j, &e);
 done:
-    mem_free(text);
-    trainer_free(t);
-    dataset_free(d);
+    mem_free(j.text);
+    mem_free(j.warned);
+    trainer_free(j.t);
+    dataset_free(j.data);
     return exit_status;
 }

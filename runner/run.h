@@ -1,5 +1,6 @@
-/* run: trains one resolved config end to end and records it (shared by
- * `runner train` and, later, `runner sweep`). */
+/* run: trains one resolved config end to end and records it; shared by
+ * `runner train` and `runner sweep`. A run whose interrupted file and
+ * checkpoint exist resumes from its last finished epoch. */
 #ifndef RNNLAB_RUN_H
 #define RNNLAB_RUN_H
 
@@ -11,13 +12,21 @@ struct run_outcome {
     char status[16];       /* completed, diverged, failed, running */
     double train_ppl, valid_ppl, test_ppl;
     double seconds;
-    char path[1200];
+    char path[1300];
+    char error[1100];      /* why it failed */
+};
+
+/* What a sweep adds to a run file: its index and swept values. */
+struct run_label {
+    long index;            /* -1: not part of a sweep */
+    const char *values;    /* "model.hidden=256 optimizer.lr=1" */
 };
 
 /* Trains cfg, writes its run file, prints progress per opt; returns an exit
- * status (0 completed or diverged, 1 failed or interrupted, 2 bad input). */
-int run_config(const struct config *cfg, const struct options *opt,
-               struct run_outcome *out);
+ * status (0 completed or diverged, 1 failed or interrupted, 2 bad input).
+ * label may be NULL. */
+int run_config(const struct config *cfg, const struct run_label *label,
+               const struct options *opt, struct run_outcome *out);
 
 /* Set by SIGINT/SIGTERM: the run stops after the batch in flight. */
 extern volatile int run_stop_requested;
