@@ -518,6 +518,25 @@ int results_finish(struct results *r, const char *status, const struct model *m,
     return rc;
 }
 
+int results_mark_failed(const char *dir, const char *run_id,
+                        const char *config_text, long seed, const char *detail,
+                        struct err *e)
+{
+    quiet_hdf5();
+    char part[1200];
+    snprintf(part, sizeof part, "%.1000s/runs/%s.h5.part", dir, run_id);
+    hid_t f = H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f >= 0) {
+        int rc = set_string_attr(f, "status", "failed") | set_string_attr(f, "detail", detail);
+        if (H5Fclose(f) < 0 || rc)
+            return err_set(e, ERR_IO, part, 0, 0, "cannot mark the run failed");
+        return 0;
+    }
+    struct results *r;
+    int rc = results_create(dir, run_id, config_text, seed, NULL, 0, &r, e);
+    return rc < 0 ? rc : results_finish(r, "failed", NULL, 0, detail, e);
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 static hid_t open_read(const char *path, struct err *e)

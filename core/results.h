@@ -81,6 +81,13 @@ int results_finish(struct results *r, const char *status, const struct model *m,
 /* Path of the finished run file (valid until results_finish). */
 const char *results_path(const struct results *r);
 
+/* Marks run_id's file in dir failed with detail (a run whose process died):
+ * an interrupted .part file gets status failed; when there is no file, a
+ * failed one is created from config_text. */
+int results_mark_failed(const char *dir, const char *run_id,
+                        const char *config_text, long seed, const char *detail,
+                        struct err *e);
+
 /* Reading a run file (opened with file locking off). */
 int results_read_config(const char *path, char **config_text, struct err *e);
 int results_read_vocab(const char *path, struct vocab **v, struct err *e);

@@ -14,6 +14,10 @@ static const char usage[] =
     "  runner train --from RESULTS/runs/ID.h5 [key=value ...]\n"
     "  runner generate RESULTS RUN_ID --prefix TEXT [--length N]\n"
     "                  [--temperature T] [--alpha A] [--seed S] [--greedy]\n"
+    "  runner sweep CONFIG.yaml [key=value ...] [--shard I/N] [--jobs J] [--dry-run]\n"
+    "  runner check CONFIG.yaml [key=value ...]  validate; list the runs\n"
+    "  runner index RESULTS                      rebuild RESULTS/index.h5\n"
+    "  runner ls RESULTS [--sort COLUMN] [--csv] table of runs\n"
     "  runner data CONFIG.yaml [key=value ...]   dataset statistics\n"
     "options: --quiet (only errors and the result), --help, --version\n"
     "See README.md for the config keys.\n";
@@ -83,5 +87,13 @@ int main(int argc, char **argv)
         return cmd_train(argc, argv, &opt);
     if (strcmp(verb, "generate") == 0)
         return cmd_generate(argc, argv, &opt);
+    if (strcmp(verb, "sweep") == 0)
+        return cmd_sweep(argc, argv, &opt);
+    if (strcmp(verb, "check") == 0)
+        return cmd_check(argc, argv, &opt);
+    if (strcmp(verb, "index") == 0)
+        return cmd_index(argc, argv, &opt);
+    if (strcmp(verb, "ls") == 0)
+        return cmd_ls(argc, argv, &opt);
     return runner_usage_error("unknown verb '%s' (try 'runner --help')", verb);
 }

@@ -9,12 +9,13 @@
 
 #include "train.h"
 
-void progress_init(struct progress *p, const char *run_id, long epochs, int quiet)
+void progress_init(struct progress *p, const char *run_id, long epochs, int quiet,
+                   int live)
 {
     p->run_id = run_id;
     p->epochs = epochs;
     p->quiet = quiet;
-    p->live = !quiet && isatty(STDOUT_FILENO);
+    p->live = live && !quiet && isatty(STDOUT_FILENO);
     p->last_draw = 0;
     p->started = train_now();
 }

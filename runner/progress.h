@@ -11,7 +11,9 @@ struct progress {
     double last_draw, started;
 };
 
-void progress_init(struct progress *p, const char *run_id, long epochs, int quiet);
+/* live: redraw a status line (only where stdout is a terminal). */
+void progress_init(struct progress *p, const char *run_id, long epochs, int quiet,
+                   int live);
 /* A train_progress_fn: redraws the live line (terminals only). */
 void progress_batch(void *ctx, const struct train_progress *tp);
 /* One line per finished epoch. */

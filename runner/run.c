@@ -34,6 +34,7 @@ void run_install_signal_handlers(void)
 /* Everything one run holds while it trains. */
 struct job {
     const struct config *cfg;
+    const struct run_label *label;
     const struct options *opt;
     struct run_outcome *out;
     struct dataset *data;
@@ -111,9 +112,20 @@ static int train_epochs(struct job *j, struct err *e)
     return TRAIN_OK;
 }
 
+static int label_results(struct job *j, struct err *e)
+{
+    if (!j->label || j->label->index < 0)
+        return 0;
+    char index[32];
+    snprintf(index, sizeof index, "%ld", j->label->index);
+    if (results_set_attr(j->r, "sweep_index", index, e) < 0 ||
+        results_set_attr(j->r, "sweep_values", j->label->values, e) < 0)
+        return e->code;
+    return 0;
+}
+
 /* Opens the run file: resumes an interrupted one, or creates it. */
-static int open_results(struct job *j, const struct run_label *label,
-                        struct err *e)
+static int open_results(struct job *j, struct err *e)
 {
     const struct config *cfg = j->cfg;
     int rc = results_resume(cfg->output.dir, j->out->run_id, j->text, j->t,
@@ -130,14 +142,7 @@ static int open_results(struct job *j, const struct run_label *label,
         if (rc < 0)
             return rc;
     }
-    if (label && label->index >= 0) {
-        char index[32];
-        snprintf(index, sizeof index, "%ld", label->index);
-        if (results_set_attr(j->r, "sweep_index", index, e) < 0 ||
-            results_set_attr(j->r, "sweep_values", label->values, e) < 0)
-            return e->code;
-    }
-    return 0;
+    return label_results(j, e);
 }
 
 /* Records a run that failed before or while training: its error in the run
@@ -146,9 +151,10 @@ static void record_failure(struct job *j, const struct err *e)
 {
     struct err ignored;
     err_format(e, j->out->error, sizeof j->out->error);
-    if (!j->r && j->text)
+    if (!j->r && j->text &&
         results_create(j->cfg->output.dir, j->out->run_id, j->text, j->cfg->seed,
-                       j->data ? j->data->vocab : NULL, 0, &j->r, &ignored);
+                       j->data ? j->data->vocab : NULL, 0, &j->r, &ignored) == 0)
+        label_results(j, &ignored);
     if (j->r)
         results_finish(j->r, "failed", NULL, train_now() - j->start,
                        j->out->error, &ignored);
@@ -165,7 +171,8 @@ static const char *status_name(int status)
 int run_config(const struct config *cfg, const struct run_label *label,
                const struct options *opt, struct run_outcome *out)
 {
-    struct job j = {.cfg = cfg, .opt = opt, .out = out, .start = train_now()};
+    struct job j = {.cfg = cfg, .label = label, .opt = opt, .out = out,
+                    .start = train_now()};
     struct err e;
     int exit_status = EXIT_OK, status = TRAIN_OK;
     memset(out, 0, sizeof *out);
@@ -180,10 +187,10 @@ int run_config(const struct config *cfg, const struct run_label *label,
     results_run_id(j.text, out->run_id);
     rng_seed(&j.gen, (uint64_t)cfg->generate.seed, 3);
     if (dataset_load(&cfg->dataset, runner_data_dir(), &j.data, &e) < 0 ||
-        trainer_create(cfg, j.data, &j.t, &e) < 0 || open_results(&j, label, &e) < 0)
+        trainer_create(cfg, j.data, &j.t, &e) < 0 || open_results(&j, &e) < 0)
         goto fail;
     snprintf(out->path, sizeof out->path, "%s", results_path(j.r));
-    progress_init(&j.p, out->run_id, cfg->train.epochs, opt->quiet);
+    progress_init(&j.p, out->run_id, cfg->train.epochs, opt->quiet, !opt->plain);
     if (!opt->quiet)
         printf("%s  %s: %s %ld x %ld, %s, %zu parameters, vocabulary %zu%s%s\n",
                out->run_id, cfg->name, config_cell_name(cfg->model.cell),

@@ -10,6 +10,7 @@ enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
 struct options {
     int quiet; /* --quiet: only errors and the final result line */
+    int plain; /* one line per epoch even on a terminal (parallel runs) */
 };
 
 /* Prints "runner: FILE:LINE:COL: msg" and returns the exit status it maps to. */
@@ -24,5 +25,9 @@ const char *runner_data_dir(void);
 int cmd_data(int argc, char **argv, const struct options *opt);
 int cmd_train(int argc, char **argv, const struct options *opt);
 int cmd_generate(int argc, char **argv, const struct options *opt);
+int cmd_sweep(int argc, char **argv, const struct options *opt);
+int cmd_check(int argc, char **argv, const struct options *opt);
+int cmd_index(int argc, char **argv, const struct options *opt);
+int cmd_ls(int argc, char **argv, const struct options *opt);
 
 #endif

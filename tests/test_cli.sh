@@ -78,6 +78,76 @@ expect 0 "run $id completed" "$R" train --from "$T/out/runs/$id.h5" --quiet
 expect 0 "diverged" "$R" train "$T/tiny.yaml" optimizer.kind=sgd optimizer.lr=10000 \
     clip.max_norm=none model.cell=rnn_relu --quiet
 
+# ---- sweeps ----
+cat > "$T/sweep.yaml" <<YAML
+name: sweep
+dataset: {name: timemachine, max_tokens: 3000, valid_fraction: 0.1}
+sampler: {batch_size: 8, num_steps: 10}
+model: {cell: gru, hidden: 8}
+train: {epochs: 150, eval_every: 50}
+output: {dir: $T/sweep}
+sweep:
+  grid:
+    model.hidden: [8, 12, 16]
+    model.cell: [gru, rnn_tanh]
+YAML
+expect 2 "this config has a sweep: section; run it with 'runner sweep'" \
+    "$R" train "$T/sweep.yaml"
+expect 0 "6 run(s), all valid" "$R" check "$T/sweep.yaml"
+shard=$(SLURM_ARRAY_TASK_ID=11 SLURM_ARRAY_TASK_MIN=10 SLURM_ARRAY_TASK_MAX=12 \
+        "$R" sweep "$T/sweep.yaml" --dry-run | awk 'NR > 1 {print $1}' | tr '\n' ' ')
+[ "$shard" = "1 4 " ] && ok || bad "Slurm shard 1 of 3 listed '$shard', expected '1 4 '"
+covered=$(for i in 0 1 2; do "$R" sweep "$T/sweep.yaml" --shard $i/3 --dry-run; done |
+          awk '$1 ~ /^[0-9]+$/ {print $1}' | sort -n | tr '\n' ' ')
+[ "$covered" = "0 1 2 3 4 5 " ] && ok || bad "shards 0-2 of 3 covered '$covered'"
+expect 2 "sweep: --shard needs I/N with 0 <= I < N, got '3/3'" \
+    "$R" sweep "$T/sweep.yaml" --shard 3/3
+
+# SIGTERM after the first finished run; the second invocation trains only the
+# rest (the interrupted one resumes), never a completed run again.
+"$R" sweep "$T/sweep.yaml" > "$T/first.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do
+    ls "$T"/sweep/runs/*.h5 >/dev/null 2>&1 && break
+    sleep 0.02
+done
+kill -TERM $pid
+wait $pid
+first=$?
+done1=$(ls "$T"/sweep/runs/*.h5 2>/dev/null | wc -l)
+[ "$first" -eq 1 ] && [ "$done1" -ge 1 ] && [ "$done1" -lt 6 ] && ok ||
+    bad "interrupted sweep: exit $first, $done1 finished run(s)"
+"$R" sweep "$T/sweep.yaml" > "$T/second.log" 2>&1
+second=$?
+trained=$(grep -cE '^[0-9a-f]{12}  (completed|diverged) in' "$T/second.log")
+[ "$second" -eq 0 ] && [ "$trained" -eq $((6 - done1)) ] && ok ||
+    bad "restart: exit $second, trained $trained, expected $((6 - done1))"
+[ "$(ls "$T"/sweep/runs/*.h5 | wc -l)" -eq 6 ] && [ -z "$(ls "$T"/sweep/runs | grep -E 'part|ckpt')" ] &&
+    ok || bad "after the restart: $(ls "$T/sweep/runs")"
+
+# two jobs at once leave a consistent index; a failing run does not stop
+# the others (its data file is missing), and the sweep exits 1
+cat > "$T/par.yaml" <<YAML
+name: par
+dataset: {name: timemachine, max_tokens: 3000}
+sampler: {batch_size: 8, num_steps: 10}
+model: {hidden: 8}
+train: {epochs: 2}
+output: {dir: $T/par}
+sweep:
+  grid:
+    dataset: [{name: timemachine, max_tokens: 3000}, {name: text, path: $T/nothing.txt}]
+    model.hidden: [4, 6, 8]
+YAML
+expect 1 "3 of 6 run(s) failed" "$R" sweep "$T/par.yaml" --jobs 2 --quiet
+links=$(h5dump -H "$T/par/index.h5" | grep -c EXTERNAL_LINK)
+rows=$("$R" ls "$T/par" --csv | tail -n +2 | cut -d, -f3 | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+[ "$links" -eq 6 ] && [ "$rows" = " 3 completed; 3 failed;" ] && ok ||
+    bad "parallel sweep index: $links links, statuses '$rows'"
+expect 0 "cannot open: No such file" "$R" ls "$T/par" --sort status
+expect 2 "ls: unknown column 'valid'" "$R" ls "$T/par" --sort valid
+expect 0 "index: 6 run(s)" "$R" index "$T/par"
+
 echo "[==========] test_cli: $((pass + fail)) test(s) run."
 echo "[  PASSED  ] $pass test(s)."
 [ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."

@@ -1,0 +1,59 @@
+/* runner index / runner ls: the sweep index and the table of runs of a
+ * results folder, built from the run files themselves. */
+#include <stdio.h>
+#include <string.h>
+
+#include "index.h"
+#include "runner.h"
+#include "table.h"
+
+int cmd_index(int argc, char **argv, const struct options *opt)
+{
+    (void)opt; /* the one line it prints is the result line */
+    if (argc != 1 || argv[0][0] == '-')
+        return runner_usage_error("usage: runner index RESULTS");
+    struct err e;
+    size_t n;
+    if (index_rebuild(argv[0], &n, &e) < 0)
+        return runner_report(&e);
+    printf("index: %zu run(s) -> %s/index.h5\n", n, argv[0]);
+    return EXIT_OK;
+}
+
+int cmd_ls(int argc, char **argv, const struct options *opt)
+{
+    (void)opt;
+    const char *dir = NULL;
+    int csv = 0, sort = table_column("index");
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--csv") == 0) {
+            csv = 1;
+        } else if (strcmp(argv[i], "--sort") == 0 && i + 1 < argc) {
+            sort = table_column(argv[++i]);
+            if (sort < 0) {
+                char list[512] = "";
+                for (int c = 0; table_columns[c]; c++) {
+                    strcat(list, c ? ", " : "");
+                    strcat(list, table_columns[c]);
+                }
+                return runner_usage_error("ls: unknown column '%s' (columns: %s)",
+                                          argv[i], list);
+            }
+        } else if (argv[i][0] == '-' || dir) {
+            return runner_usage_error("usage: runner ls RESULTS [--sort COLUMN] [--csv]");
+        } else {
+            dir = argv[i];
+        }
+    }
+    if (!dir)
+        return runner_usage_error("usage: runner ls RESULTS [--sort COLUMN] [--csv]");
+    struct index_row *rows;
+    size_t n;
+    struct err e;
+    if (index_scan(dir, &rows, &n, &e) < 0)
+        return runner_report(&e);
+    table_sort(rows, n, sort);
+    table_print(rows, n, csv);
+    index_free(rows, n);
+    return EXIT_OK;
+}

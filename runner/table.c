@@ -1,0 +1,143 @@
+/* table: see table.h. */
+#include "table.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const table_columns[] = {
+    "index", "run_id", "status", "epochs", "train_ppl", "valid_ppl", "test_ppl",
+    "best_valid_ppl", "best_valid_epoch", "wall_seconds", "tokens_per_s",
+    "values", "detail", NULL};
+
+enum { C_INDEX, C_RUN_ID, C_STATUS, C_EPOCHS, C_TRAIN, C_VALID, C_TEST, C_BEST,
+       C_BEST_EPOCH, C_WALL, C_TPS, C_VALUES, C_DETAIL };
+
+int table_column(const char *name)
+{
+    for (int i = 0; table_columns[i]; i++)
+        if (strcmp(table_columns[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static double number(const struct index_row *r, int c)
+{
+    switch (c) {
+    case C_INDEX: return (double)r->sweep_index;
+    case C_EPOCHS: return (double)r->epochs;
+    case C_TRAIN: return r->train_ppl;
+    case C_VALID: return r->valid_ppl;
+    case C_TEST: return r->test_ppl;
+    case C_BEST: return r->best_valid_ppl;
+    case C_BEST_EPOCH: return r->best_valid_epoch ? (double)r->best_valid_epoch : NAN;
+    case C_WALL: return r->wall_seconds;
+    case C_TPS: return r->tokens_per_s;
+    default: return NAN;
+    }
+}
+
+static int sort_column;
+
+static int compare_rows(const void *a, const void *b)
+{
+    const struct index_row *x = a, *y = b;
+    int c = sort_column;
+    if (c == C_RUN_ID || c == C_STATUS || c == C_VALUES || c == C_DETAIL) {
+        const char *s = c == C_RUN_ID ? x->run_id : c == C_STATUS ? x->status
+                        : c == C_VALUES ? x->values : x->detail;
+        const char *t = c == C_RUN_ID ? y->run_id : c == C_STATUS ? y->status
+                        : c == C_VALUES ? y->values : y->detail;
+        int d = strcmp(s, t);
+        return d ? d : strcmp(x->run_id, y->run_id);
+    }
+    double u = number(x, c), v = number(y, c);
+    if (isnan(u) != isnan(v))
+        return isnan(u) ? 1 : -1;
+    if (!isnan(u) && u != v)
+        return u < v ? -1 : 1;
+    return strcmp(x->run_id, y->run_id);
+}
+
+void table_sort(struct index_row *rows, size_t n, int c)
+{
+    sort_column = c;
+    qsort(rows, n, sizeof *rows, compare_rows);
+}
+
+static void cell(char *buf, size_t n, double v, const char *fmt)
+{
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, fmt, v);
+}
+
+/* A CSV field, quoted when it holds a comma, quote or space. */
+static void csv_field(const char *s)
+{
+    if (!strpbrk(s, ",\" \n")) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+void table_print(const struct index_row *rows, size_t n, int csv)
+{
+    if (csv) {
+        for (int i = 0; table_columns[i]; i++)
+            printf("%s%s", i ? "," : "", table_columns[i]);
+        putchar('\n');
+        for (size_t k = 0; k < n; k++) {
+            const struct index_row *r = &rows[k];
+            char idx[24];
+            snprintf(idx, sizeof idx, "%ld", r->sweep_index);
+            printf("%s,%s,%s,%ld,", r->sweep_index >= 0 ? idx : "", r->run_id,
+                   r->status, r->epochs);
+            const int nums[] = {C_TRAIN, C_VALID, C_TEST, C_BEST, C_BEST_EPOCH,
+                                C_WALL, C_TPS};
+            for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+                double v = number(r, nums[i]);
+                if (!isnan(v))
+                    printf("%.10g", v);
+                putchar(',');
+            }
+            csv_field(r->values);
+            putchar(',');
+            csv_field(r->detail);
+            putchar('\n');
+        }
+        return;
+    }
+    printf("%5s  %-12s  %-9s %6s %9s %9s %9s %15s %8s %9s  %s\n", "index", "run_id",
+           "status", "epochs", "train", "valid", "test", "best valid (ep)",
+           "time s", "tok/s", "values");
+    for (size_t k = 0; k < n; k++) {
+        const struct index_row *r = &rows[k];
+        char idx[24] = "-", tr[24], va[24], te[24], best[40], wall[24], tps[24];
+        if (r->sweep_index >= 0)
+            snprintf(idx, sizeof idx, "%ld", r->sweep_index);
+        cell(tr, sizeof tr, r->train_ppl, "%.3f");
+        cell(va, sizeof va, r->valid_ppl, "%.3f");
+        cell(te, sizeof te, r->test_ppl, "%.3f");
+        if (isnan(r->best_valid_ppl))
+            snprintf(best, sizeof best, "-");
+        else
+            snprintf(best, sizeof best, "%.3f (%ld)", r->best_valid_ppl,
+                     r->best_valid_epoch);
+        cell(wall, sizeof wall, r->wall_seconds, "%.1f");
+        cell(tps, sizeof tps, r->tokens_per_s, "%.0f");
+        printf("%5s  %-12s  %-9s %6ld %9s %9s %9s %15s %8s %9s  %s%s%s%s\n", idx,
+               r->run_id, r->status, r->epochs, tr, va, te, best, wall, tps,
+               r->values, r->detail[0] ? "  [" : "", r->detail,
+               r->detail[0] ? "]" : "");
+    }
+}
