@@ -6,9 +6,13 @@ BUILD    ?= build
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
 # Never -Ofast/-ffast-math: they break isnan/isinf (divergence detection) and
-# bit-for-bit reproducibility.
+# bit-for-bit reproducibility. -ftree-vectorize and -fno-trapping-math change
+# no result (we use no floating-point traps): they let the elementwise loops
+# (core/real.h) vectorise; -ffp-contract=off keeps a*b+c two roundings on
+# every instruction set, so results do not depend on the CPU's FMA.
 OPT      ?= -O2 -g
-CFLAGS   := $(OPT) -std=c11 $(WARN) -D_DEFAULT_SOURCE -MMD -MP \
+VECTOR   := -ftree-vectorize -fno-trapping-math -ffp-contract=off
+CFLAGS   := $(OPT) $(VECTOR) -std=c11 $(WARN) -D_DEFAULT_SOURCE -MMD -MP \
             -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' -Icore \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm -lpthread
@@ -58,11 +62,15 @@ asan: deps
 
 tests: $(TEST_BIN)
 
-# Forward+backward tokens/s of the model (issue 3 shapes), 1 and 2 threads.
+# Speed (never part of make test): the model's forward+backward at the
+# issue-3 shapes, then scripts/bench.sh: whole training steps of the bench
+# configs beside PyTorch (when /usr/bin/python3 has torch), 1 and 2 threads.
+BENCH_BIN := $(BUILD)/tests/bench_model $(BUILD)/tests/bench_train $(BUILD)/tests/bench_gemm
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/tests/bench_model
+	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	@$(BUILD)/tests/bench_model 1
 	@$(BUILD)/tests/bench_model 2
+	@BUILD=$(BUILD) scripts/bench.sh
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)

@@ -5,8 +5,31 @@
  *   h' = (1 - z) * n + z * h
  * The caller has put W_i x + b_i, plus b_hr and b_hz (but not b_hn, which
  * r scales), into gates. */
+#include <string.h>
+
 #include "cell.h"
 #include "gemm.h"
+
+/* Gate math of one batch row at one step: r, z, n pre-activations (input
+ * side) in, activations out; s (hidden side W_h h) in; hn and h' out. */
+static void gru_row_forward(real *restrict r, real *restrict z, real *restrict n,
+                            const real *restrict sr, const real *restrict sz,
+                            const real *restrict sn, const real *restrict b_hn,
+                            real *restrict hn, const real *restrict h_prev,
+                            real *restrict h, size_t H)
+{
+    for (size_t j = 0; j < H; j++) {
+        real rv = r_sigmoid(r[j] + sr[j]);
+        real zv = r_sigmoid(z[j] + sz[j]);
+        real hnv = sn[j] + b_hn[j];
+        real nv = r_tanh(n[j] + rv * hnv);
+        r[j] = rv;
+        z[j] = zv;
+        n[j] = nv;
+        hn[j] = hnv;
+        h[j] = (1 - zv) * nv + zv * h_prev[j];
+    }
+}
 
 /* h (T+1, B, H): h[0] given; gates (T, B, 3H): projected input in, r, z, n
  * out; hn (T, B, H): W_hn h + b_hn out; scratch (B, 3H). */
@@ -16,23 +39,41 @@ void gru_forward(real *h, real *gates, real *hn, real *scratch,
 {
     size_t n = B * H, G = 3 * H;
     for (size_t t = 0; t < T; t++) {
-        const real *hp = h + t * n;
-        real *a = gates + t * B * G, *ht = h + (t + 1) * n, *hnt = hn + t * n;
-        gemm(GEMM_N, GEMM_T, B, G, H, 1, hp, H, W_hh, H, 0, scratch, G);
+        real *a = gates + t * B * G;
+        gemm(GEMM_N, GEMM_T, B, G, H, 1, h + t * n, H, W_hh, H, 0, scratch, G);
         for (size_t b = 0; b < B; b++) {
-            real *ar = a + b * G, *az = ar + H, *an = az + H;
-            const real *sr = scratch + b * G, *sz = sr + H, *sn = sz + H;
-            for (size_t j = 0; j < H; j++) {
-                size_t k = b * H + j;
-                real r = r_sigmoid(ar[j] + sr[j]);
-                real z = r_sigmoid(az[j] + sz[j]);
-                real hnv = sn[j] + b_hn[j];
-                real nv = r_tanh(an[j] + r * hnv);
-                ar[j] = r; az[j] = z; an[j] = nv;
-                hnt[k] = hnv;
-                ht[k] = (1 - z) * nv + z * hp[k];
-            }
+            real *ab = a + b * G;
+            const real *sb = scratch + b * G;
+            size_t k = t * n + b * H;
+            gru_row_forward(ab, ab + H, ab + 2 * H, sb, sb + H, sb + 2 * H, b_hn,
+                            hn + k, h + k, h + n + k, H);
         }
+    }
+}
+
+/* Gradients of one batch row at one step, from dh (of h_t): the input-side
+ * (xr, xz, xn) and hidden-side (hr, hz, hnn) pre-activation gradients, and
+ * the direct part of dh_{t-1}, added into dprev. */
+static void gru_row_backward(real *restrict xr, real *restrict xz,
+                             real *restrict xn, real *restrict hr,
+                             real *restrict hz, real *restrict hnn,
+                             real *restrict dprev, const real *restrict dh, const real *restrict r,
+                             const real *restrict z, const real *restrict nn,
+                             const real *restrict hn, const real *restrict h_prev,
+                             size_t H)
+{
+    for (size_t j = 0; j < H; j++) {
+        real rv = r[j], zv = z[j], nv = nn[j], g = dh[j];
+        /* h' = (1 - z) * n + z * h */
+        real dn = g * (1 - zv) * (1 - nv * nv);
+        real dz = g * (h_prev[j] - nv) * zv * (1 - zv);
+        /* n = tanh(W_in x + b_in + r * hn) */
+        real dr = dn * hn[j] * rv * (1 - rv);
+        xr[j] = hr[j] = dr;
+        xz[j] = hz[j] = dz;
+        xn[j] = dn;
+        hnn[j] = dn * rv;
+        dprev[j] += g * zv;
     }
 }
 
@@ -45,29 +86,17 @@ void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,
 {
     size_t n = B * H, G = 3 * H;
     for (size_t t = T; t-- > 0;) {
-        const real *a = gates + t * B * G, *hnt = hn + t * n, *hp = h + t * n;
-        const real *dh = dH + t * n;
-        real *dx = dgx + t * B * G, *dhh = dgh + t * B * G;
         real *dprev = t > 0 ? dH + (t - 1) * n : dh0;
+        if (t == 0)
+            memset(dh0, 0, n * sizeof *dh0);
         for (size_t b = 0; b < B; b++) {
-            const real *ar = a + b * G, *az = ar + H, *an = az + H;
-            real *xr = dx + b * G, *xz = xr + H, *xn = xz + H;
-            real *hr = dhh + b * G, *hz = hr + H, *hnn = hz + H;
-            for (size_t j = 0; j < H; j++) {
-                size_t k = b * H + j;
-                real r = ar[j], z = az[j], nv = an[j], g = dh[k];
-                /* h' = (1 - z) * n + z * h */
-                real dn = g * (1 - z) * (1 - nv * nv);
-                real dz = g * (hp[k] - nv) * z * (1 - z);
-                /* n = tanh(W_in x + b_in + r * hn) */
-                real dr = dn * hnt[k] * r * (1 - r);
-                xr[j] = hr[j] = dr;
-                xz[j] = hz[j] = dz;
-                xn[j] = dn;
-                hnn[j] = dn * r;
-                dprev[k] = (t > 0 ? dprev[k] : 0) + g * z;
-            }
+            const real *a = gates + t * B * G + b * G;
+            real *dx = dgx + t * B * G + b * G, *dhh = dgh + t * B * G + b * G;
+            size_t k = t * n + b * H;
+            gru_row_backward(dx, dx + H, dx + 2 * H, dhh, dhh + H, dhh + 2 * H,
+                             dprev + b * H, dH + k, a, a + H, a + 2 * H,
+                             hn + k, h + k, H);
         }
-        gemm(GEMM_N, GEMM_N, B, H, G, 1, dhh, G, W_hh, H, 1, dprev, H);
+        gemm(GEMM_N, GEMM_N, B, H, G, 1, dgh + t * B * G, G, W_hh, H, 1, dprev, H);
     }
 }

@@ -1,7 +1,46 @@
-/* loss: see loss.h. */
+/* loss: see loss.h. Each row's max and sum run over 8 independent lanes
+ * (combined in a fixed order at the end) so the loops vectorise and the
+ * result does not depend on the vector width. */
 #include "loss.h"
 
 #include <math.h>
+
+#define LANES 8
+
+static real row_max(const real *restrict x, size_t V)
+{
+    real m[LANES];
+    size_t j = 0;
+    for (size_t k = 0; k < LANES; k++)
+        m[k] = x[0];
+    for (; j + LANES <= V; j += LANES)
+        for (size_t k = 0; k < LANES; k++)
+            m[k] = x[j + k] > m[k] ? x[j + k] : m[k];
+    for (; j < V; j++)
+        m[0] = x[j] > m[0] ? x[j] : m[0];
+    real best = m[0];
+    for (size_t k = 1; k < LANES; k++)
+        best = m[k] > best ? m[k] : best;
+    return best;
+}
+
+/* x_j <- exp(x_j - max); returns their sum (8 double lanes). */
+static double row_exp_sum(real *restrict x, size_t V, real max)
+{
+    for (size_t j = 0; j < V; j++)
+        x[j] = r_exp(x[j] - max);
+    double s[LANES] = {0};
+    size_t j = 0;
+    for (; j + LANES <= V; j += LANES)
+        for (size_t k = 0; k < LANES; k++)
+            s[k] += (double)x[j + k];
+    for (; j < V; j++)
+        s[0] += (double)x[j];
+    double sum = 0;
+    for (size_t k = 0; k < LANES; k++)
+        sum += s[k];
+    return sum;
+}
 
 double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
                          size_t V, int grad)
@@ -10,27 +49,17 @@ double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
     real scale = (real)1 / (real)N;
     for (size_t r = 0; r < N; r++) {
         real *x = logits + r * V;
-        real max = x[0];
-        for (size_t j = 1; j < V; j++)
-            max = x[j] > max ? x[j] : max;
-        double sum = 0;
-        /* -log softmax(x)_y = log sum exp(x - max) - (x_y - max) */
+        real max = row_max(x, V);
+        /* -log softmax(x)_y = log sum exp(x - max) - (x_y - max); a NaN
+         * logit makes the sum NaN, so divergence is seen */
         double xy = (double)(x[targets[r]] - max);
-        total -= xy;
-        if (grad) {
-            for (size_t j = 0; j < V; j++) {
-                x[j] = r_exp(x[j] - max);
-                sum += x[j];
-            }
-            total += log(sum);
+        double sum = row_exp_sum(x, V, max);
+        total += log(sum) - xy;
+        if (grad) { /* d/dx = (softmax(x) - onehot(y)) / N */
             real inv = (real)(1.0 / sum) * scale;
             for (size_t j = 0; j < V; j++)
                 x[j] *= inv;
             x[targets[r]] -= scale;
-        } else {
-            for (size_t j = 0; j < V; j++)
-                sum += r_exp(x[j] - max);
-            total += log(sum);
         }
     }
     return total / (double)N;

@@ -10,9 +10,9 @@
 
 #include "real.h"
 
-/* logits (N, V): in logits; out gradients when grad is set (else left as
- * they were). targets (N). Returns the mean loss, summed in double; NaN or
- * inf when a logit was. */
+/* logits (N, V): in logits; out gradients when grad is set (else scratch:
+ * the exponentials). targets (N). Returns the mean loss, summed in double;
+ * NaN or inf when a logit was. */
 double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
                          size_t V, int grad);
 

@@ -8,6 +8,28 @@
 #include "cell.h"
 #include "gemm.h"
 
+/* Gate math of one batch row at one step, in place: pre-activations in,
+ * activations out; the new cell state, its tanh and h out. */
+static void lstm_row_forward(real *restrict i, real *restrict f,
+                             real *restrict g, real *restrict o,
+                             const real *restrict c_prev, real *restrict c,
+                             real *restrict tc, real *restrict h, size_t H)
+{
+    for (size_t j = 0; j < H; j++) {
+        real iv = r_sigmoid(i[j]), fv = r_sigmoid(f[j]);
+        real gv = r_tanh(g[j]), ov = r_sigmoid(o[j]);
+        i[j] = iv;
+        f[j] = fv;
+        g[j] = gv;
+        o[j] = ov;
+        real cv = fv * c_prev[j] + iv * gv; /* c' = f * c + i * g */
+        real tv = r_tanh(cv);
+        c[j] = cv;
+        tc[j] = tv;
+        h[j] = ov * tv;                     /* h' = o * tanh(c') */
+    }
+}
+
 /* h, c (T+1, B, H): [0] given; gates (T, B, 4H): pre-activations in,
  * activated i, f, g, o out; tc (T, B, H): tanh(c_t) out. */
 void lstm_forward(real *h, real *c, real *gates, real *tc, const real *W_hh,
@@ -17,21 +39,35 @@ void lstm_forward(real *h, real *c, real *gates, real *tc, const real *W_hh,
     for (size_t t = 0; t < T; t++) {
         real *a = gates + t * B * G;
         gemm(GEMM_N, GEMM_T, B, G, H, 1, h + t * n, H, W_hh, H, 1, a, G);
-        const real *cp = c + t * n;
-        real *cn = c + (t + 1) * n, *hn = h + (t + 1) * n, *tcn = tc + t * n;
         for (size_t b = 0; b < B; b++) {
-            real *ai = a + b * G, *af = ai + H, *ag = af + H, *ao = ag + H;
-            for (size_t j = 0; j < H; j++) {
-                real i = r_sigmoid(ai[j]), f = r_sigmoid(af[j]);
-                real g = r_tanh(ag[j]), o = r_sigmoid(ao[j]);
-                ai[j] = i; af[j] = f; ag[j] = g; ao[j] = o;
-                real cv = f * cp[b * H + j] + i * g;
-                real tv = r_tanh(cv);
-                cn[b * H + j] = cv;
-                tcn[b * H + j] = tv;
-                hn[b * H + j] = o * tv;
-            }
+            real *ai = a + b * G;
+            size_t k = t * n + b * H;
+            lstm_row_forward(ai, ai + H, ai + 2 * H, ai + 3 * H, c + k, c + n + k,
+                             tc + k, h + n + k, H);
         }
+    }
+}
+
+/* Gradients of one batch row at one step: from dh (of h_t) and dc (of c_t,
+ * running: in from step t+1, out for step t-1) to the four pre-activations. */
+static void lstm_row_backward(real *restrict di, real *restrict df,
+                              real *restrict dg, real *restrict d_o,
+                              real *restrict dc, const real *restrict dh,
+                              const real *restrict i, const real *restrict f,
+                              const real *restrict g, const real *restrict o,
+                              const real *restrict c_prev,
+                              const real *restrict tc, size_t H)
+{
+    for (size_t j = 0; j < H; j++) {
+        real tv = tc[j];
+        /* h' = o * tanh(c') */
+        real dcv = dc[j] + dh[j] * o[j] * (1 - tv * tv);
+        d_o[j] = dh[j] * tv * o[j] * (1 - o[j]);
+        /* c' = f * c + i * g */
+        di[j] = dcv * g[j] * i[j] * (1 - i[j]);
+        df[j] = dcv * c_prev[j] * f[j] * (1 - f[j]);
+        dg[j] = dcv * i[j] * (1 - g[j] * g[j]);
+        dc[j] = dcv * f[j];
     }
 }
 
@@ -46,25 +82,14 @@ void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
     for (size_t i = 0; i < n; i++)
         dc0[i] = 0; /* truncated BPTT: nothing flows back from c_T */
     for (size_t t = T; t-- > 0;) {
-        const real *a = gates + t * B * G, *cp = c + t * n, *tct = tc + t * n;
-        const real *dh = dH + t * n;
         real *d = dgates + t * B * G;
         for (size_t b = 0; b < B; b++) {
-            const real *ai = a + b * G, *af = ai + H, *ag = af + H, *ao = ag + H;
-            real *di = d + b * G, *df = di + H, *dg = df + H, *dout = dg + H;
-            for (size_t j = 0; j < H; j++) {
-                size_t k = b * H + j;
-                real i = ai[j], f = af[j], g = ag[j], o = ao[j], tv = tct[k];
-                /* h' = o * tanh(c') */
-                real dc = dc0[k] + dh[k] * o * (1 - tv * tv);
-                real d_o = dh[k] * tv;
-                /* c' = f * c + i * g */
-                di[j] = dc * g * i * (1 - i);
-                df[j] = dc * cp[k] * f * (1 - f);
-                dg[j] = dc * i * (1 - g * g);
-                dout[j] = d_o * o * (1 - o);
-                dc0[k] = dc * f;
-            }
+            const real *a = gates + t * B * G + b * G;
+            real *db = d + b * G;
+            size_t k = t * n + b * H;
+            lstm_row_backward(db, db + H, db + 2 * H, db + 3 * H, dc0 + b * H,
+                              dH + k, a, a + H, a + 2 * H, a + 3 * H, c + k,
+                              tc + k, H);
         }
         /* gates = ... + h_{t-1} W_hh^T  =>  dh_{t-1} += dgates W_hh */
         if (t > 0)

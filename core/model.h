@@ -103,8 +103,8 @@ void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
  * detach, truncated BPTT). */
 void model_carry_state(struct model *m);
 
-/* Mean cross-entropy of the last forward against Y (B, T); with grad, the
- * logits are replaced by their gradient for model_backward. */
+/* Mean cross-entropy of the last forward against Y (B, T). The logits are
+ * used up: with grad they become their gradient for model_backward. */
 double model_loss(struct model *m, const int32_t *Y, int grad);
 
 /* Backward of the last forward and model_loss(grad = 1): accumulates into

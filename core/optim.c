@@ -120,10 +120,18 @@ void optim_step(struct optim *o, real *params, const real *grads, double lr)
 
 double optim_grad_norm(const real *grads, size_t n)
 {
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)grads[i] * (double)grads[i];
-    return sqrt(s);
+    /* 8 lanes in a fixed order: vectorises, same sum at any vector width */
+    double s[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t k = 0; k < 8; k++)
+            s[k] += (double)grads[i + k] * (double)grads[i + k];
+    for (; i < n; i++)
+        s[0] += (double)grads[i] * (double)grads[i];
+    double sum = 0;
+    for (size_t k = 0; k < 8; k++)
+        sum += s[k];
+    return sqrt(sum);
 }
 
 double optim_clip(real *grads, size_t n, double max_norm)

@@ -101,6 +101,27 @@ static int diverged(struct trainer *t, const char *what, double value)
     return TRAIN_DIVERGED;
 }
 
+int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
+{
+    struct model *m = t->model;
+    int sequential = sampler_is_sequential(t->sampler);
+    if (!sequential)
+        model_reset_state(m);
+    model_zero_grad(m);
+    model_forward(m, t->X, t->sampler->B, t->sampler->T, 1);
+    *loss = model_loss(m, t->Y, 1);
+    if (!isfinite(*loss))
+        return diverged(t, "training loss", *loss);
+    model_backward(m);
+    *norm = optim_clip(m->grads, m->nparams, t->cfg->clip.max_norm);
+    if (!isfinite(*norm))
+        return diverged(t, "gradient norm", *norm);
+    optim_step(t->opt, m->params, m->grads, lr);
+    if (sequential)
+        model_carry_state(m);
+    return TRAIN_OK;
+}
+
 int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
                   train_progress_fn progress, void *ctx)
 {
@@ -109,7 +130,6 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
     size_t B = t->sampler->B, T = t->sampler->T;
     long e = t->epoch + 1;
     double lr = schedule_lr(&t->sched, e), loss_sum = 0, norm_sum = 0;
-    int sequential = sampler_is_sequential(t->sampler);
     size_t batches = 0;
     double start = train_now();
     sampler_begin_epoch(t->sampler);
@@ -117,20 +137,10 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
     while (sampler_next(t->sampler, t->X, t->Y)) {
         if (t->stop && *t->stop)
             return TRAIN_STOPPED;
-        if (!sequential)
-            model_reset_state(mod);
-        model_zero_grad(mod);
-        model_forward(mod, t->X, B, T, 1);
-        double loss = model_loss(mod, t->Y, 1);
-        if (!isfinite(loss))
-            return diverged(t, "training loss", loss);
-        model_backward(mod);
-        double norm = optim_clip(mod->grads, mod->nparams, cfg->clip.max_norm);
-        if (!isfinite(norm))
-            return diverged(t, "gradient norm", norm);
-        optim_step(t->opt, mod->params, mod->grads, lr);
-        if (sequential)
-            model_carry_state(mod);
+        double loss, norm;
+        int status = trainer_step(t, lr, &loss, &norm);
+        if (status != TRAIN_OK)
+            return status;
         loss_sum += loss;
         norm_sum += norm;
         batches++;

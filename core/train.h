@@ -76,6 +76,12 @@ void trainer_free(struct trainer *t);
 int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
                   train_progress_fn progress, void *ctx);
 
+/* One training step on the batch in t->X, t->Y: forward, mean cross-entropy,
+ * backward, clipping, optimizer step with learning rate lr, and the state
+ * carried (sequential) or not. Writes the loss and the pre-clip gradient
+ * norm; returns TRAIN_OK, or TRAIN_DIVERGED when either is NaN/inf. */
+int trainer_step(struct trainer *t, double lr, double *loss, double *norm);
+
 /* Perplexity of the model on a split (NaN for a split under 2 tokens).
  * Resets the carried state before and after. */
 double trainer_evaluate(struct trainer *t, const struct split *s);
