@@ -30,7 +30,10 @@ typedef float real;
 
 static inline float r_exp(float x)
 {
-    /* clamp (a NaN fails both tests and passes through) */
+    /* NaN is put aside (converting it to an integer below would be
+     * undefined) and returned at the end; the rest is clamped */
+    float nan = x;
+    x = x == x ? x : 0.0f;
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
     /* n = round(x / ln 2) by the 1.5 * 2^23 trick: exact in IEEE arithmetic */
@@ -49,11 +52,11 @@ static inline float r_exp(float x)
     p = p * r + 1.0f;
     p = p * r + 1.0f;
     /* times 2^n: add n to the exponent field */
-    int32_t bits;
+    uint32_t bits;
     memcpy(&bits, &p, sizeof bits);
-    bits += (int32_t)n * (1 << 23);
+    bits += (uint32_t)(int32_t)n << 23; /* |n| <= 127: no overflow */
     memcpy(&p, &bits, sizeof p);
-    return p;
+    return nan == nan ? p : nan;
 }
 
 static inline float r_tanh(float x)
