@@ -101,4 +101,5 @@ $(BUILD)/%.o: %.c
 clean:
 	rm -rf build bin
 
--include $(CORE_OBJ:.o=.d) $(DCORE_OBJ:.o=.d) $(RUNNER_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(DCORE_OBJ:.o=.d) $(RUNNER_OBJ:.o=.d) $(TEST_BIN:=.d) \
+         $(GRAD_SRC:tests/%.c=$(BUILD)/double/tests/%.d)

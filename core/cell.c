@@ -85,6 +85,7 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
     }
 }
 
+RNNLAB_KERNEL
 static void add_column_sums(real *sum, const real *m, size_t rows, size_t cols)
 {
     for (size_t r = 0; r < rows; r++)

@@ -12,6 +12,7 @@
 
 /* Gate math of one batch row at one step: r, z, n pre-activations (input
  * side) in, activations out; s (hidden side W_h h) in; hn and h' out. */
+RNNLAB_KERNEL
 static void gru_row_forward(real *restrict r, real *restrict z, real *restrict n,
                             const real *restrict sr, const real *restrict sz,
                             const real *restrict sn, const real *restrict b_hn,
@@ -54,6 +55,7 @@ void gru_forward(real *h, real *gates, real *hn, real *scratch,
 /* Gradients of one batch row at one step, from dh (of h_t): the input-side
  * (xr, xz, xn) and hidden-side (hr, hz, hnn) pre-activation gradients, and
  * the direct part of dh_{t-1}, added into dprev. */
+RNNLAB_KERNEL
 static void gru_row_backward(real *restrict xr, real *restrict xz,
                              real *restrict xn, real *restrict hr,
                              real *restrict hz, real *restrict hnn,

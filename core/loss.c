@@ -7,6 +7,7 @@
 
 #define LANES 8
 
+RNNLAB_KERNEL
 static real row_max(const real *restrict x, size_t V)
 {
     real m[LANES];
@@ -25,6 +26,7 @@ static real row_max(const real *restrict x, size_t V)
 }
 
 /* x_j <- exp(x_j - max); returns their sum (8 double lanes). */
+RNNLAB_KERNEL
 static double row_exp_sum(real *restrict x, size_t V, real max)
 {
     for (size_t j = 0; j < V; j++)

@@ -10,6 +10,7 @@
 
 /* Gate math of one batch row at one step, in place: pre-activations in,
  * activations out; the new cell state, its tanh and h out. */
+RNNLAB_KERNEL
 static void lstm_row_forward(real *restrict i, real *restrict f,
                              real *restrict g, real *restrict o,
                              const real *restrict c_prev, real *restrict c,
@@ -50,6 +51,7 @@ void lstm_forward(real *h, real *c, real *gates, real *tc, const real *W_hh,
 
 /* Gradients of one batch row at one step: from dh (of h_t) and dc (of c_t,
  * running: in from step t+1, out for step t-1) to the four pre-activations. */
+RNNLAB_KERNEL
 static void lstm_row_backward(real *restrict di, real *restrict df,
                               real *restrict dg, real *restrict d_o,
                               real *restrict dc, const real *restrict dh,

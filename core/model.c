@@ -153,8 +153,10 @@ static size_t bind_workspace(struct model *m)
     return used;
 }
 
-int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
-                 uint64_t dropout_seed, struct model **out, struct err *e)
+/* A model whose parameters are shared (a replica) or its own (shared NULL). */
+static int model_build(const struct model_spec *spec, size_t Bmax, size_t Tmax,
+                       uint64_t dropout_seed, real *shared, struct model **out,
+                       struct err *e)
 {
     *out = NULL;
     int rc = check_spec(spec, e);
@@ -168,7 +170,8 @@ int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
     m->Tmax = Tmax;
     build_table(m);
     size_t nwork = bind_workspace(m);
-    m->params = mem_calloc(m->nparams, sizeof *m->params);
+    m->owns_params = shared == NULL;
+    m->params = shared ? shared : mem_calloc(m->nparams, sizeof *m->params);
     m->grads = mem_calloc(m->nparams, sizeof *m->grads);
     m->work = mem_calloc(nwork, sizeof *m->work);
     m->ids = mem_alloc(2 * Bmax * Tmax * sizeof *m->ids);
@@ -186,11 +189,24 @@ int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
     return 0;
 }
 
+int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
+                 uint64_t dropout_seed, struct model **out, struct err *e)
+{
+    return model_build(spec, Bmax, Tmax, dropout_seed, NULL, out, e);
+}
+
+int model_create_replica(const struct model *m, size_t Bmax, uint64_t dropout_seed,
+                         struct model **out, struct err *e)
+{
+    return model_build(&m->spec, Bmax, m->Tmax, dropout_seed, m->params, out, e);
+}
+
 void model_free(struct model *m)
 {
     if (!m)
         return;
-    mem_free(m->params);
+    if (m->owns_params)
+        mem_free(m->params);
     mem_free(m->grads);
     mem_free(m->work);
     mem_free(m->ids);

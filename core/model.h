@@ -55,6 +55,7 @@ struct model {
     size_t Bmax, Tmax;
     size_t nparams;
     real *params, *grads;
+    int owns_params;          /* 0 for a replica: params are another's */
     struct model_tensor tensors[MODEL_MAX_TENSORS];
     size_t ntensors;
     real *emb, *demb;         /* (V, E) views, or NULL */
@@ -81,6 +82,13 @@ struct model {
 int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
                  uint64_t dropout_seed, struct model **out, struct err *e);
 void model_free(struct model *m);
+
+/* A replica of m for another thread (data-parallel training): the same
+ * parameter block (m's, not owned), and its own gradients, workspaces for at
+ * most Bmax rows, carried state and dropout generator. Free it before m. */
+int model_create_replica(const struct model *m, size_t Bmax,
+                         uint64_t dropout_seed, struct model **out,
+                         struct err *e);
 
 /* The spec a config describes, for a vocabulary of V. */
 struct model_spec model_spec_from_config(const struct model_config *c, size_t V);

@@ -37,6 +37,7 @@ void optim_free(struct optim *o)
     mem_free(o);
 }
 
+RNNLAB_KERNEL
 static void step_sgd(struct optim *o, real *p, const real *grads, real lr)
 {
     real wd = (real)o->cfg.weight_decay, mu = (real)o->cfg.momentum;
@@ -50,6 +51,7 @@ static void step_sgd(struct optim *o, real *p, const real *grads, real lr)
     }
 }
 
+RNNLAB_KERNEL
 static void step_adam(struct optim *o, real *p, const real *grads, double lr)
 {
     double b1 = o->cfg.betas[0], b2 = o->cfg.betas[1];
@@ -71,6 +73,7 @@ static void step_adam(struct optim *o, real *p, const real *grads, double lr)
     }
 }
 
+RNNLAB_KERNEL
 static void step_rmsprop(struct optim *o, real *p, const real *grads, real lr)
 {
     real wd = (real)o->cfg.weight_decay, a = (real)o->cfg.alpha;
@@ -88,6 +91,7 @@ static void step_rmsprop(struct optim *o, real *p, const real *grads, real lr)
     }
 }
 
+RNNLAB_KERNEL
 static void step_adagrad(struct optim *o, real *p, const real *grads, real lr)
 {
     real wd = (real)o->cfg.weight_decay, eps = (real)o->cfg.eps;
@@ -118,6 +122,7 @@ void optim_step(struct optim *o, real *params, const real *grads, double lr)
     }
 }
 
+RNNLAB_KERNEL
 double optim_grad_norm(const real *grads, size_t n)
 {
     /* 8 lanes in a fixed order: vectorises, same sum at any vector width */

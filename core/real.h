@@ -79,4 +79,18 @@ static inline float r_tanh(float x)
 
 static inline real r_sigmoid(real x) { return (real)1 / ((real)1 + r_exp(-x)); }
 
+/* RNNLAB_KERNEL marks a hot elementwise loop: GCC builds it for AVX-512,
+ * AVX2 and baseline x86-64 and picks one when the program loads
+ * (target_clones), so one binary is fast on a new CPU and still runs on an
+ * old one (a cluster's login and compute nodes may differ). With
+ * -ffp-contract=off every variant rounds the same, so results do not
+ * depend on the CPU. Elsewhere it is empty. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(RNNLAB_DOUBLE)
+#define RNNLAB_KERNEL \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define RNNLAB_KERNEL
+#endif
+
 #endif

@@ -4,6 +4,33 @@
 #include "cell.h"
 #include "gemm.h"
 
+/* out = act(a) over n values. */
+RNNLAB_KERNEL
+static void rnn_activate(real *restrict out, const real *restrict a, size_t n,
+                         int relu)
+{
+    if (relu)
+        for (size_t i = 0; i < n; i++)
+            out[i] = a[i] > 0 ? a[i] : 0;
+    else
+        for (size_t i = 0; i < n; i++)
+            out[i] = r_tanh(a[i]);
+}
+
+/* da = dh * act'(a), written through the output: tanh' = 1 - h^2,
+ * relu' = [h > 0]. */
+RNNLAB_KERNEL
+static void rnn_activate_backward(real *restrict da, const real *restrict dh,
+                                  const real *restrict out, size_t n, int relu)
+{
+    if (relu)
+        for (size_t i = 0; i < n; i++)
+            da[i] = out[i] > 0 ? dh[i] : 0;
+    else
+        for (size_t i = 0; i < n; i++)
+            da[i] = dh[i] * (1 - out[i] * out[i]);
+}
+
 /* h (T+1, B, H): h[0] given; pre (T, B, H): projected input, overwritten
  * with the full pre-activation. */
 void rnn_forward(real *h, real *pre, const real *W_hh, size_t T, size_t B,
@@ -13,12 +40,7 @@ void rnn_forward(real *h, real *pre, const real *W_hh, size_t T, size_t B,
     for (size_t t = 0; t < T; t++) {
         real *a = pre + t * n, *out = h + (t + 1) * n;
         gemm(GEMM_N, GEMM_T, B, H, H, 1, h + t * n, H, W_hh, H, 1, a, H);
-        if (relu)
-            for (size_t i = 0; i < n; i++)
-                out[i] = a[i] > 0 ? a[i] : 0;
-        else
-            for (size_t i = 0; i < n; i++)
-                out[i] = r_tanh(a[i]);
+        rnn_activate(out, a, n, relu);
     }
 }
 
@@ -31,13 +53,7 @@ void rnn_backward(real *dpre, real *dh0, real *dH, const real *h,
     for (size_t t = T; t-- > 0;) {
         const real *out = h + (t + 1) * n, *dh = dH + t * n;
         real *da = dpre + t * n;
-        /* h_t = act(a): tanh' = 1 - h^2, relu' = [h > 0] */
-        if (relu)
-            for (size_t i = 0; i < n; i++)
-                da[i] = out[i] > 0 ? dh[i] : 0;
-        else
-            for (size_t i = 0; i < n; i++)
-                da[i] = dh[i] * (1 - out[i] * out[i]);
+        rnn_activate_backward(da, dh, out, n, relu); /* h_t = act(a) */
         /* a = ... + h_{t-1} W_hh^T  =>  dh_{t-1} += da W_hh */
         if (t > 0)
             gemm(GEMM_N, GEMM_N, B, H, H, 1, da, H, W_hh, H, 1, dH + (t - 1) * n, H);

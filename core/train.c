@@ -31,10 +31,24 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     size_t V = vocab_size(d->vocab);
     size_t B = (size_t)cfg->sampler.batch_size, T = (size_t)cfg->sampler.num_steps;
     t->max_ppl = cfg->train.max_ppl > 0 ? cfg->train.max_ppl : 10.0 * (double)V;
-    gemm_set_threads((int)cfg->train.threads);
+    size_t threads = (size_t)cfg->train.threads;
+    t->nreplicas = threads < B ? threads : B;
+    if (t->nreplicas > TRAIN_MAX_THREADS)
+        t->nreplicas = TRAIN_MAX_THREADS;
+    /* data parallelism owns the cores: each replica's BLAS runs alone */
+    gemm_set_threads(1);
     rng_seed(&t->rng, (uint64_t)cfg->seed, STREAM_TRAIN);
     struct model_spec spec = model_spec_from_config(&cfg->model, V);
     int rc = model_create(&spec, B, T, (uint64_t)cfg->seed, &t->model, e);
+    t->replicas[0] = t->model;
+    for (size_t k = 0; k <= t->nreplicas; k++)
+        t->first_row[k] = k * B / t->nreplicas;
+    for (size_t k = 1; rc == 0 && k < t->nreplicas; k++)
+        rc = model_create_replica(t->model, t->first_row[k + 1] - t->first_row[k],
+                                  (uint64_t)cfg->seed + 1000003 * k,
+                                  &t->replicas[k], e);
+    if (rc == 0)
+        rc = pool_create(t->nreplicas, &t->pool, e);
     if (rc == 0) {
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
@@ -62,6 +76,9 @@ void trainer_free(struct trainer *t)
 {
     if (!t)
         return;
+    for (size_t k = 1; k < t->nreplicas; k++)
+        model_free(t->replicas[k]);
+    pool_free(t->pool);
     model_free(t->model);
     optim_free(t->opt);
     sampler_free(t->sampler);
@@ -101,24 +118,68 @@ static int diverged(struct trainer *t, const char *what, double value)
     return TRAIN_DIVERGED;
 }
 
+void trainer_reset_state(struct trainer *t)
+{
+    for (size_t k = 0; k < t->nreplicas; k++)
+        model_reset_state(t->replicas[k]);
+}
+
+/* Forward, loss and backward of replica k on its rows of the batch. */
+static void step_part(void *ctx, size_t k)
+{
+    struct trainer *t = ctx;
+    struct model *m = t->replicas[k];
+    size_t T = t->sampler->T, row = t->first_row[k];
+    size_t rows = t->first_row[k + 1] - row;
+    if (!sampler_is_sequential(t->sampler))
+        model_reset_state(m);
+    model_zero_grad(m);
+    model_forward(m, t->X + row * T, rows, T, 1);
+    t->part_loss[k] = model_loss(m, t->Y + row * T, 1);
+    model_backward(m);
+    if (sampler_is_sequential(t->sampler))
+        model_carry_state(m);
+}
+
+/* Replica 0's gradients become the token-weighted mean of all replicas'
+ * (each replica's loss is the mean over its own rows); part k of the pool
+ * combines its slice of the parameter block. */
+static void reduce_part(void *ctx, size_t k)
+{
+    struct trainer *t = ctx;
+    size_t n = t->model->nparams, K = t->nreplicas;
+    size_t begin = k * n / K, end = (k + 1) * n / K;
+    real w[TRAIN_MAX_THREADS];
+    for (size_t j = 0; j < K; j++)
+        w[j] = (real)((double)(t->first_row[j + 1] - t->first_row[j]) /
+                      (double)t->first_row[K]);
+    real *g0 = t->model->grads;
+    for (size_t i = begin; i < end; i++)
+        g0[i] *= w[0];
+    for (size_t j = 1; j < K; j++) {
+        const real *g = t->replicas[j]->grads;
+        for (size_t i = begin; i < end; i++)
+            g0[i] += w[j] * g[i];
+    }
+}
+
 int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
 {
     struct model *m = t->model;
-    int sequential = sampler_is_sequential(t->sampler);
-    if (!sequential)
-        model_reset_state(m);
-    model_zero_grad(m);
-    model_forward(m, t->X, t->sampler->B, t->sampler->T, 1);
-    *loss = model_loss(m, t->Y, 1);
+    pool_run(t->pool, step_part, t);
+    *loss = 0;
+    size_t K = t->nreplicas;
+    for (size_t k = 0; k < K; k++)
+        *loss += t->part_loss[k] * (double)(t->first_row[k + 1] - t->first_row[k]) /
+                 (double)t->first_row[K];
     if (!isfinite(*loss))
         return diverged(t, "training loss", *loss);
-    model_backward(m);
+    if (K > 1)
+        pool_run(t->pool, reduce_part, t);
     *norm = optim_clip(m->grads, m->nparams, t->cfg->clip.max_norm);
     if (!isfinite(*norm))
         return diverged(t, "gradient norm", *norm);
     optim_step(t->opt, m->params, m->grads, lr);
-    if (sequential)
-        model_carry_state(m);
     return TRAIN_OK;
 }
 
@@ -126,14 +187,13 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
                   train_progress_fn progress, void *ctx)
 {
     const struct config *cfg = t->cfg;
-    struct model *mod = t->model;
     size_t B = t->sampler->B, T = t->sampler->T;
     long e = t->epoch + 1;
     double lr = schedule_lr(&t->sched, e), loss_sum = 0, norm_sum = 0;
     size_t batches = 0;
     double start = train_now();
     sampler_begin_epoch(t->sampler);
-    model_reset_state(mod); /* d2l: state = None at each epoch's start */
+    trainer_reset_state(t); /* d2l: state = None at each epoch's start */
     while (sampler_next(t->sampler, t->X, t->Y)) {
         if (t->stop && *t->stop)
             return TRAIN_STOPPED;

@@ -23,6 +23,7 @@
 #include "dataset.h"
 #include "model.h"
 #include "optim.h"
+#include "pool.h"
 #include "rng.h"
 #include "sampler.h"
 #include "schedule.h"
@@ -48,10 +49,17 @@ struct train_progress {
 
 typedef void (*train_progress_fn)(void *ctx, const struct train_progress *p);
 
+#define TRAIN_MAX_THREADS 64
+
 struct trainer {
     const struct config *cfg;
     const struct dataset *data;
-    struct model *model;
+    struct model *model;      /* replica 0; evaluation and generation use it */
+    struct model *replicas[TRAIN_MAX_THREADS];
+    size_t nreplicas;
+    size_t first_row[TRAIN_MAX_THREADS + 1]; /* replica k: rows [k], [k+1] */
+    double part_loss[TRAIN_MAX_THREADS];
+    struct pool *pool;
     struct optim *opt;
     struct schedule sched;
     struct sampler *sampler;
@@ -81,6 +89,9 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
  * carried (sequential) or not. Writes the loss and the pre-clip gradient
  * norm; returns TRAIN_OK, or TRAIN_DIVERGED when either is NaN/inf. */
 int trainer_step(struct trainer *t, double lr, double *loss, double *norm);
+
+/* Zeroes the carried state of every replica (an epoch's start). */
+void trainer_reset_state(struct trainer *t);
 
 /* Perplexity of the model on a split (NaN for a split under 2 tokens).
  * Resets the carried state before and after. */
