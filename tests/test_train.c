@@ -31,7 +31,7 @@ static int teardown(void **state)
 }
 
 /* The d2l time machine setting, shrunk: 2000 chars, hidden 32, 8 epochs. */
-static void tiny_config(struct config *c, const char *extra)
+static void tiny_config(struct config *c, const char *extra, int threads)
 {
     char text[2048], path[128];
     snprintf(path, sizeof path, "%s/tiny.yaml", dir);
@@ -42,8 +42,8 @@ static void tiny_config(struct config *c, const char *extra)
              "model: {cell: gru, hidden: 32}\n"
              "optimizer: {kind: adam, lr: 0.01}\n"
              "clip: {max_norm: 1}\n"
-             "train: {epochs: 8, eval_every: 4}\n"
-             "output: {dir: %s/out}\n%s", dir, extra);
+             "train: {epochs: 8, eval_every: 4, threads: %d}\n"
+             "output: {dir: %s/out}\n%s", threads, dir, extra);
     support_write_text(path, text);
     struct err e;
     if (config_load(c, path, 0, NULL, &e) < 0)
@@ -59,11 +59,11 @@ struct run {
     long epochs;
 };
 
-static void train_all(struct run *r, const char *extra)
+static void train_all(struct run *r, const char *extra, int threads)
 {
     struct err e;
     memset(r, 0, sizeof *r);
-    tiny_config(&r->cfg, extra);
+    tiny_config(&r->cfg, extra, threads);
     assert_int_equal(dataset_load(&r->cfg.dataset, RNNLAB_DATA_DIR, &r->data, &e), 0);
     assert_int_equal(trainer_create(&r->cfg, r->data, &r->t, &e), 0);
     r->status = TRAIN_OK;
@@ -85,7 +85,7 @@ static void test_loss_falls_and_runs_repeat_exactly(void **state)
 {
     (void)state;
     struct run a, b;
-    train_all(&a, "");
+    train_all(&a, "", 1);
     assert_int_equal(a.status, TRAIN_OK);
     assert_int_equal(a.epochs, 8);
     /* from about the vocabulary size (28) to well under half of it */
@@ -94,7 +94,7 @@ static void test_loss_falls_and_runs_repeat_exactly(void **state)
     assert_true(isnan(a.m[0].valid_ppl) && !isnan(a.m[3].valid_ppl));
     assert_true(isnan(a.m[0].test_ppl)); /* no test split for timemachine */
     assert_true(a.m[7].grad_norm > 0 && a.m[7].tokens_per_s > 0);
-    train_all(&b, "");
+    train_all(&b, "", 1);
     for (int i = 0; i < 8; i++) { /* same config and seed: the same bits */
         assert_memory_equal(&a.m[i].train_ppl, &b.m[i].train_ppl, sizeof(double));
         assert_memory_equal(&a.m[i].grad_norm, &b.m[i].grad_norm, sizeof(double));
@@ -105,16 +105,36 @@ static void test_loss_falls_and_runs_repeat_exactly(void **state)
     free_run(&b);
 }
 
+/* train.threads = 2 splits each batch over two replicas: bit-identical run
+ * to run, and equal to one thread up to rounding (no dropout here). */
+static void test_two_threads(void **state)
+{
+    (void)state;
+    struct run one, a, b;
+    train_all(&one, "", 1);
+    train_all(&a, "", 2);
+    train_all(&b, "", 2);
+    assert_int_equal(a.t->nreplicas, 2);
+    for (int i = 0; i < 8; i++) {
+        assert_memory_equal(&a.m[i].train_ppl, &b.m[i].train_ppl, sizeof(double));
+        double rel = fabs(a.m[i].train_ppl - one.m[i].train_ppl) / one.m[i].train_ppl;
+        if (!(rel < 1e-4))
+            fail_msg("epoch %d: 2 threads %.8f, 1 thread %.8f", i + 1,
+                     a.m[i].train_ppl, one.m[i].train_ppl);
+    }
+    free_run(&one);
+    free_run(&a);
+    free_run(&b);
+}
+
 static void test_divergence_is_detected(void **state)
 {
     (void)state;
     struct run r;
-    /* lr 1e4 with no clipping: d2l exercise 8.6.1's failure, exaggerated */
-    train_all(&r, "");
-    free_run(&r);
     struct err e;
+    /* lr 1e4 with no clipping: d2l exercise 8.6.1's failure, exaggerated */
     memset(&r, 0, sizeof r);
-    tiny_config(&r.cfg, "");
+    tiny_config(&r.cfg, "", 1);
     r.cfg.optimizer.kind = OPTIM_SGD;
     r.cfg.optimizer.lr = 1e4;
     r.cfg.clip.max_norm = 0;
@@ -175,7 +195,7 @@ static void test_run_file_layout_and_reload(void **state)
     (void)state;
     struct run r;
     struct err e;
-    train_all(&r, "generate: {prefixes: [\"the \"], length: 10}\n");
+    train_all(&r, "generate: {prefixes: [\"the \"], length: 10}\n", 1);
     char *text = config_emit(&r.cfg), id[13];
     results_run_id(text, id);
     struct results *res;
@@ -380,6 +400,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_falls_and_runs_repeat_exactly),
+        cmocka_unit_test(test_two_threads),
         cmocka_unit_test(test_divergence_is_detected),
         cmocka_unit_test(test_run_file_layout_and_reload),
         cmocka_unit_test(test_results_errors),
