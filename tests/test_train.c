@@ -31,7 +31,9 @@ static int teardown(void **state)
 }
 
 /* The d2l time machine setting, shrunk: 2000 chars, hidden 32, 8 epochs. */
-static void tiny_config(struct config *c, const char *extra, int threads)
+/* extra: YAML appended to the file; override: one key=value, or NULL. */
+static void tiny_config(struct config *c, const char *extra, int threads,
+                        const char *override)
 {
     char text[2048], path[128];
     snprintf(path, sizeof path, "%s/tiny.yaml", dir);
@@ -46,7 +48,8 @@ static void tiny_config(struct config *c, const char *extra, int threads)
              "output: {dir: %s/out}\n%s", threads, dir, extra);
     support_write_text(path, text);
     struct err e;
-    if (config_load(c, path, 0, NULL, &e) < 0)
+    char *over[1] = {(char *)override};
+    if (config_load(c, path, override ? 1 : 0, over, &e) < 0)
         fail_msg("%s", e.msg);
 }
 
@@ -59,11 +62,12 @@ struct run {
     long epochs;
 };
 
-static void train_all(struct run *r, const char *extra, int threads)
+static void train_all(struct run *r, const char *extra, int threads,
+                      const char *override)
 {
     struct err e;
     memset(r, 0, sizeof *r);
-    tiny_config(&r->cfg, extra, threads);
+    tiny_config(&r->cfg, extra, threads, override);
     assert_int_equal(dataset_load(&r->cfg.dataset, RNNLAB_DATA_DIR, &r->data, &e), 0);
     assert_int_equal(trainer_create(&r->cfg, r->data, &r->t, &e), 0);
     r->status = TRAIN_OK;
@@ -85,7 +89,7 @@ static void test_loss_falls_and_runs_repeat_exactly(void **state)
 {
     (void)state;
     struct run a, b;
-    train_all(&a, "", 1);
+    train_all(&a, "", 1, NULL);
     assert_int_equal(a.status, TRAIN_OK);
     assert_int_equal(a.epochs, 8);
     /* from about the vocabulary size (28) to well under half of it */
@@ -94,7 +98,7 @@ static void test_loss_falls_and_runs_repeat_exactly(void **state)
     assert_true(isnan(a.m[0].valid_ppl) && !isnan(a.m[3].valid_ppl));
     assert_true(isnan(a.m[0].test_ppl)); /* no test split for timemachine */
     assert_true(a.m[7].grad_norm > 0 && a.m[7].tokens_per_s > 0);
-    train_all(&b, "", 1);
+    train_all(&b, "", 1, NULL);
     for (int i = 0; i < 8; i++) { /* same config and seed: the same bits */
         assert_memory_equal(&a.m[i].train_ppl, &b.m[i].train_ppl, sizeof(double));
         assert_memory_equal(&a.m[i].grad_norm, &b.m[i].grad_norm, sizeof(double));
@@ -111,9 +115,9 @@ static void test_two_threads(void **state)
 {
     (void)state;
     struct run one, a, b;
-    train_all(&one, "", 1);
-    train_all(&a, "", 2);
-    train_all(&b, "", 2);
+    train_all(&one, "", 1, NULL);
+    train_all(&a, "", 2, NULL);
+    train_all(&b, "", 2, NULL);
     assert_int_equal(a.t->nreplicas, 2);
     for (int i = 0; i < 8; i++) {
         assert_memory_equal(&a.m[i].train_ppl, &b.m[i].train_ppl, sizeof(double));
@@ -127,6 +131,27 @@ static void test_two_threads(void **state)
     free_run(&b);
 }
 
+/* The whole training step, threads and optimizer included, allocates
+ * nothing: every buffer exists before the first batch. */
+static void test_step_allocates_nothing(void **state)
+{
+    (void)state;
+    struct run r;
+    train_all(&r, "", 2, "model={cell: lstm, hidden: 16, dropout: 0.1, input: embedding}");
+    double loss, norm;
+    long before = mem_count();
+    for (int i = 0; i < 5; i++) {
+        if (!sampler_next(r.t->sampler, r.t->X, r.t->Y)) {
+            sampler_begin_epoch(r.t->sampler);
+            trainer_reset_state(r.t);
+            assert_int_equal(sampler_next(r.t->sampler, r.t->X, r.t->Y), 1);
+        }
+        assert_int_equal(trainer_step(r.t, 0.01, &loss, &norm), TRAIN_OK);
+    }
+    assert_int_equal(mem_count(), before);
+    free_run(&r);
+}
+
 static void test_divergence_is_detected(void **state)
 {
     (void)state;
@@ -134,7 +159,7 @@ static void test_divergence_is_detected(void **state)
     struct err e;
     /* lr 1e4 with no clipping: d2l exercise 8.6.1's failure, exaggerated */
     memset(&r, 0, sizeof r);
-    tiny_config(&r.cfg, "", 1);
+    tiny_config(&r.cfg, "", 1, NULL);
     r.cfg.optimizer.kind = OPTIM_SGD;
     r.cfg.optimizer.lr = 1e4;
     r.cfg.clip.max_norm = 0;
@@ -195,7 +220,7 @@ static void test_run_file_layout_and_reload(void **state)
     (void)state;
     struct run r;
     struct err e;
-    train_all(&r, "generate: {prefixes: [\"the \"], length: 10}\n", 1);
+    train_all(&r, "generate: {prefixes: [\"the \"], length: 10}\n", 1, NULL);
     char *text = config_emit(&r.cfg), id[13];
     results_run_id(text, id);
     struct results *res;
@@ -401,6 +426,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_falls_and_runs_repeat_exactly),
         cmocka_unit_test(test_two_threads),
+        cmocka_unit_test(test_step_allocates_nothing),
         cmocka_unit_test(test_divergence_is_detected),
         cmocka_unit_test(test_run_file_layout_and_reload),
         cmocka_unit_test(test_results_errors),

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""Writes results/REPRODUCTION.md: for every experiment of
+configs/README.md, the published figure beside ours (mean and spread over
+the seeds that ran), the ratio, wall time and tokens/s on this machine, and a
+verdict against the tolerance (within 15% of the published perplexity, or
+the same qualitative outcome where the source gives only that).
+
+    scripts/report.py [--results results] [--out results/REPRODUCTION.md]
+
+Needs Debian's python3-h5py. Reads the run files of each experiment's
+results folder (what scripts/reproduce.sh trained); experiments not run yet
+are listed as such.
+"""
+import argparse
+import datetime
+import glob
+import math
+import os
+import platform
+import subprocess
+
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+import h5py  # noqa: E402
+
+TOLERANCE = 0.15
+E5 = [50, 100, 150, 200, 250]
+
+# (number, config, title, source, rows); a row: (label, swept values it
+# needs, metric, epochs, published values). Epoch None: the last epoch.
+EXPERIMENTS = [
+    (1, "jaychou_scratch_rnn", "Jay Chou lyrics, scratch RNN, SGD lr 100, clip 0.01",
+     "d2lzh §6.4", [
+         ("random sampler", {"sampler.kind": "random"}, "train_ppl", E5,
+          [67.2, 9.96, 2.82, 1.60, 1.30]),
+         ("sequential sampler", {"sampler.kind": "sequential"}, "train_ppl", E5,
+          [57.1, 6.56, 1.98, 1.26, 1.16])]),
+    (2, "jaychou_concise_adam", "Jay Chou lyrics, concise nn.RNN, Adam lr 1e-3",
+     "d2lzh §6.5 (PyTorch port)", [
+         ("sequential", {}, "train_ppl", E5, [9.14, 1.27, 1.06, 1.03, 1.02])]),
+    (3, "timemachine_rnn", "Time Machine, concise nn.RNN 256, sequential",
+     "d2l §8.6", [("concise RNN 256", {}, "train_ppl", [None], [1.3])]),
+    (3, "timemachine_scratch_rnn", "Time Machine, scratch RNN", "d2l §8.5, exercise 8.5.6", [
+        ("scratch 512, sequential", {"model.hidden": "512", "sampler.kind": "sequential"},
+         "train_ppl", [None], [1.0]),
+        ("scratch 512, random sampler", {"sampler.kind": "random"}, "train_ppl", [None], [1.5]),
+        ("scratch ReLU 256, no clipping", {"model.cell": "rnn_relu"}, "train_ppl", [None],
+         [1.3])]),
+    (4, "exercise_8_5_2", "Exercise 8.5.2, ReLU scratch RNN, paired settings", "d2l exercise 8.5.2", [
+        ("[250, 512, 35, 10, 1]", {"train.epochs": "250"}, "train_ppl", [None], [1.1]),
+        ("[500, 512, 35, 32, 1]", {"model.hidden": "512", "train.epochs": "500"},
+         "train_ppl", [None], [1.0]),
+        ("[500, 128, 10, 10, 1]", {"model.hidden": "128"}, "train_ppl", [None], [3.1]),
+        ("[1000, 256, 10, 32, 0.01]", {"train.epochs": "1000"}, "train_ppl", [None], [8.6])]),
+    (5, "exercise_8_6_2", "Exercise 8.6.2, nn.RNN 256, 100 steps, depth", "d2l exercise 8.6.2", [
+        ("1 layer", {"model.layers": "1"}, "train_ppl", [None], [1.2]),
+        ("3 layers", {"model.layers": "3"}, "train_ppl", [None], [1.0]),
+        ("20 layers", {"model.layers": "20"}, "train_ppl", [None], [17.4])]),
+    (6, "exercise_8_6_1", "Exercise 8.6.1, learning rate 10", "d2l exercise 8.6.1", [
+        ("lr 10", {"optimizer.lr": "10"}, "status", [None], ["diverged"]),
+        ("lr 1 (the sweep goes on)", {"optimizer.lr": "1"}, "status", [None], ["completed"])]),
+    (7, "exercise_8_5_2_2", "Exercise 8.5.2.2, one-hot vs embedding 28", "d2l exercise 8.5.2.2", [
+        ("one-hot", {"model": "{cell: rnn_tanh, hidden: 256, input: onehot}"}, "train_ppl",
+         [None], [1.3]),
+        ("embedding 28", {"model": "{cell: rnn_tanh, hidden: 256, input: embedding, embed_dim: 28}"},
+         "train_ppl", [None], [1.1])]),
+    (9, "gluon_ptb_rnn", "Seed's Gluon PTB model, 2 x 100, dropout 0.2", "seed (gluonbook RNNModel)", [
+        ("rnn_relu, validation", {"model.cell": "rnn_relu"}, "valid_ppl", [1, None],
+         [290.4, 175.5]),
+        ("rnn_tanh, validation", {"model.cell": "rnn_tanh"}, "valid_ppl", [1, None], [None, None]),
+        ("lstm, validation", {"model.cell": "lstm"}, "valid_ppl", [1, None], [None, None]),
+        ("gru, validation", {"model.cell": "gru"}, "valid_ppl", [1, None], [None, None])]),
+    (10, "zaremba_small", "Zaremba et al. (2014) small LSTM, PTB", "Zaremba et al. 2014, table 1", [
+        ("validation", {}, "valid_ppl", [None], [120.7]),
+        ("test", {}, "test_ppl", [None], [114.5])]),
+    (10, "zaremba_medium", "Zaremba et al. (2014) medium LSTM (optional)", "Zaremba et al. 2014", [
+        ("test", {}, "test_ppl", [None], [82.7])]),
+]
+
+
+def text(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def swept(values):
+    """'a=1 b={x: 1, y: 2}' -> {'a': '1', 'b': '{x: 1, y: 2}'}"""
+    out, key, depth, cur = {}, None, 0, ""
+    for ch in values + " ":
+        if key is None:
+            if ch == "=":
+                key, cur = cur.strip(), ""
+            else:
+                cur += ch
+        elif ch == " " and depth == 0:
+            out[key], key, cur = cur, None, ""
+        else:
+            depth += ch in "[{"
+            depth -= ch in "]}"
+            cur += ch
+    return out
+
+
+def load_runs(folder):
+    runs = []
+    for path in sorted(glob.glob(os.path.join(folder, "runs", "*.h5"))):
+        with h5py.File(path, "r") as f:
+            m = f["metrics"]
+            runs.append(dict(
+                id=text(f.attrs["run_id"]), status=text(f.attrs["status"]),
+                values=swept(text(f.attrs.get("sweep_values", ""))),
+                epoch=list(m["epoch"][:]),
+                metrics={k: list(m[k][:]) for k in ("train_ppl", "valid_ppl", "test_ppl")},
+                tps=list(m["tokens_per_s"][:]),
+                wall=float(f.attrs.get("wall_seconds", float("nan")))))
+    return runs
+
+
+def at(run, metric, epoch):
+    values = run["metrics"][metric]
+    if epoch is None:
+        finite = [v for v in values if not math.isnan(v)]
+        return finite[-1] if finite else float("nan")
+    return values[epoch - 1] if epoch <= len(values) else float("nan")
+
+
+def summary(vals):
+    vals = [v for v in vals if not math.isnan(v)]
+    if not vals:
+        return None, "not run"
+    mean = sum(vals) / len(vals)
+    if len(vals) == 1:
+        return mean, f"{mean:.3g}"
+    return mean, f"{mean:.3g} ({min(vals):.3g}-{max(vals):.3g}, {len(vals)} seeds)"
+
+
+def row_lines(runs, label, need, metric, epochs, published):
+    chosen = [r for r in runs if all(r["values"].get(k) == v for k, v in need.items())]
+    lines, verdicts = [], []
+    if metric == "status":
+        got = ", ".join(sorted(set(r["status"] for r in chosen))) or "not run"
+        ok = got == published[0]
+        lines.append(f"| {label} | | {published[0]} | {got} | | "
+                     f"{'ok' if ok else 'differs'} |")
+        return lines, [ok if chosen else None]
+    for epoch, pub in zip(epochs, published):
+        mean, shown = summary([at(r, metric, epoch) for r in chosen])
+        ep = "last" if epoch is None else str(epoch)
+        if pub is None or mean is None:
+            lines.append(f"| {label} | {ep} | {pub if pub is not None else '-'} | {shown} | | |")
+            continue
+        ratio = mean / pub
+        ok = abs(ratio - 1) <= TOLERANCE
+        verdicts.append(ok)
+        lines.append(f"| {label} | {ep} | {pub:g} | {shown} | {ratio:.2f} | "
+                     f"{'ok' if ok else 'differs'} |")
+    return lines, verdicts
+
+
+def sampling_demo(folder):
+    """Exercise 8.5.3: sampling vs alpha 10 from the same trained model."""
+    runs = glob.glob(os.path.join(folder, "runs", "*.h5"))
+    if not runs:
+        return ["(configs/timemachine_rnn.yaml has not run yet)"]
+    rid = os.path.basename(runs[0])[:12]
+    out = []
+    for label, args in (("greedy", ["--greedy"]),
+                        ("sampling, temperature 1", ["--temperature", "1"]),
+                        ("alpha 10 (p^10 / sum p^10)", ["--alpha", "10"])):
+        res = subprocess.run(["bin/runner", "generate", folder, rid, "--prefix",
+                              "time traveller", "--length", "80", "--seed", "1"] + args,
+                             capture_output=True, text=True)
+        out.append(f"- {label}: `{res.stdout.strip() or res.stderr.strip()}`")
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", default="results")
+    ap.add_argument("--out", default="results/REPRODUCTION.md")
+    a = ap.parse_args()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), platform.processor())
+    doc = ["# Reproduction report", "",
+           f"Written by `scripts/report.py` on {datetime.date.today()} from the run files "
+           f"in `{a.results}/`, on {cpu} ({os.cpu_count()} cores). Perplexities are "
+           f"training perplexity unless the row says otherwise; *ours* is the mean over "
+           f"the seeds that ran (range in brackets). Verdict: within {TOLERANCE:.0%} of "
+           f"the published figure, or the same outcome where the source gives only that.", ""]
+    for number, name, title, source, rows in EXPERIMENTS:
+        folder = os.path.join(a.results, name)
+        runs = load_runs(folder) if os.path.isdir(folder) else []
+        doc += [f"## {number}. {title}", "",
+                f"Source: {source}. Config: `configs/{name}.yaml`."]
+        if runs:
+            walls = [r["wall"] for r in runs if not math.isnan(r["wall"])]
+            tps = [sum(r["tps"]) / len(r["tps"]) for r in runs if r["tps"]]
+            doc.append(f"{len(runs)} run(s); wall time {sum(walls):.0f} s in all "
+                       f"({min(walls):.0f}-{max(walls):.0f} s a run); "
+                       f"{min(tps):,.0f}-{max(tps):,.0f} tokens/s.")
+        doc += ["", "| setting | epoch | published | ours | ratio | verdict |",
+                "|---|---|---|---|---|---|"]
+        for label, need, metric, epochs, published in rows:
+            doc += row_lines(runs, label, need, metric, epochs, published)[0]
+        doc.append("")
+        if name == "timemachine_rnn":
+            doc += ["### 8. Exercise 8.5.3: sampling vs alpha from the same model", ""]
+            doc += sampling_demo(folder) + [""]
+    os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
+    with open(a.out, "w") as f:
+        f.write("\n".join(doc) + "\n")
+    print(f"report: {a.out}")
+
+
+if __name__ == "__main__":
+    main()
