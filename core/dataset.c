@@ -393,10 +393,12 @@ static int load_ptb(const struct dataset_config *cfg, const char *path,
     for (int k = 0; k < 3 && rc == 0; k++)
         rc = tokenize_source(cfg, path, members[k], d->vocab, &ids[k], e);
     if (rc == 0) {
+        /* the standard 10000-word vocabulary of the whole training file,
+         * whatever part of it max_tokens keeps */
         d->full_tokens = ids[0].n;
+        vocab_count(d->vocab, ids[0].a, ids[0].n);
         if (cfg->max_tokens > 0 && (size_t)cfg->max_tokens < ids[0].n)
             ids[0].n = (size_t)cfg->max_tokens;
-        vocab_count(d->vocab, ids[0].a, ids[0].n);
         rc = vocab_finish(d->vocab, cfg->min_freq, e);
     }
     if (rc == 0)

@@ -13,8 +13,9 @@
  *                and '\r' -> ' ', cut to max_tokens, vocabulary from what is
  *                kept.
  *   ptb          ptb/ptb.{train,valid,test}.txt, each line split on
- *                whitespace plus "<eos>"; vocabulary from train; valid and
- *                test mapped with it; max_tokens cuts train.
+ *                whitespace plus "<eos>"; vocabulary from the whole train
+ *                file; valid and test mapped with it; max_tokens then cuts
+ *                train.
  *   text         a UTF-8 file or zip member; char tokens are every code point
  *                but '\r'; word tokens are each line split on whitespace plus
  *                "<eos>"; cut to max_tokens, split, vocabulary from train.

@@ -37,11 +37,18 @@ static int collect(const struct tree *node, const char *prefix, const char *what
             return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
                            "sweep.%s.%s: expected a non-empty list of values",
                            what, key);
-        if (out->n == sizeof out->a / sizeof *out->a)
+        /* "model.cell" and {model: {cell}} name one key: the later one
+         * (an override's) replaces the earlier, keeping its place */
+        size_t k = 0;
+        while (k < out->n && strcmp(out->a[k].key, key) != 0)
+            k++;
+        if (k == sizeof out->a / sizeof *out->a)
             return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
                            "sweep.%s: more than 128 swept keys", what);
-        snprintf(out->a[out->n].key, sizeof out->a[out->n].key, "%s", key);
-        out->a[out->n++].list = t;
+        snprintf(out->a[k].key, sizeof out->a[k].key, "%s", key);
+        out->a[k].list = t;
+        if (k == out->n)
+            out->n++;
     }
     return 0;
 }

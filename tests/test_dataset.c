@@ -106,6 +106,11 @@ static void test_ptb(void **state)
     assert_string_equal(vocab_token(d->vocab, 2), "<eos>"); /* <unk> is 0 */
     assert_string_equal(vocab_token(d->vocab, 3), "N");
     dataset_free(d);
+    /* a cut training corpus keeps the whole file's vocabulary */
+    d = load(base(DATASET_PTB, TOKENS_WORD, 20000));
+    assert_int_equal(d->train.n, 20000);
+    assert_int_equal(vocab_size(d->vocab), 10000);
+    dataset_free(d);
 }
 
 static void test_text_file_chars_words_and_valid_fraction(void **state)

@@ -102,6 +102,21 @@ static void test_zip_walks_together_and_combines_with_grid(void **state)
     sweep_free(s);
 }
 
+/* An override of a flat dotted grid key replaces it (it arrives nested). */
+static void test_override_replaces_a_grid_key(void **state)
+{
+    (void)state;
+    char *over[] = {"sweep.grid.model.cell=[gru]"};
+    struct sweep *s = expand("sweep:\n  grid:\n    model.cell: [lstm, rnn_tanh]\n"
+                             "    model.hidden: [4, 8]\n", 1, over);
+    assert_int_equal(s->n, 2);
+    assert_int_equal(s->nkeys, 2);
+    assert_string_equal(s->keys[0], "model.cell");
+    assert_int_equal(s->runs[1].cfg.model.cell, CELL_GRU);
+    assert_int_equal(s->runs[1].cfg.model.hidden, 8);
+    sweep_free(s);
+}
+
 static void test_mapping_values_and_plain_configs(void **state)
 {
     (void)state;
@@ -186,6 +201,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid_order_last_key_fastest),
         cmocka_unit_test(test_zip_walks_together_and_combines_with_grid),
+        cmocka_unit_test(test_override_replaces_a_grid_key),
         cmocka_unit_test(test_mapping_values_and_plain_configs),
         cmocka_unit_test(test_run_ids_are_stable),
         cmocka_unit_test(test_shards_cover_every_run_once),
