@@ -11,6 +11,7 @@
 
 #include "mem.h"
 #include "sha256.h"
+#include "tree.h"
 
 #ifdef RNNLAB_DOUBLE
 #define NATIVE_REAL H5T_NATIVE_DOUBLE
@@ -602,6 +603,25 @@ int results_read_config(const char *path, char **config_text, struct err *e)
         rc = read_string_attr(f, path, "config", config_text, e);
     }
     H5Fclose(f);
+    return rc;
+}
+
+int results_load_config(const char *path, int noverrides, char *const *overrides,
+                        struct config *cfg, struct err *e)
+{
+    char *text = NULL;
+    struct tree *root = NULL;
+    int rc = config_defaults(cfg, path, e);
+    if (rc == 0)
+        rc = results_read_config(path, &text, e);
+    if (rc == 0)
+        rc = tree_parse_string(text, path, &root, e);
+    for (int i = 0; rc == 0 && i < noverrides; i++)
+        rc = config_apply_override(root, overrides[i], e);
+    if (rc == 0)
+        rc = config_read(cfg, root, e);
+    tree_free(root);
+    mem_free(text);
     return rc;
 }
 

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "err.h"
 #include "model.h"
 #include "train.h"
@@ -90,6 +91,10 @@ int results_mark_failed(const char *dir, const char *run_id,
 
 /* Reading a run file (opened with file locking off). */
 int results_read_config(const char *path, char **config_text, struct err *e);
+/* The run's config, read back from its file, with overrides applied (config
+ * messages then name the file); cfg is the caller's to config_free. */
+int results_load_config(const char *path, int noverrides, char *const *overrides,
+                        struct config *cfg, struct err *e);
 int results_read_vocab(const char *path, struct vocab **v, struct err *e);
 int results_load_weights(const char *path, struct model *m, struct err *e);
 

@@ -12,7 +12,6 @@
 #include "model.h"
 #include "results.h"
 #include "runner.h"
-#include "tree.h"
 
 static const char usage_generate[] =
     "usage: runner generate RESULTS RUN_ID --prefix TEXT [--length N] "
@@ -75,23 +74,6 @@ static int parse_options(int argc, char **argv, struct generate_options *o)
     return 0;
 }
 
-/* The run's config, read back from its file. */
-static int load_run_config(const char *path, struct config *cfg, struct err *e)
-{
-    char *text = NULL;
-    struct tree *root = NULL;
-    int rc = config_defaults(cfg, path, e);
-    if (rc == 0)
-        rc = results_read_config(path, &text, e);
-    if (rc == 0)
-        rc = tree_parse_string(text, path, &root, e);
-    if (rc == 0)
-        rc = config_read(cfg, root, e);
-    tree_free(root);
-    mem_free(text);
-    return rc;
-}
-
 int cmd_generate(int argc, char **argv, const struct options *opt)
 {
     (void)opt;
@@ -113,7 +95,8 @@ int cmd_generate(int argc, char **argv, const struct options *opt)
     char *text = NULL;
     int status = EXIT_OK;
     err_clear(&e);
-    if (load_run_config(path, &cfg, &e) < 0 || results_read_vocab(path, &v, &e) < 0)
+    if (results_load_config(path, 0, NULL, &cfg, &e) < 0 ||
+        results_read_vocab(path, &v, &e) < 0)
         goto fail;
     struct model_spec spec = model_spec_from_config(&cfg.model, vocab_size(v));
     if (model_create(&spec, 1, 1, 0, &m, &e) < 0 ||

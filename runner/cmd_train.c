@@ -5,35 +5,13 @@
 #include <string.h>
 
 #include "config.h"
-#include "mem.h"
 #include "results.h"
 #include "run.h"
 #include "runner.h"
-#include "tree.h"
 
 static const char usage_train[] =
     "usage: runner train CONFIG.yaml [key=value ...]\n"
     "       runner train --from RESULTS/runs/RUN_ID.h5 [key=value ...]";
-
-/* The config stored in a run file, with overrides applied. */
-static int load_from_results(struct config *cfg, const char *path, int n,
-                             char *const *overrides, struct err *e)
-{
-    char *text = NULL;
-    struct tree *root = NULL;
-    int rc = config_defaults(cfg, path, e);
-    if (rc == 0)
-        rc = results_read_config(path, &text, e);
-    if (rc == 0)
-        rc = tree_parse_string(text, path, &root, e);
-    for (int i = 0; rc == 0 && i < n; i++)
-        rc = config_apply_override(root, overrides[i], e);
-    if (rc == 0)
-        rc = config_read(cfg, root, e);
-    tree_free(root);
-    mem_free(text);
-    return rc;
-}
 
 static void print_ppl(const char *label, double v)
 {
@@ -62,7 +40,7 @@ int cmd_train(int argc, char **argv, const struct options *opt)
     struct config cfg;
     struct err e;
     err_clear(&e);
-    int rc = from ? load_from_results(&cfg, from, argc, argv, &e)
+    int rc = from ? results_load_config(from, argc, argv, &cfg, &e)
                   : config_load(&cfg, config_path, argc, argv, &e);
     if (rc < 0) {
         config_free(&cfg);
