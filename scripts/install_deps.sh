@@ -3,7 +3,7 @@
 # they are all present. Runs apt-get as root, or through sudo.
 set -eu
 PACKAGES="build-essential pkg-config libyaml-dev libminizip-dev zlib1g-dev \
-libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev"
+libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev procps"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -148,6 +148,36 @@ expect 0 "cannot open: No such file" "$R" ls "$T/par" --sort status
 expect 2 "ls: unknown column 'valid'" "$R" ls "$T/par" --sort valid
 expect 0 "index: 6 run(s)" "$R" index "$T/par"
 
+# a run whose process dies (SIGKILL, as the OOM killer would) is recorded
+# failed with its signal, the others go on; the next sweep retries it
+cat > "$T/crash.yaml" <<YAML
+name: crash
+dataset: {name: timemachine, max_tokens: 3000}
+sampler: {batch_size: 8, num_steps: 10}
+model: {hidden: 8}
+train: {epochs: 300}
+output: {dir: $T/crash}
+sweep:
+  grid:
+    seed: [1, 2, 3]
+YAML
+"$R" sweep "$T/crash.yaml" --quiet > "$T/crash.log" 2>&1 &
+pid=$!
+child=""
+for _ in $(seq 1 200); do
+    child=$(pgrep -P $pid | head -n 1)
+    [ -n "$child" ] && break
+    sleep 0.02
+done
+[ -n "$child" ] && kill -KILL "$child"
+wait $pid
+status=$?
+summary=$("$R" ls "$T/crash" --csv | tail -n +2 | cut -d, -f3 | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+if [ "$status" -eq 1 ] && [ "$summary" = " 2 completed; 1 failed;" ] &&
+    "$R" ls "$T/crash" | grep -q "killed by signal 9"; then ok; else
+    bad "killed run: exit $status, statuses '$summary'"; fi
+expect 0 "3 of 3 run(s) in this shard completed" "$R" sweep "$T/crash.yaml" --quiet
+
 echo "[==========] test_cli: $((pass + fail)) test(s) run."
 echo "[  PASSED  ] $pass test(s)."
 [ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
