@@ -13,8 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-/* A fresh folder under /tmp; the path lives in a static buffer per call site
- * is not needed: the caller copies it. */
+/* Creates a fresh folder under /tmp and writes its path into out. */
 static inline void support_tmpdir(char *out, size_t n)
 {
     snprintf(out, n, "/tmp/rnnlab-test-XXXXXX");
