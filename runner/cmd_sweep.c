@@ -223,9 +223,9 @@ static int reap(struct sweep *s, size_t k, int wstatus)
     return 1;
 }
 
-/* Runs todo[0..n) with at most jobs children at once; returns the number
+/* Runs pending[0..n) with at most jobs children at once; returns the number
  * of runs that did not complete. */
-static size_t run_all(struct sweep *s, const size_t *todo, size_t n, long jobs,
+static size_t run_all(struct sweep *s, const size_t *pending, size_t n, long jobs,
                       const struct options *opt)
 {
     size_t next = 0, active = 0, failed = 0;
@@ -243,9 +243,9 @@ static size_t run_all(struct sweep *s, const size_t *todo, size_t n, long jobs,
                 break;
             }
             if (pid == 0)
-                run_child(s, todo[next], opt);
+                run_child(s, pending[next], opt);
             children[slot] = pid;
-            slot_run[slot] = todo[next++];
+            slot_run[slot] = pending[next++];
             active++;
         }
         int wstatus;
@@ -310,7 +310,7 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
 {
     struct sweep_args a;
     struct sweep *s = NULL;
-    size_t *todo = NULL;
+    size_t *pending = NULL;
     int status = parse_args(argc, argv, 1, &a);
     if (status)
         goto done;
@@ -323,8 +323,8 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
         print_plan(s, &a);
         goto done;
     }
-    todo = mem_alloc((s->n + 1) * sizeof *todo);
-    if (!todo) {
+    pending = mem_alloc((s->n + 1) * sizeof *pending);
+    if (!pending) {
         status = runner_usage_error("out of memory");
         goto done;
     }
@@ -336,7 +336,7 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
         char st[16];
         index_run_status(s->runs[k].cfg.output.dir, s->runs[k].run_id, st);
         if (strcmp(st, "completed") && strcmp(st, "diverged"))
-            todo[n++] = k;
+            pending[n++] = k;
     }
     char shard[128] = "";
     if (a.shard_n)
@@ -347,7 +347,7 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
     struct options child_opt = *opt;
     child_opt.plain = a.jobs > 1;
     install_sweep_handlers();
-    size_t failed = run_all(s, todo, n, a.jobs, &child_opt);
+    size_t failed = run_all(s, pending, n, a.jobs, &child_opt);
     if (rebuild_indexes(s))
         status = EXIT_RUN_FAILED;
     if (!opt->quiet)
@@ -365,7 +365,7 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
            s->runs[0].cfg.name, mine - failed,
            mine, s->runs[0].cfg.output.dir);
 done:
-    mem_free(todo);
+    mem_free(pending);
     mem_free(a.overrides);
     sweep_free(s);
     return status;
