@@ -58,13 +58,8 @@ static const char *const strategy_names[] = {"greedy", "sample", NULL};
 
 const char *config_dataset_name(int v) { return dataset_names[v]; }
 const char *config_tokens_name(int v) { return token_names[v]; }
-const char *config_sampler_name(int v) { return sampler_names[v]; }
-const char *config_offset_name(int v) { return offset_names[v]; }
 const char *config_cell_name(int v) { return cell_names[v]; }
-const char *config_input_name(int v) { return input_names[v]; }
-const char *config_init_name(int v) { return init_names[v]; }
 const char *config_optim_name(int v) { return optim_names[v]; }
-const char *config_schedule_name(int v) { return schedule_names[v]; }
 
 /* ---- when a key applies ----------------------------------------------- */
 

@@ -160,13 +160,8 @@ void config_free(struct config *c);
 /* Names of enum values, for messages and output. */
 const char *config_dataset_name(int name);
 const char *config_tokens_name(int tokens);
-const char *config_sampler_name(int kind);
-const char *config_offset_name(int offset);
 const char *config_cell_name(int cell);
-const char *config_input_name(int input);
-const char *config_init_name(int scheme);
 const char *config_optim_name(int kind);
-const char *config_schedule_name(int kind);
 
 /* Levenshtein distance, exposed for tests of the key suggestions. */
 int config_edit_distance(const char *a, const char *b);

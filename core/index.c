@@ -113,7 +113,8 @@ static void fill_metrics(hid_t f, struct index_row *row)
     mem_free(tps);
 }
 
-void index_read_run(const char *path, struct index_row *row)
+/* Reads one run file into a row (status "unreadable" when it cannot). */
+static void index_read_run(const char *path, struct index_row *row)
 {
     row->best_valid_ppl = row->train_ppl = row->valid_ppl = row->test_ppl = NAN;
     row->wall_seconds = row->tokens_per_s = NAN;

@@ -32,9 +32,6 @@ struct index_row {
     char *detail;           /* why it diverged or failed ("" otherwise) */
 };
 
-/* Reads one run file into a row (status "unreadable" when it cannot). */
-void index_read_run(const char *path, struct index_row *row);
-
 /* Rows for every run file in <dir>/runs, ordered by sweep index then run id.
  * A folder without runs/ gives no rows. */
 int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *e);

@@ -114,8 +114,3 @@ void pool_run(struct pool *p, pool_fn fn, void *ctx)
         pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
-
-size_t pool_size(const struct pool *p)
-{
-    return p->n;
-}

@@ -20,6 +20,5 @@ void pool_free(struct pool *p);
 /* Runs fn(ctx, k) for every k < n, in parallel; returns when all are done. */
 void pool_run(struct pool *p, pool_fn fn, void *ctx);
 
-size_t pool_size(const struct pool *p);
 
 #endif

@@ -280,11 +280,6 @@ int results_set_attr(struct results *r, const char *name, const char *value,
     return 0;
 }
 
-long results_epochs(const struct results *r)
-{
-    return (long)r->epochs;
-}
-
 /* ---- checkpoints ------------------------------------------------------ */
 
 enum { CK_EPOCH, CK_OPT_T, CK_RNG_S, CK_RNG_I, CK_DROP_S, CK_DROP_I, CK_GEN_S,

@@ -64,8 +64,6 @@ int results_resume(const char *dir, const char *run_id, const char *config_text,
                    struct trainer *t, struct rng *gen_rng, struct results **out,
                    struct err *e);
 
-/* The metrics rows already in the file (after a resume). */
-long results_epochs(const struct results *r);
 
 /* Stores /samples/<k> (k counts from 0) with attributes epoch and prefix. */
 int results_add_sample(struct results *r, long epoch, const char *prefix,

@@ -205,12 +205,6 @@ int32_t vocab_lookup(const struct vocab *v, const char *s, size_t len)
     return v->slots[i] ? v->index_of_type[v->slots[i] - 1] : 0;
 }
 
-void vocab_map(const struct vocab *v, uint32_t *ids, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        ids[i] = (uint32_t)v->index_of_type[ids[i]];
-}
-
 int vocab_from_list(struct vocab **out, const char *const *tokens, size_t n,
                     struct err *e)
 {

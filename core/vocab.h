@@ -48,7 +48,4 @@ int32_t vocab_lookup(const struct vocab *v, const char *s, size_t len);
 int vocab_from_list(struct vocab **out, const char *const *tokens, size_t n,
                     struct err *e);
 
-/* Maps an array of type numbers to vocabulary indices in place. */
-void vocab_map(const struct vocab *v, uint32_t *ids, size_t n);
-
 #endif

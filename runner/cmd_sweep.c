@@ -175,16 +175,6 @@ static void on_sweep_signal(int sig)
             kill(children[i], sig == SIGINT ? SIGINT : SIGTERM);
 }
 
-static void install_sweep_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sweep_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* The child: one run, then exit with its status. */
 static void run_child(struct sweep *s, size_t k, const struct options *opt)
 {
@@ -346,7 +336,7 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
            s->runs[0].cfg.name, s->n, shard, mine - n, n, a.jobs);
     struct options child_opt = *opt;
     child_opt.plain = a.jobs > 1;
-    install_sweep_handlers();
+    run_on_stop_signals(on_sweep_signal);
     size_t failed = run_all(s, pending, n, a.jobs, &child_opt);
     if (rebuild_indexes(s))
         status = EXIT_RUN_FAILED;

@@ -21,14 +21,19 @@ static void on_signal(int sig)
     run_stop_requested = 1;
 }
 
-void run_install_signal_handlers(void)
+void run_on_stop_signals(void (*handler)(int))
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_handler = handler;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+void run_install_signal_handlers(void)
+{
+    run_on_stop_signals(on_signal);
 }
 
 /* Everything one run holds while it trains. */

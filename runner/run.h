@@ -32,4 +32,7 @@ int run_config(const struct config *cfg, const struct run_label *label,
 extern volatile int run_stop_requested;
 void run_install_signal_handlers(void);
 
+/* Installs handler for SIGINT and SIGTERM (what Slurm sends). */
+void run_on_stop_signals(void (*handler)(int));
+
 #endif
