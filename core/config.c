@@ -44,6 +44,7 @@ static const char *const dataset_names[] = {"timemachine", "jaychou", "ptb",
 static const char *const token_names[] = {"char", "word", NULL};
 static const char *const sampler_names[] = {"random", "sequential", NULL};
 static const char *const offset_names[] = {"random", "zero", NULL};
+static const char *const reset_names[] = {"epoch", "never", NULL};
 /* In the order of enum cell_kind (cell.h). */
 static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "lstm", "gru",
                                          NULL};
@@ -64,6 +65,7 @@ const char *config_optim_name(int v) { return optim_names[v]; }
 /* ---- when a key applies ----------------------------------------------- */
 
 static int not_ptb(const struct config *c) { return c->dataset.name != DATASET_PTB; }
+static int sequential(const struct config *c) { return c->sampler.kind == SAMPLER_SEQUENTIAL; }
 static int embedding(const struct config *c) { return c->model.input == INPUT_EMBEDDING; }
 static int init_normal(const struct config *c) { return c->model.init.scheme == INIT_NORMAL; }
 static int init_uniform(const struct config *c) { return c->model.init.scheme == INIT_UNIFORM; }
@@ -125,6 +127,8 @@ static const struct field sampler_fields[] = {
     KEY("batch_size", F_INT, sampler.batch_size, 1, 1e6),
     KEY("num_steps", F_INT, sampler.num_steps, 1, 1e6),
     ENUM("offset", sampler.offset, offset_names),
+    {"reset_state", F_ENUM, AT(sampler.reset_state), 0, 0, reset_names, NULL,
+     sequential, "kind: sequential"},
     END,
 };
 

@@ -27,6 +27,7 @@ enum dataset_name { DATASET_TIMEMACHINE, DATASET_JAYCHOU, DATASET_PTB,
 enum token_kind { TOKENS_CHAR, TOKENS_WORD };
 enum sampler_kind { SAMPLER_RANDOM, SAMPLER_SEQUENTIAL };
 enum sampler_offset { OFFSET_RANDOM, OFFSET_ZERO };
+enum state_reset { RESET_EPOCH, RESET_NEVER };
 enum model_input { INPUT_ONEHOT, INPUT_EMBEDDING };
 enum init_scheme { INIT_DEFAULT, INIT_NORMAL, INIT_UNIFORM, INIT_XAVIER };
 enum optim_kind { OPTIM_SGD, OPTIM_ADAM, OPTIM_ADAMW, OPTIM_RMSPROP,
@@ -55,6 +56,7 @@ struct sampler_config {
     long batch_size;       /* B */
     long num_steps;        /* T */
     int offset;            /* enum sampler_offset */
+    int reset_state;       /* enum state_reset (sequential only) */
 };
 
 struct init_config {

@@ -289,6 +289,25 @@ void model_reset_state(struct model *m)
     memset(m->state_c, 0, n * sizeof *m->state_c);
 }
 
+size_t model_state_size(const struct model *m)
+{
+    return 2 * m->spec.L * m->Bmax * m->spec.H;
+}
+
+void model_save_state(const struct model *m, real *out)
+{
+    size_t n = model_state_size(m) / 2;
+    memcpy(out, m->state_h, n * sizeof *out);
+    memcpy(out + n, m->state_c, n * sizeof *out);
+}
+
+void model_load_state(struct model *m, const real *in)
+{
+    size_t n = model_state_size(m) / 2;
+    memcpy(m->state_h, in, n * sizeof *in);
+    memcpy(m->state_c, in + n, n * sizeof *in);
+}
+
 /* y = x * mask with a fresh inverted-dropout mask (kept: 1/(1-p), else 0). */
 static void dropout_forward(real *y, real *mask, const real *x, size_t n,
                             double p, struct rng *g)

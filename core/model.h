@@ -100,6 +100,13 @@ void model_init(struct model *m, const struct init_config *init, struct rng *g);
 /* Zeroes the carried state (h, and c for LSTM). */
 void model_reset_state(struct model *m);
 
+/* Number of reals in the carried state (h then c, each L * Bmax * H), and
+ * copies of it out and back: a trainer keeps the state across evaluation and
+ * generation, which use the model's own. */
+size_t model_state_size(const struct model *m);
+void model_save_state(const struct model *m, real *out);
+void model_load_state(struct model *m, const real *in);
+
 /* Runs the model on X (B, T) batch-major ids, B <= Bmax, T <= Tmax, from the
  * carried state; logits land in m->logits (T*B, V) time-major. train turns
  * dropout on. Does not change the carried state (see model_carry_state). */

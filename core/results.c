@@ -340,6 +340,8 @@ int results_checkpoint(struct results *r, const struct trainer *t,
         rc |= put_array(g, "optim_buf", NATIVE_REAL, o->buf, o->n);
     if (o->sq)
         rc |= put_array(g, "optim_sq", NATIVE_REAL, o->sq, o->n);
+    if (t->carried)
+        rc |= put_array(g, "carried_state", NATIVE_REAL, t->carried, t->ncarried);
     if (H5Fclose(g) < 0 || rc || rename(tmp, final) < 0) {
         remove(tmp);
         return err_set(e, ERR_IO, tmp, 0, 0, "cannot write the checkpoint");
@@ -365,6 +367,8 @@ static int restore(const struct results *r, struct trainer *t, struct rng *gen_r
         rc |= get_array(g, "optim_buf", NATIVE_REAL, o->buf, o->n);
     if (o->sq)
         rc |= get_array(g, "optim_sq", NATIVE_REAL, o->sq, o->n);
+    if (t->carried)
+        rc |= get_array(g, "carried_state", NATIVE_REAL, t->carried, t->ncarried);
     H5Fclose(g);
     if (rc)
         return -1;

@@ -5,7 +5,8 @@
  * run ends; the per-epoch metrics (chunked, extendible, deflate-compressed
  * datasets, flushed with H5Fflush after every epoch so a killed run keeps
  * every finished epoch); the checkpoint beside it (<run_id>.h5.ckpt:
- * parameters, optimizer, generator and schedule state) from which an
+ * parameters, optimizer, generator and schedule state, and the recurrent
+ * state carried across epochs where it is) from which an
  * interrupted run resumes; samples; final weights in PyTorch's names and
  * layout; and reading a finished file back (config, vocabulary, weights).
  * HDF5's own error printing is switched off: failures come back as errors

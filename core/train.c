@@ -56,6 +56,14 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     if (rc == 0)
         rc = sampler_create(d->train.ids, d->train.n, &cfg->sampler, &t->rng,
                             &t->sampler, e);
+    if (rc == 0 && cfg->sampler.kind == SAMPLER_SEQUENTIAL &&
+        cfg->sampler.reset_state == RESET_NEVER) {
+        for (size_t k = 0; k < t->nreplicas; k++)
+            t->ncarried += model_state_size(t->replicas[k]);
+        t->carried = mem_calloc(t->ncarried, sizeof *t->carried);
+        if (!t->carried)
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+    }
     if (rc == 0) {
         t->X = mem_alloc(2 * B * T * sizeof *t->X);
         if (!t->X)
@@ -83,6 +91,7 @@ void trainer_free(struct trainer *t)
     optim_free(t->opt);
     sampler_free(t->sampler);
     mem_free(t->X);
+    mem_free(t->carried);
     mem_free(t);
 }
 
@@ -118,10 +127,28 @@ static int diverged(struct trainer *t, const char *what, double value)
     return TRAIN_DIVERGED;
 }
 
-void trainer_reset_state(struct trainer *t)
+void trainer_begin_state(struct trainer *t)
 {
-    for (size_t k = 0; k < t->nreplicas; k++)
-        model_reset_state(t->replicas[k]);
+    real *state = t->carried;
+    for (size_t k = 0; k < t->nreplicas; k++) {
+        if (!state) {
+            model_reset_state(t->replicas[k]);
+            continue;
+        }
+        model_load_state(t->replicas[k], state);
+        state += model_state_size(t->replicas[k]);
+    }
+}
+
+/* Keeps the state the epoch ended with for the next one (reset_state:
+ * never): evaluation and generation reset the models' own. */
+static void keep_state(struct trainer *t)
+{
+    real *state = t->carried;
+    for (size_t k = 0; state && k < t->nreplicas; k++) {
+        model_save_state(t->replicas[k], state);
+        state += model_state_size(t->replicas[k]);
+    }
 }
 
 /* Forward, loss and backward of replica k on its rows of the batch. */
@@ -193,7 +220,7 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
     size_t batches = 0;
     double start = train_now();
     sampler_begin_epoch(t->sampler);
-    trainer_reset_state(t); /* d2l: state = None at each epoch's start */
+    trainer_begin_state(t); /* zeros (d2l), or the last epoch's (reset_state: never) */
     while (sampler_next(t->sampler, t->X, t->Y)) {
         if (t->stop && *t->stop)
             return TRAIN_STOPPED;
@@ -215,6 +242,7 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
             progress(ctx, &p);
         }
     }
+    keep_state(t);
     double secs = train_now() - start;
     *m = (struct epoch_metrics){
         .epoch = e, .train_ppl = exp(loss_sum / (double)batches),

@@ -5,7 +5,9 @@
  * d2l's train_epoch_ch8 (and the seeds' train_and_predict_rnn): for every
  * batch, reset (random sampler) or carry (sequential) the state, forward,
  * mean cross-entropy, backward, clip, optimizer step; the epoch's training
- * perplexity is exp(total loss / tokens), as the seeds compute it.
+ * perplexity is exp(total loss / tokens), as the seeds compute it. The
+ * state an epoch starts from is zero, or (sampler.reset_state: never) the
+ * one the last epoch ended with, kept here apart from the models' own.
  * Evaluation runs the model over a whole split with dropout off and the state
  * carried from batch to batch (the Gluon model_eval: B rows of n/B tokens,
  * windows of T, the last one shorter). Progress is reported through a
@@ -65,6 +67,9 @@ struct trainer {
     struct sampler *sampler;
     struct rng rng;
     int32_t *X, *Y;       /* (B, T) batch */
+    real *carried;        /* reset_state: never: every replica's state at the
+                           * end of the last epoch (NULL otherwise) */
+    size_t ncarried;
     long epoch;           /* epochs completed */
     double max_ppl;       /* diverged above it */
     char diverged_why[128];
@@ -90,8 +95,10 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
  * norm; returns TRAIN_OK, or TRAIN_DIVERGED when either is NaN/inf. */
 int trainer_step(struct trainer *t, double lr, double *loss, double *norm);
 
-/* Zeroes the carried state of every replica (an epoch's start). */
-void trainer_reset_state(struct trainer *t);
+/* Zeroes the carried state of every replica (an epoch's start), or, with
+ * sampler.reset_state: never, gives each the state it ended the last epoch
+ * with (zero before the first). */
+void trainer_begin_state(struct trainer *t);
 
 /* Perplexity of the model on a split (NaN for a split under 2 tokens).
  * Resets the carried state before and after. */

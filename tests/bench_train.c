@@ -14,7 +14,7 @@ static void next_batch(struct trainer *t)
 {
     if (!sampler_next(t->sampler, t->X, t->Y)) {
         sampler_begin_epoch(t->sampler);
-        trainer_reset_state(t);
+        trainer_begin_state(t);
         sampler_next(t->sampler, t->X, t->Y);
     }
 }
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         return 2;
     }
     sampler_begin_epoch(t->sampler);
-    trainer_reset_state(t);
+    trainer_begin_state(t);
     double loss, norm, start = 0;
     for (long i = 0; i < warmup + batches; i++) {
         if (i == warmup)

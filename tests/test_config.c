@@ -69,6 +69,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.sampler.batch_size, 32);
     assert_int_equal(c.sampler.num_steps, 35);
     assert_int_equal(c.sampler.offset, OFFSET_RANDOM);
+    assert_int_equal(c.sampler.reset_state, RESET_EPOCH);
     config_free(&c);
     assert_int_equal(load_text("dataset: {name: ptb}\nsampler:\n", 0, NULL, &c,
                                msg, sizeof msg), 0);
@@ -162,6 +163,11 @@ static void test_keys_that_do_not_apply(void **state)
     (void)state;
     expect_error("optimizer:\n  kind: sgd\n  betas: [0.9, 0.99]\n",
                  "cfg.yaml:3:3: optimizer.betas: applies to kind: adam or adamw only");
+    expect_error("sampler:\n  kind: random\n  reset_state: never\n",
+                 "cfg.yaml:3:3: sampler.reset_state: applies to kind: sequential only");
+    expect_error("sampler:\n  reset_state: nevr\n",
+                 "cfg.yaml:2:16: sampler.reset_state: unknown value 'nevr' (did you "
+                 "mean 'never'?)");
     expect_error("model:\n  embed_dim: 8\n",
                  "cfg.yaml:2:3: model.embed_dim: applies to input: embedding only");
     expect_error("model:\n  init: {scheme: uniform, std: 1}\n",

@@ -193,7 +193,7 @@ static void test_errors(void **state)
                  "sweep.yaml:2:11: sweep.repeat: expected an integer in [1, 100000]");
     expect_error("sweep:\n  grid:\n    model.hidden: [8, 8]\n",
                  "sweep: runs 0 and 1 resolve to the same config (run_id "
-                 "ab95523b1edf); remove the duplicate value");
+                 "519558c0e5dd); remove the duplicate value");
 }
 
 int main(void)

@@ -62,12 +62,10 @@ struct run {
     long epochs;
 };
 
-static void train_all(struct run *r, const char *extra, int threads,
-                      const char *override)
+/* Loads the data of r->cfg and trains every epoch (until one fails). */
+static void train_loaded(struct run *r)
 {
     struct err e;
-    memset(r, 0, sizeof *r);
-    tiny_config(&r->cfg, extra, threads, override);
     assert_int_equal(dataset_load(&r->cfg.dataset, RNNLAB_DATA_DIR, &r->data, &e), 0);
     assert_int_equal(trainer_create(&r->cfg, r->data, &r->t, &e), 0);
     r->status = TRAIN_OK;
@@ -76,6 +74,14 @@ static void train_all(struct run *r, const char *extra, int threads,
         if (r->status == TRAIN_OK)
             r->epochs++;
     }
+}
+
+static void train_all(struct run *r, const char *extra, int threads,
+                      const char *override)
+{
+    memset(r, 0, sizeof *r);
+    tiny_config(&r->cfg, extra, threads, override);
+    train_loaded(r);
 }
 
 static void free_run(struct run *r)
@@ -143,7 +149,7 @@ static void test_step_allocates_nothing(void **state)
     for (int i = 0; i < 5; i++) {
         if (!sampler_next(r.t->sampler, r.t->X, r.t->Y)) {
             sampler_begin_epoch(r.t->sampler);
-            trainer_reset_state(r.t);
+            trainer_begin_state(r.t);
             assert_int_equal(sampler_next(r.t->sampler, r.t->X, r.t->Y), 1);
         }
         assert_int_equal(trainer_step(r.t, 0.01, &loss, &norm), TRAIN_OK);
@@ -172,6 +178,101 @@ static void test_divergence_is_detected(void **state)
     assert_int_equal(status, TRAIN_DIVERGED);
     assert_non_null(strstr(r.t->diverged_why, "in epoch 1"));
     free_run(&r);
+}
+
+/* sampler.reset_state: never carries each replica's state from one epoch's
+ * last batch into the next epoch's first: the first epoch is the default's,
+ * later ones differ; evaluation (which uses the model's own state) does not
+ * change training. */
+static void test_state_carried_across_epochs(void **state)
+{
+    (void)state;
+    struct run reset, carry, carry_eval, carry2;
+    train_all(&reset, "", 1, NULL);
+    train_all(&carry, "", 1, "sampler.reset_state=never");
+    assert_memory_equal(&reset.m[0].train_ppl, &carry.m[0].train_ppl, sizeof(double));
+    assert_true(reset.m[1].train_ppl != carry.m[1].train_ppl);
+    /* the state kept is the last batch's, which evaluation did not touch */
+    struct model *m = carry.t->model;
+    size_t n = m->spec.L * m->Bmax * m->spec.H;
+    model_reset_state(m);
+    trainer_begin_state(carry.t);
+    double norm = 0;
+    for (size_t i = 0; i < n; i++)
+        norm += (double)m->state_h[i] * m->state_h[i];
+    assert_true(norm > 1);
+    assert_memory_equal(m->state_h, carry.t->carried, n * sizeof(real));
+    /* evaluating every epoch instead of every 4th trains the same bits */
+    memset(&carry_eval, 0, sizeof carry_eval);
+    tiny_config(&carry_eval.cfg, "", 1, "sampler.reset_state=never");
+    carry_eval.cfg.train.eval_every = 1;
+    train_loaded(&carry_eval);
+    for (int i = 0; i < 8; i++)
+        assert_memory_equal(&carry.m[i].train_ppl, &carry_eval.m[i].train_ppl,
+                            sizeof(double));
+    /* two replicas carry their own rows' state: one thread's numbers */
+    train_all(&carry2, "", 2, "sampler.reset_state=never");
+    for (int i = 0; i < 8; i++) {
+        double rel = fabs(carry2.m[i].train_ppl - carry.m[i].train_ppl) /
+                     carry.m[i].train_ppl;
+        if (!(rel < 1e-4))
+            fail_msg("epoch %d: 2 threads %.8f, 1 thread %.8f", i + 1,
+                     carry2.m[i].train_ppl, carry.m[i].train_ppl);
+    }
+    free_run(&reset);
+    free_run(&carry);
+    free_run(&carry_eval);
+    free_run(&carry2);
+}
+
+/* A run stopped after epoch 3 (checkpointed at every epoch, as runner
+ * train does) and resumed from its checkpoint ends with the bits of the run
+ * that never stopped; override adds state carried across epochs. */
+static void resume_matches_straight_run(const char *override)
+{
+    struct run straight, r;
+    struct err e;
+    train_all(&straight, "", 1, override);
+    memset(&r, 0, sizeof r);
+    tiny_config(&r.cfg, "", 1, override);
+    assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    char *text = config_emit(&r.cfg), id[13];
+    results_run_id(text, id);
+    struct results *res;
+    struct rng gen;
+    rng_seed(&gen, 5, 1);
+    assert_int_equal(results_create(r.cfg.output.dir, id, text, r.cfg.seed,
+                                    r.data->vocab, r.t->model->nparams, &res, &e), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(trainer_epoch(r.t, &r.m[i], NULL, NULL), TRAIN_OK);
+        assert_int_equal(results_append_epoch(res, &r.m[i], &e), 0);
+        assert_int_equal(results_checkpoint(res, r.t, &gen, &e), 0);
+    }
+    /* a half-trained fourth epoch that the checkpoint does not hold */
+    assert_int_equal(trainer_epoch(r.t, &r.m[3], NULL, NULL), TRAIN_OK);
+    assert_int_equal(results_finish(res, "running", NULL, 1, NULL, &e), 0);
+    trainer_free(r.t);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    assert_int_equal(results_resume(r.cfg.output.dir, id, text, r.t, &gen, &res, &e), 1);
+    assert_int_equal(r.t->epoch, 3);
+    for (int i = 3; i < 8; i++) {
+        assert_int_equal(trainer_epoch(r.t, &r.m[i], NULL, NULL), TRAIN_OK);
+        assert_memory_equal(&r.m[i].train_ppl, &straight.m[i].train_ppl, sizeof(double));
+    }
+    assert_memory_equal(r.t->model->params, straight.t->model->params,
+                        r.t->model->nparams * sizeof(real));
+    assert_int_equal(results_finish(res, "completed", r.t->model, 1, NULL, &e), 0);
+    mem_free(text);
+    free_run(&r);
+    free_run(&straight);
+}
+
+static void test_resume_is_bit_identical(void **state)
+{
+    (void)state;
+    resume_matches_straight_run(NULL);
+    resume_matches_straight_run("sampler.reset_state=never");
 }
 
 static long long attr_ll(hid_t f, const char *name)
@@ -426,6 +527,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_falls_and_runs_repeat_exactly),
         cmocka_unit_test(test_two_threads),
+        cmocka_unit_test(test_state_carried_across_epochs),
+        cmocka_unit_test(test_resume_is_bit_identical),
         cmocka_unit_test(test_step_allocates_nothing),
         cmocka_unit_test(test_divergence_is_detected),
         cmocka_unit_test(test_run_file_layout_and_reload),
