@@ -249,7 +249,7 @@ static void resume_matches_straight_run(const char *override)
         assert_int_equal(results_append_epoch(res, &r.m[i], &e), 0);
         assert_int_equal(results_checkpoint(res, r.t, &gen, &e), 0);
     }
-    /* a half-trained fourth epoch that the checkpoint does not hold */
+    /* a fourth epoch, stopped before its checkpoint: its work is lost */
     assert_int_equal(trainer_epoch(r.t, &r.m[3], NULL, NULL), TRAIN_OK);
     assert_int_equal(results_finish(res, "running", NULL, 1, NULL, &e), 0);
     trainer_free(r.t);
