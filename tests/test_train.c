@@ -115,6 +115,18 @@ static void test_loss_falls_and_runs_repeat_exactly(void **state)
     free_run(&b);
 }
 
+/* Every epoch's training perplexity of a two-thread run equals the
+ * one-thread run's up to rounding. */
+static void expect_threads_agree(const struct run *two, const struct run *one)
+{
+    for (int i = 0; i < 8; i++) {
+        double rel = fabs(two->m[i].train_ppl - one->m[i].train_ppl) / one->m[i].train_ppl;
+        if (!(rel < 1e-4))
+            fail_msg("epoch %d: 2 threads %.8f, 1 thread %.8f", i + 1,
+                     two->m[i].train_ppl, one->m[i].train_ppl);
+    }
+}
+
 /* train.threads = 2 splits each batch over two replicas: bit-identical run
  * to run, and equal to one thread up to rounding (no dropout here). */
 static void test_two_threads(void **state)
@@ -125,13 +137,9 @@ static void test_two_threads(void **state)
     train_all(&a, "", 2, NULL);
     train_all(&b, "", 2, NULL);
     assert_int_equal(a.t->nreplicas, 2);
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 8; i++)
         assert_memory_equal(&a.m[i].train_ppl, &b.m[i].train_ppl, sizeof(double));
-        double rel = fabs(a.m[i].train_ppl - one.m[i].train_ppl) / one.m[i].train_ppl;
-        if (!(rel < 1e-4))
-            fail_msg("epoch %d: 2 threads %.8f, 1 thread %.8f", i + 1,
-                     a.m[i].train_ppl, one.m[i].train_ppl);
-    }
+    expect_threads_agree(&a, &one);
     free_run(&one);
     free_run(&a);
     free_run(&b);
@@ -212,13 +220,7 @@ static void test_state_carried_across_epochs(void **state)
                             sizeof(double));
     /* two replicas carry their own rows' state: one thread's numbers */
     train_all(&carry2, "", 2, "sampler.reset_state=never");
-    for (int i = 0; i < 8; i++) {
-        double rel = fabs(carry2.m[i].train_ppl - carry.m[i].train_ppl) /
-                     carry.m[i].train_ppl;
-        if (!(rel < 1e-4))
-            fail_msg("epoch %d: 2 threads %.8f, 1 thread %.8f", i + 1,
-                     carry2.m[i].train_ppl, carry.m[i].train_ppl);
-    }
+    expect_threads_agree(&carry2, &carry);
     free_run(&reset);
     free_run(&carry);
     free_run(&carry_eval);
