@@ -57,4 +57,27 @@ static inline void support_rmtree(const char *dir)
     assert_int_equal(system(cmd), 0);
 }
 
+/* One fresh folder per test binary: support_dir_setup and
+ * support_dir_teardown are the cmocka group fixtures that make and remove
+ * it, support_dir() its path. */
+static inline char *support_dir(void)
+{
+    static char dir[64];
+    return dir;
+}
+
+static inline int support_dir_setup(void **state)
+{
+    (void)state;
+    support_tmpdir(support_dir(), 64);
+    return 0;
+}
+
+static inline int support_dir_teardown(void **state)
+{
+    (void)state;
+    support_rmtree(support_dir());
+    return 0;
+}
+
 #endif

@@ -5,29 +5,13 @@
 #include "config.h"
 #include "mem.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    support_tmpdir(dir, sizeof dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    support_rmtree(dir);
-    return 0;
-}
-
 /* Loads text as a config file named cfg.yaml; returns the rc and puts the
  * formatted error (with the folder stripped) in msg. */
 static int load_text(const char *text, int nover, char *const *over,
                      struct config *c, char *msg, size_t n)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/cfg.yaml", dir);
+    snprintf(path, sizeof path, "%s/cfg.yaml", support_dir());
     support_write_text(path, text);
     struct err e;
     err_clear(&e);
@@ -284,7 +268,7 @@ static void test_allocation_failures(void **state)
 {
     (void)state;
     char path[128];
-    snprintf(path, sizeof path, "%s/cfg.yaml", dir);
+    snprintf(path, sizeof path, "%s/cfg.yaml", support_dir());
     support_write_text(path, "name: x\ndataset: {name: jaychou}\n");
     int failures = 0;
     char *over[] = {"sampler.num_steps=7"};
@@ -316,5 +300,5 @@ int main(void)
         cmocka_unit_test(test_tree_edits),
         cmocka_unit_test(test_allocation_failures),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, support_dir_setup, support_dir_teardown);
 }

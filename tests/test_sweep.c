@@ -6,26 +6,10 @@
 #include "mem.h"
 #include "sweep.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    support_tmpdir(dir, sizeof dir);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    support_rmtree(dir);
-    return 0;
-}
-
 static struct sweep *expand(const char *text, int n, char *const *over)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/sweep.yaml", dir);
+    snprintf(path, sizeof path, "%s/sweep.yaml", support_dir());
     support_write_text(path, text);
     struct sweep *s;
     struct err e;
@@ -37,7 +21,7 @@ static struct sweep *expand(const char *text, int n, char *const *over)
 static void expect_error(const char *text, const char *message)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/sweep.yaml", dir);
+    snprintf(path, sizeof path, "%s/sweep.yaml", support_dir());
     support_write_text(path, text);
     struct sweep *s = NULL;
     struct err e;
@@ -207,5 +191,5 @@ int main(void)
         cmocka_unit_test(test_shards_cover_every_run_once),
         cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, support_dir_setup, support_dir_teardown);
 }

@@ -13,21 +13,10 @@
 #include "results.h"
 #include "train.h"
 
-static char dir[64];
-
 static int setup(void **state)
 {
-    (void)state;
-    support_tmpdir(dir, sizeof dir);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    support_rmtree(dir);
-    return 0;
+    return support_dir_setup(state);
 }
 
 /* The d2l time machine setting, shrunk: 2000 chars, hidden 32, 8 epochs. */
@@ -36,7 +25,7 @@ static void tiny_config(struct config *c, const char *extra, int threads,
                         const char *override)
 {
     char text[2048], path[128];
-    snprintf(path, sizeof path, "%s/tiny.yaml", dir);
+    snprintf(path, sizeof path, "%s/tiny.yaml", support_dir());
     snprintf(text, sizeof text,
              "seed: 3\n"
              "dataset: {name: timemachine, max_tokens: 2000, valid_fraction: 0.1}\n"
@@ -45,7 +34,7 @@ static void tiny_config(struct config *c, const char *extra, int threads,
              "optimizer: {kind: adam, lr: 0.01}\n"
              "clip: {max_norm: 1}\n"
              "train: {epochs: 8, eval_every: 4, threads: %d}\n"
-             "output: {dir: %s/out}\n%s", threads, dir, extra);
+             "output: {dir: %s/out}\n%s", threads, support_dir(), extra);
     support_write_text(path, text);
     struct err e;
     char *over[1] = {(char *)override};
@@ -330,7 +319,7 @@ static void test_run_file_layout_and_reload(void **state)
     assert_int_equal(results_create(r.cfg.output.dir, id, text, r.cfg.seed,
                                     r.data->vocab, r.t->model->nparams, &res, &e), 0);
     char part[600], final[512];
-    snprintf(final, sizeof final, "%s/out/runs/%s.h5", dir, id);
+    snprintf(final, sizeof final, "%s/out/runs/%s.h5", support_dir(), id);
     snprintf(part, sizeof part, "%s.part", final);
     assert_string_equal(results_path(res), final);
     for (int i = 0; i < 8; i++)
@@ -431,10 +420,10 @@ static void test_results_errors(void **state)
     const char *tokens[] = {"<unk>", "a"};
     assert_int_equal(vocab_from_list(&v, tokens, 2, &e), 0);
     char blocked[128];
-    snprintf(blocked, sizeof blocked, "%s/file", dir);
+    snprintf(blocked, sizeof blocked, "%s/file", support_dir());
     support_write_text(blocked, "not a folder");
     char out[160];
-    snprintf(out, sizeof out, "%s/file/sub", dir);
+    snprintf(out, sizeof out, "%s/file/sub", support_dir());
     assert_int_equal(results_create(out, "abc", "x: 1\n", 0, v, 1, &res, &e), ERR_IO);
     assert_non_null(strstr(e.msg, "cannot create results folder"));
     char *text;
@@ -537,5 +526,5 @@ int main(void)
         cmocka_unit_test(test_results_errors),
         cmocka_unit_test(test_generation_strategies),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, support_dir_teardown);
 }
