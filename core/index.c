@@ -25,14 +25,20 @@ static hid_t open_unlocked(const char *path)
 }
 
 /* A root string attribute into buf ("" when absent). */
+static hid_t utf8_string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
 static void string_attr(hid_t f, const char *name, char *buf, size_t n)
 {
     buf[0] = '\0';
     if (H5Aexists(f, name) <= 0)
         return;
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT), t = utf8_string_type();
     char *v = NULL;
     if (a >= 0 && H5Aread(a, t, &v) >= 0 && v)
         snprintf(buf, n, "%s", v);
@@ -251,21 +257,6 @@ void index_run_status(const char *dir, const char *run_id, char status[16])
 
 /* ---- writing index.h5 ------------------------------------------------- */
 
-static int write_strings(hid_t g, const char *name, const char **v, hsize_t n)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hid_t s = H5Screate_simple(1, &n, NULL);
-    hid_t d = H5Dcreate2(g, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = d < 0 ? -1 : n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) : 0;
-    if (d >= 0)
-        H5Dclose(d);
-    H5Sclose(s);
-    H5Tclose(t);
-    return rc < 0 ? -1 : 0;
-}
-
 static int write_column(hid_t g, const char *name, hid_t file_type, hid_t mem_type,
                         const void *v, hsize_t n)
 {
@@ -276,6 +267,14 @@ static int write_column(hid_t g, const char *name, hid_t file_type, hid_t mem_ty
         H5Dclose(d);
     H5Sclose(s);
     return rc < 0 ? -1 : 0;
+}
+
+static int write_strings(hid_t g, const char *name, const char **v, hsize_t n)
+{
+    hid_t t = utf8_string_type();
+    int rc = write_column(g, name, t, t, v, n);
+    H5Tclose(t);
+    return rc;
 }
 
 static int write_summary(hid_t f, const struct index_row *rows, size_t n)

@@ -316,6 +316,24 @@ static int get_array(hid_t g, const char *name, hid_t type, void *data, hsize_t 
     return rc < 0 ? -1 : 0;
 }
 
+/* The trainer's blocks of reals a checkpoint holds, written and read in
+ * this order; a NULL block does not exist in this run (no momentum, ...). */
+enum { CK_BLOCKS = 4 };
+struct ck_block {
+    const char *name;
+    real *data;
+    size_t n;
+};
+
+static void ck_blocks(const struct trainer *t, struct ck_block out[CK_BLOCKS])
+{
+    const struct optim *o = t->opt;
+    out[0] = (struct ck_block){"params", t->model->params, t->model->nparams};
+    out[1] = (struct ck_block){"optim_buf", o->buf, o->n};
+    out[2] = (struct ck_block){"optim_sq", o->sq, o->n};
+    out[3] = (struct ck_block){"carried_state", t->carried, t->ncarried};
+}
+
 int results_checkpoint(struct results *r, const struct trainer *t,
                        const struct rng *gen_rng, struct err *e)
 {
@@ -334,14 +352,12 @@ int results_checkpoint(struct results *r, const struct trainer *t,
         (uint64_t)t->sched.bad};
     double sched[2] = {t->sched.plateau_lr, t->sched.best};
     int rc = put_array(g, "state", H5T_NATIVE_UINT64, state, CK_N) |
-             put_array(g, "schedule", H5T_NATIVE_DOUBLE, sched, 2) |
-             put_array(g, "params", NATIVE_REAL, t->model->params, t->model->nparams);
-    if (o->buf)
-        rc |= put_array(g, "optim_buf", NATIVE_REAL, o->buf, o->n);
-    if (o->sq)
-        rc |= put_array(g, "optim_sq", NATIVE_REAL, o->sq, o->n);
-    if (t->carried)
-        rc |= put_array(g, "carried_state", NATIVE_REAL, t->carried, t->ncarried);
+             put_array(g, "schedule", H5T_NATIVE_DOUBLE, sched, 2);
+    struct ck_block b[CK_BLOCKS];
+    ck_blocks(t, b);
+    for (size_t i = 0; i < CK_BLOCKS; i++)
+        if (b[i].data)
+            rc |= put_array(g, b[i].name, NATIVE_REAL, b[i].data, b[i].n);
     if (H5Fclose(g) < 0 || rc || rename(tmp, final) < 0) {
         remove(tmp);
         return err_set(e, ERR_IO, tmp, 0, 0, "cannot write the checkpoint");
@@ -361,14 +377,12 @@ static int restore(const struct results *r, struct trainer *t, struct rng *gen_r
     uint64_t state[CK_N];
     double sched[2];
     int rc = get_array(g, "state", H5T_NATIVE_UINT64, state, CK_N) |
-             get_array(g, "schedule", H5T_NATIVE_DOUBLE, sched, 2) |
-             get_array(g, "params", NATIVE_REAL, t->model->params, t->model->nparams);
-    if (o->buf)
-        rc |= get_array(g, "optim_buf", NATIVE_REAL, o->buf, o->n);
-    if (o->sq)
-        rc |= get_array(g, "optim_sq", NATIVE_REAL, o->sq, o->n);
-    if (t->carried)
-        rc |= get_array(g, "carried_state", NATIVE_REAL, t->carried, t->ncarried);
+             get_array(g, "schedule", H5T_NATIVE_DOUBLE, sched, 2);
+    struct ck_block b[CK_BLOCKS];
+    ck_blocks(t, b);
+    for (size_t i = 0; i < CK_BLOCKS; i++)
+        if (b[i].data)
+            rc |= get_array(g, b[i].name, NATIVE_REAL, b[i].data, b[i].n);
     H5Fclose(g);
     if (rc)
         return -1;
