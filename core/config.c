@@ -15,6 +15,7 @@
 
 #include "cell.h"
 #include "mem.h"
+#include "sha256.h"
 
 enum field_type {
     F_INT,      /* long */
@@ -37,6 +38,8 @@ struct field {
     const struct field *sub;    /* F_MAP: the nested mapping's keys */
     int (*applies)(const struct config *c); /* NULL: always */
     const char *applies_to;     /* "input: embedding", for messages */
+    int how;                    /* says how to run, not what to compute: left
+                                 * out of the run id (a limit, a resource) */
 };
 
 static const char *const dataset_names[] = {"timemachine", "jaychou", "ptb",
@@ -101,12 +104,13 @@ static int sampling(const struct config *c) { return c->generate.strategy == GEN
 /* ---- the schema ------------------------------------------------------- */
 
 #define AT(member) offsetof(struct config, member)
-#define KEY(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL}
-#define ENUM(k, member, names) {k, F_ENUM, AT(member), 0, 0, names, NULL, NULL, NULL}
+#define KEY(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL, 0}
+#define ENUM(k, member, names) {k, F_ENUM, AT(member), 0, 0, names, NULL, NULL, NULL, 0}
 #define ONLY(k, type, member, lo, hi, pred, text) \
-    {k, type, AT(member), lo, hi, NULL, NULL, pred, text}
-#define MAP(k, fields) {k, F_MAP, 0, 0, 0, NULL, fields, NULL, NULL}
-#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL}
+    {k, type, AT(member), lo, hi, NULL, NULL, pred, text, 0}
+#define MAP(k, fields) {k, F_MAP, 0, 0, 0, NULL, fields, NULL, NULL, 0}
+#define HOW(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL, 1}
+#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0}
 #define BIG 1e15
 
 static const struct field dataset_fields[] = {
@@ -119,6 +123,7 @@ static const struct field dataset_fields[] = {
     KEY("min_freq", F_INT, dataset.min_freq, 0, BIG),
     ONLY("valid_fraction", F_FLOAT, dataset.valid_fraction, 0, 0.9, not_ptb,
          "datasets without a validation file (not ptb)"),
+    HOW("max_bytes", F_INT, dataset.max_bytes, 1, 1099511627776.0),
     END,
 };
 
@@ -128,7 +133,7 @@ static const struct field sampler_fields[] = {
     KEY("num_steps", F_INT, sampler.num_steps, 1, 1e6),
     ENUM("offset", sampler.offset, offset_names),
     {"reset_state", F_ENUM, AT(sampler.reset_state), 0, 0, reset_names, NULL,
-     sequential, "kind: sequential"},
+     sequential, "kind: sequential", 0},
     END,
 };
 
@@ -255,7 +260,7 @@ int config_defaults(struct config *c, const char *src, struct err *e)
         return err_msg(e, ERR_NOMEM, "out of memory");
     c->dataset = (struct dataset_config){
         .name = DATASET_TIMEMACHINE, .tokens = UNSET_ENUM,
-        .max_tokens = UNSET_LONG};
+        .max_tokens = UNSET_LONG, .max_bytes = DATASET_DEFAULT_MAX_BYTES};
     c->sampler = (struct sampler_config){
         .kind = SAMPLER_SEQUENTIAL, .batch_size = 32, .num_steps = 35,
         .offset = OFFSET_RANDOM};
@@ -825,11 +830,11 @@ static void text_number(struct text *t, double v)
 }
 
 static void emit_map(struct text *t, const struct config *c,
-                     const struct field *fields, int indent)
+                     const struct field *fields, int indent, int identity)
 {
     for (const struct field *f = fields; f->key; f++) {
         const char *base = (const char *)c + f->offset;
-        if (f->applies && !f->applies(c))
+        if ((f->applies && !f->applies(c)) || (identity && f->how))
             continue;
         if (f->type == F_STRING && !*(char *const *)base)
             continue; /* unset path/member: the dataset's own */
@@ -882,22 +887,42 @@ static void emit_map(struct text *t, const struct config *c,
             break;
         case F_MAP:
             text_add(t, "\n");
-            emit_map(t, c, f->sub, indent + 2);
+            emit_map(t, c, f->sub, indent + 2, identity);
             break;
         }
     }
 }
 
-char *config_emit(const struct config *c)
+static char *emit(const struct config *c, int identity)
 {
     struct text t = {.s = mem_alloc(1024), .cap = 1024};
     if (!t.s)
         return NULL;
     t.s[0] = '\0';
-    emit_map(&t, c, root_fields, 0);
+    emit_map(&t, c, root_fields, 0, identity);
     if (t.failed) {
         mem_free(t.s);
         return NULL;
     }
     return t.s;
+}
+
+char *config_emit(const struct config *c)
+{
+    return emit(c, 0);
+}
+
+int config_run_id(const struct config *c, char id[13])
+{
+    char *text = emit(c, 1), hex[65];
+    if (!text)
+        return ERR_NOMEM;
+    struct sha256 s;
+    sha256_init(&s);
+    sha256_update(&s, text, strlen(text));
+    sha256_final_hex(&s, hex);
+    memcpy(id, hex, 12);
+    id[12] = '\0';
+    mem_free(text);
+    return 0;
 }

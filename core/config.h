@@ -41,6 +41,10 @@ struct strlist {
     size_t n;
 };
 
+/* dataset.max_bytes's default: 1 GiB of text (4 GiB of token ids as
+ * characters), far above the bundled files, far below a zip bomb. */
+#define DATASET_DEFAULT_MAX_BYTES (1L << 30)
+
 struct dataset_config {
     int name;              /* enum dataset_name */
     char *path;            /* NULL: the bundled file */
@@ -49,6 +53,7 @@ struct dataset_config {
     long max_tokens;       /* -1: whole corpus */
     long min_freq;         /* tokens rarer than this map to <unk> */
     double valid_fraction; /* held out from the end; 0: none */
+    long max_bytes;        /* largest file or zip member read (a limit) */
 };
 
 struct sampler_config {
@@ -156,6 +161,12 @@ int config_apply_override(struct tree *root, const char *assignment,
  * sections in schema order; numbers in their shortest exact form. Reading it
  * back gives the same config. Caller frees with mem_free; NULL on ENOMEM. */
 char *config_emit(const struct config *c);
+
+/* The run id: the first 12 hex digits of the SHA-256 of the resolved
+ * config's text without the keys that only say how to run (limits such as
+ * dataset.max_bytes), so raising a limit does not make a new run.
+ * 0 or ERR_NOMEM. */
+int config_run_id(const struct config *c, char id[13]);
 
 void config_free(struct config *c);
 

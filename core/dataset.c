@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unzip.h>
 
+#include "files.h"
 #include "mem.h"
 #include "sha256.h"
 #include "utf8.h"
@@ -32,12 +33,22 @@ static int ids_push(struct ids *v, uint32_t x, struct err *e)
 
 /* ---- reading files ---------------------------------------------------- */
 
-static int read_plain(const char *path, char **text, size_t *len, struct err *e)
+/* A file or member larger than the limit is refused before it is read. */
+static int too_big(const char *path, const char *member, unsigned long long size,
+                   long max_bytes, struct err *e)
 {
-    FILE *f = fopen(path, "rb");
+    return err_set(e, ERR_DATA, path, 0, 0, "%s%s%s is %llu bytes, above "
+                   "dataset.max_bytes (%ld); raise it if you mean it",
+                   member ? "member '" : "the file", member ? member : "",
+                   member ? "'" : "", size, max_bytes);
+}
+
+static int read_plain(const char *path, long max_bytes, char **text, size_t *len,
+                      struct err *e)
+{
+    FILE *f = files_open_regular(path, "data file", ERR_DATA, e);
     if (!f)
-        return err_set(e, ERR_DATA, path, 0, 0, "cannot open: %s",
-                       strerror(errno));
+        return e->code;
     int rc = 0;
     char *buf = NULL;
     long size = -1;
@@ -45,6 +56,10 @@ static int read_plain(const char *path, char **text, size_t *len, struct err *e)
         size = ftell(f);
     if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
         rc = err_set(e, ERR_DATA, path, 0, 0, "cannot read: %s", strerror(errno));
+        goto done;
+    }
+    if (size > max_bytes) {
+        rc = too_big(path, NULL, (unsigned long long)size, max_bytes, e);
         goto done;
     }
     buf = mem_alloc((size_t)size + 1);
@@ -66,13 +81,12 @@ done:
     return rc;
 }
 
-static int read_member(const char *path, const char *member, char **text,
-                       size_t *len, struct err *e)
+static int read_member(const char *path, const char *member, long max_bytes,
+                       char **text, size_t *len, struct err *e)
 {
-    FILE *probe = fopen(path, "rb");
+    FILE *probe = files_open_regular(path, "data file", ERR_DATA, e);
     if (!probe)
-        return err_set(e, ERR_DATA, path, 0, 0, "cannot open: %s",
-                       strerror(errno));
+        return e->code;
     fclose(probe);
     unzFile zf = unzOpen64(path);
     if (!zf)
@@ -93,6 +107,12 @@ static int read_member(const char *path, const char *member, char **text,
         goto done;
     }
     opened = 1;
+    /* the header's size bounds what is read (a lying header reads as
+     * corrupt below), so a zip bomb never reaches memory */
+    if (info.uncompressed_size > (unsigned long long)max_bytes) {
+        rc = too_big(path, member, info.uncompressed_size, max_bytes, e);
+        goto done;
+    }
     buf = mem_alloc(info.uncompressed_size + 1);
     if (!buf) {
         rc = err_msg(e, ERR_NOMEM, "out of memory reading %s", path);
@@ -138,21 +158,20 @@ done:
     return rc;
 }
 
-int dataset_read_file(const char *path, const char *member, char **text,
-                      size_t *len, struct err *e)
+int dataset_read_file(const char *path, const char *member, long max_bytes,
+                      char **text, size_t *len, struct err *e)
 {
     *text = NULL;
     *len = 0;
-    return member ? read_member(path, member, text, len, e)
-                  : read_plain(path, text, len, e);
+    return member ? read_member(path, member, max_bytes, text, len, e)
+                  : read_plain(path, max_bytes, text, len, e);
 }
 
 static int sha256_of_file(const char *path, char hex[65], struct err *e)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = files_open_regular(path, "data file", ERR_DATA, e);
     if (!f)
-        return err_set(e, ERR_DATA, path, 0, 0, "cannot open: %s",
-                       strerror(errno));
+        return e->code;
     struct sha256 s;
     sha256_init(&s);
     char buf[65536];
@@ -323,10 +342,10 @@ static int tokenize_chars(struct vocab *v, struct ids *out, const char *text,
 
 /* ---- assembling the dataset ------------------------------------------- */
 
-static int read_utf8(const char *path, const char *member, char **text,
-                     size_t *len, struct err *e)
+static int read_utf8(const char *path, const char *member, long max_bytes,
+                     char **text, size_t *len, struct err *e)
 {
-    int rc = dataset_read_file(path, member, text, len, e);
+    int rc = dataset_read_file(path, member, max_bytes, text, len, e);
     if (rc < 0)
         return rc;
     size_t bad = utf8_validate(*text, *len);
@@ -350,7 +369,7 @@ static int tokenize_source(const struct dataset_config *cfg, const char *path,
 {
     char *text;
     size_t n;
-    int rc = read_utf8(path, member, &text, &n, e);
+    int rc = read_utf8(path, member, cfg->max_bytes, &text, &n, e);
     if (rc < 0)
         return rc;
     switch (cfg->name) {

@@ -56,9 +56,12 @@ int dataset_load(const struct dataset_config *cfg, const char *data_dir,
 void dataset_free(struct dataset *d);
 
 /* Reads a whole file, or the member of a zip archive when member != NULL, into
- * a NUL-terminated buffer the caller frees with mem_free. */
-int dataset_read_file(const char *path, const char *member, char **text,
-                      size_t *len, struct err *e);
+ * a NUL-terminated buffer the caller frees with mem_free. Only a regular
+ * file is read (a FIFO or a folder is an error, never a wait), and nothing
+ * larger than max_bytes (the member's size from its header; data past it
+ * reads as corruption). */
+int dataset_read_file(const char *path, const char *member, long max_bytes,
+                      char **text, size_t *len, struct err *e);
 
 /* Checks path against the SHA256SUMS in its folder. required: a missing
  * SHA256SUMS, or one that does not list the file, is an error. */

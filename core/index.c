@@ -10,43 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "claim.h"
+#include "files.h"
+#include "h5.h"
 #include "mem.h"
 
-static hid_t open_unlocked(const char *path)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
-    return f;
-}
-
-/* A root string attribute into buf ("" when absent). */
-static hid_t utf8_string_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
-}
-
+/* A root string attribute into buf ("" when absent or not a string). */
 static void string_attr(hid_t f, const char *name, char *buf, size_t n)
 {
+    char *v;
     buf[0] = '\0';
-    if (H5Aexists(f, name) <= 0)
-        return;
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT), t = utf8_string_type();
-    char *v = NULL;
-    if (a >= 0 && H5Aread(a, t, &v) >= 0 && v)
+    if (h5_get_string_attr(f, name, &v) == 0) {
         snprintf(buf, n, "%s", v);
-    if (v)
-        H5free_memory(v);
-    H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
+        mem_free(v);
+    }
 }
 
 static double double_attr(hid_t f, const char *name)
@@ -97,9 +77,17 @@ static double last_finite(const double *v, long n)
 
 static void fill_metrics(hid_t f, struct index_row *row)
 {
-    long n, m;
-    double *train = metric(f, "train_ppl", &n), *valid = metric(f, "valid_ppl", &m);
-    double *test = metric(f, "test_ppl", &m), *tps = metric(f, "tokens_per_s", &m);
+    /* a damaged or hand-made file may hold columns of different lengths:
+     * read only the rows every column has */
+    long n, nv, nt, np;
+    double *train = metric(f, "train_ppl", &n), *valid = metric(f, "valid_ppl", &nv);
+    double *test = metric(f, "test_ppl", &nt), *tps = metric(f, "tokens_per_s", &np);
+    if (valid && nv < n)
+        n = nv;
+    if (test && nt < n)
+        n = nt;
+    if (tps && np < n)
+        n = np;
     row->epochs = n;
     row->train_ppl = train ? last_finite(train, n) : NAN;
     row->valid_ppl = valid ? last_finite(valid, n) : NAN;
@@ -125,7 +113,7 @@ static void index_read_run(const char *path, struct index_row *row)
     row->best_valid_ppl = row->train_ppl = row->valid_ppl = row->test_ppl = NAN;
     row->wall_seconds = row->tokens_per_s = NAN;
     row->sweep_index = -1;
-    hid_t f = open_unlocked(path);
+    hid_t f = h5_open_unlocked(path);
     char buf[4096];
     if (f < 0) {
         snprintf(row->status, sizeof row->status, "unreadable");
@@ -141,6 +129,8 @@ static void index_read_run(const char *path, struct index_row *row)
     string_attr(f, "sweep_index", buf, sizeof buf);
     if (buf[0])
         row->sweep_index = strtol(buf, NULL, 10);
+    if (!row->status[0])
+        snprintf(row->status, sizeof row->status, "unreadable");
     row->wall_seconds = double_attr(f, "wall_seconds");
     fill_metrics(f, row);
     H5Fclose(f);
@@ -156,18 +146,99 @@ static int by_index_then_id(const void *a, const void *b)
     return strcmp(x->run_id, y->run_id);
 }
 
-/* "<12 hex>.h5" or "<12 hex>.h5.part": the id, or 0. */
-static int run_file_id(const char *name, char id[13], int *part)
+/* The kind of a file in runs/ ("<12 hex>" then a suffix), or RUN_NONE. */
+enum run_file { RUN_NONE, RUN_FINISHED, RUN_PART, RUN_ATTEMPTS };
+
+static enum run_file run_file_id(const char *name, char id[13])
 {
-    size_t n = strlen(name);
-    if (n < 15 || strspn(name, "0123456789abcdef") != 12 || strncmp(name + 12, ".h5", 3))
-        return 0;
-    *part = strcmp(name + 15, ".part") == 0;
-    if (name[15] && !*part)
-        return 0;
-    memcpy(id, name, 12);
-    id[12] = '\0';
-    return 1;
+    static const struct { const char *suffix; enum run_file kind; } kinds[] = {
+        {".h5", RUN_FINISHED}, {".h5.part", RUN_PART}, {".attempts", RUN_ATTEMPTS}};
+    if (strlen(name) < 13 || strspn(name, "0123456789abcdef") != 12)
+        return RUN_NONE;
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (strcmp(name + 12, kinds[i].suffix) == 0) {
+            memcpy(id, name, 12);
+            id[12] = '\0';
+            return kinds[i].kind;
+        }
+    return RUN_NONE;
+}
+
+static int exists(const char *runs, const char *id, const char *suffix)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%.1100s/%s%s", runs, id, suffix);
+    return access(path, F_OK) == 0;
+}
+
+/* The last line of <runs>/<id>.attempts: its status word and detail ("" when
+ * there is none). */
+static void last_attempt(const char *runs, const char *id, char status[16],
+                         char *detail, size_t n)
+{
+    char path[1200], line[1400] = "", buf[1400];
+    status[0] = detail[0] = '\0';
+    snprintf(path, sizeof path, "%.1100s/%s.attempts", runs, id);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    while (fgets(buf, sizeof buf, f))
+        if (strchr(buf, '\t'))
+            memcpy(line, buf, sizeof line);
+    fclose(f);
+    line[strcspn(line, "\n")] = '\0';
+    /* TIME \t pid PID \t STATUS \t DETAIL */
+    char *field = line;
+    for (int i = 0; i < 2 && field; i++)
+        field = strchr(field, '\t') ? strchr(field, '\t') + 1 : NULL;
+    if (!field)
+        return;
+    size_t len = strcspn(field, "\t");
+    snprintf(status, 16, "%.*s", (int)(len < 15 ? len : 15), field);
+    if (field[len] == '\t')
+        snprintf(detail, n, "%s", field + len + 1);
+}
+
+/* An interrupted .part: running while its claim is held, failed when its
+ * last attempt failed, else running (it resumes on the next sweep). */
+static void part_status(const char *dir, const char *runs, struct index_row *row)
+{
+    if (strcmp(row->status, "running") != 0 && strcmp(row->status, "completed") != 0)
+        return; /* unreadable, or an old version's own status */
+    snprintf(row->status, sizeof row->status, "running");
+    if (claim_is_held(dir, row->run_id))
+        return;
+    char status[16], detail[1100];
+    last_attempt(runs, row->run_id, status, detail, sizeof detail);
+    char *text = mem_strdup(strcmp(status, "failed") == 0
+                                ? detail : "interrupted; resumes when its sweep runs again");
+    if (!text)
+        return;
+    if (strcmp(status, "failed") == 0)
+        snprintf(row->status, sizeof row->status, "failed");
+    mem_free(row->detail);
+    row->detail = text;
+}
+
+/* A run with only an attempts log: it failed before writing a run file. */
+static void attempts_row(const char *runs, struct index_row *row)
+{
+    char status[16], detail[1100];
+    row->best_valid_ppl = row->train_ppl = row->valid_ppl = row->test_ppl = NAN;
+    row->wall_seconds = row->tokens_per_s = NAN;
+    row->sweep_index = -1;
+    last_attempt(runs, row->run_id, status, detail, sizeof detail);
+    snprintf(row->status, sizeof row->status, "failed");
+    row->values = mem_strdup("");
+    row->detail = mem_strdup(detail);
+}
+
+int index_has_files(const char *dir, const char *run_id)
+{
+    char runs[1100];
+    snprintf(runs, sizeof runs, "%.1000s/runs", dir);
+    return exists(runs, run_id, ".h5") || exists(runs, run_id, ".h5.part") ||
+           exists(runs, run_id, ".attempts");
 }
 
 int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *e)
@@ -187,14 +258,11 @@ int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *
     int rc = 0;
     while (rc == 0 && (ent = readdir(d))) {
         char id[13], path[1200];
-        int part;
-        if (!run_file_id(ent->d_name, id, &part))
+        enum run_file kind = run_file_id(ent->d_name, id);
+        /* one row per run: the finished file wins, then the .part */
+        if (kind == RUN_NONE || (kind != RUN_FINISHED && exists(runs, id, ".h5")) ||
+            (kind == RUN_ATTEMPTS && exists(runs, id, ".h5.part")))
             continue;
-        if (part) { /* a finished file of the same run wins */
-            snprintf(path, sizeof path, "%s/%s.h5", runs, id);
-            if (access(path, F_OK) == 0)
-                continue;
-        }
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
             struct index_row *r = mem_realloc(*rows, cap * sizeof *r);
@@ -209,9 +277,14 @@ int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *
         memcpy(row->run_id, id, 13);
         snprintf(row->file, sizeof row->file, "runs/%.24s", ent->d_name);
         snprintf(path, sizeof path, "%.1100s/%.24s", runs, ent->d_name);
-        index_read_run(path, row);
-        if (part && !strcmp(row->status, "completed"))
-            snprintf(row->status, sizeof row->status, "running");
+        if (kind == RUN_ATTEMPTS) {
+            attempts_row(runs, row);
+            row->file[0] = '\0'; /* nothing to link */
+        } else {
+            index_read_run(path, row);
+        }
+        if (kind == RUN_PART && row->values && row->detail)
+            part_status(dir, runs, row);
         if (!row->values || !row->detail)
             rc = err_msg(e, ERR_NOMEM, "out of memory");
     }
@@ -222,7 +295,8 @@ int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *
         *n = 0;
         return rc;
     }
-    qsort(*rows, *n, sizeof **rows, by_index_then_id);
+    if (*n > 1)
+        qsort(*rows, *n, sizeof **rows, by_index_then_id);
     return 0;
 }
 
@@ -241,7 +315,7 @@ void index_run_status(const char *dir, const char *run_id, char status[16])
     status[0] = '\0';
     snprintf(path, sizeof path, "%.1000s/runs/%s.h5", dir, run_id);
     if (access(path, F_OK) == 0) {
-        hid_t f = open_unlocked(path);
+        hid_t f = h5_open_unlocked(path);
         if (f < 0) {
             snprintf(status, 16, "unreadable");
             return;
@@ -271,7 +345,7 @@ static int write_column(hid_t g, const char *name, hid_t file_type, hid_t mem_ty
 
 static int write_strings(hid_t g, const char *name, const char **v, hsize_t n)
 {
-    hid_t t = utf8_string_type();
+    hid_t t = h5_string_type();
     int rc = write_column(g, name, t, t, v, n);
     H5Tclose(t);
     return rc;
@@ -325,7 +399,8 @@ static int write_index(const char *path, const struct index_row *rows, size_t n)
     hid_t g = H5Gcreate2(f, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int rc = g < 0 ? -1 : 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        if (H5Lcreate_external(rows[i].file, "/", g, rows[i].run_id, H5P_DEFAULT,
+        if (rows[i].file[0] &&
+            H5Lcreate_external(rows[i].file, "/", g, rows[i].run_id, H5P_DEFAULT,
                                H5P_DEFAULT) < 0)
             rc = -1;
     if (g >= 0)
@@ -339,8 +414,12 @@ static int write_index(const char *path, const struct index_row *rows, size_t n)
 
 int index_rebuild(const char *dir, size_t *nruns, struct err *e)
 {
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    h5_quiet();
     char lock[1100], tmp[1100], final[1100];
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+        return err_set(e, ERR_USAGE, dir, 0, 0, "not a results folder: %s",
+                       errno && !S_ISDIR(st.st_mode) ? strerror(errno) : "not a folder");
     snprintf(lock, sizeof lock, "%.1000s/index.lock", dir);
     snprintf(tmp, sizeof tmp, "%.1000s/index.h5.tmp", dir);
     snprintf(final, sizeof final, "%.1000s/index.h5", dir);
@@ -355,9 +434,12 @@ int index_rebuild(const char *dir, size_t *nruns, struct err *e)
     size_t n;
     int rc = index_scan(dir, &rows, &n, e);
     if (rc == 0) {
-        if (write_index(tmp, rows, n) < 0 || rename(tmp, final) < 0) {
+        if (write_index(tmp, rows, n) < 0) {
+            rc = err_set(e, ERR_IO, tmp, 0, 0, "cannot write the sweep index: %s",
+                         h5_reason());
             remove(tmp);
-            rc = err_set(e, ERR_IO, final, 0, 0, "cannot write the sweep index");
+        } else if ((rc = files_commit(tmp, final, e)) < 0) {
+            remove(tmp);
         }
         index_free(rows, n);
         if (nruns)

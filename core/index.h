@@ -1,7 +1,8 @@
 /* index: the summary of a results folder and its index.h5.
  *
  * Owns: reading every run file of <dir>/runs (finished <id>.h5, and
- * <id>.h5.part of running or interrupted runs) into summary rows, and writing
+ * <id>.h5.part of running or interrupted runs, and the <id>.attempts log of
+ * a run that failed) into summary rows, one per run, and writing
  * <dir>/index.h5: external links /runs/<run_id> to each run file (relative
  * to the index's folder, so a results folder can be moved whole) and a
  * /summary group of per-column datasets. The index is written to a
@@ -19,8 +20,12 @@
 
 struct index_row {
     char run_id[13];
-    char status[16];        /* completed, diverged, failed, running, unreadable */
-    char file[64];          /* runs/<id>.h5 or runs/<id>.h5.part */
+    char status[16];        /* completed, diverged, stopped, failed, running,
+                             * unreadable. A .part is running while its claim
+                             * is held, failed when its last attempt failed,
+                             * else running (interrupted, detail says so) */
+    char file[64];          /* runs/<id>.h5 or runs/<id>.h5.part; "" when the
+                             * run has only its attempts log */
     char *values;           /* swept values ("" outside a sweep) */
     long sweep_index;       /* -1 outside a sweep */
     long epochs;            /* metric rows */
@@ -36,6 +41,9 @@ struct index_row {
  * A folder without runs/ gives no rows. */
 int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *e);
 void index_free(struct index_row *rows, size_t n);
+
+/* Whether run_id has any file in <dir>/runs (finished, .part, attempts). */
+int index_has_files(const char *dir, const char *run_id);
 
 /* Rebuilds <dir>/index.h5 from the run files (scan, lock, write, rename). */
 int index_rebuild(const char *dir, size_t *nruns, struct err *e);

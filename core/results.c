@@ -2,13 +2,15 @@
 #include "results.h"
 
 #include <errno.h>
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "checkpoint.h"
+#include "files.h"
+#include "h5.h"
 #include "mem.h"
 #include "sha256.h"
 #include "tree.h"
@@ -29,83 +31,19 @@ struct results {
     hid_t metrics[NMETRICS];
     hsize_t epochs;
     long samples;
+    char run_id[13];     /* what the checkpoint's checksum binds it to */
     char path[1200], part[1210];
 };
-
-static void quiet_hdf5(void)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-void results_run_id(const char *config_text, char id[13])
-{
-    struct sha256 s;
-    char hex[65];
-    sha256_init(&s);
-    sha256_update(&s, config_text, strlen(config_text));
-    sha256_final_hex(&s, hex);
-    memcpy(id, hex, 12);
-    id[12] = '\0';
-}
 
 const char *results_path(const struct results *r)
 {
     return r->path;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *dir, struct err *e)
+/* An I/O failure on path: what failed and why, in one line. */
+static int io_error(struct err *e, const char *path, const char *what)
 {
-    char buf[1100];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-                return err_set(e, ERR_IO, buf, 0, 0,
-                               "cannot create results folder: %s", strerror(errno));
-            *p = c;
-            if (!c)
-                return 0;
-        }
-    }
-}
-
-static hid_t utf8_string_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
-}
-
-static int set_string_attr(hid_t obj, const char *name, const char *value)
-{
-    hid_t type = utf8_string_type(), space = H5Screate(H5S_SCALAR);
-    if (H5Aexists(obj, name) > 0)
-        H5Adelete(obj, name);
-    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, &value);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(space);
-    H5Tclose(type);
-    return rc < 0 ? -1 : 0;
-}
-
-static int set_number_attr(hid_t obj, const char *name, hid_t type,
-                           const void *value)
-{
-    hid_t space = H5Screate(H5S_SCALAR);
-    if (H5Aexists(obj, name) > 0)
-        H5Adelete(obj, name);
-    hid_t a = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, value);
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(space);
-    return rc < 0 ? -1 : 0;
+    return err_set(e, ERR_IO, path, 0, 0, "%s: %s", what, h5_reason());
 }
 
 static void utc_now(char buf[32])
@@ -125,12 +63,12 @@ static int write_vocab(hid_t file, const struct vocab *v)
     for (size_t i = 0; i < n; i++)
         tokens[i] = vocab_token(v, (int32_t)i);
     hsize_t dims = n;
-    hid_t type = utf8_string_type(), space = H5Screate_simple(1, &dims, NULL);
+    hid_t type = h5_string_type(), space = H5Screate_simple(1, &dims, NULL);
     hid_t d = H5Dcreate2(file, "vocab", type, space, H5P_DEFAULT, H5P_DEFAULT,
                          H5P_DEFAULT);
     herr_t rc = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, tokens);
-    if (d >= 0)
-        H5Dclose(d);
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = -1;
     H5Sclose(space);
     H5Tclose(type);
     mem_free(tokens);
@@ -150,6 +88,21 @@ static hid_t create_metric(hid_t group, const char *name, hid_t type)
     return d;
 }
 
+/* A scalar string dataset (a config too long for an attribute, a sample). */
+static hid_t write_string_dataset(hid_t loc, const char *name, const char *text,
+                                  hid_t lcpl)
+{
+    hid_t type = h5_string_type(), space = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (d >= 0 && H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0) {
+        H5Dclose(d);
+        d = -1;
+    }
+    H5Sclose(space);
+    H5Tclose(type);
+    return d;
+}
+
 static int write_header(struct results *r, const char *run_id,
                         const char *config_text, long seed,
                         const struct vocab *v, size_t num_params)
@@ -160,28 +113,20 @@ static int write_header(struct results *r, const char *run_id,
     long long sd = seed;
     /* an attribute over ~64 KiB fails; keep long configs as a dataset */
     int big = strlen(config_text) > 60000;
-    if (set_string_attr(r->file, "run_id", run_id) < 0 ||
-        set_string_attr(r->file, "status", "running") < 0 ||
-        set_string_attr(r->file, "config", big ? "(see the /config dataset)"
-                                                : config_text) < 0 ||
-        set_number_attr(r->file, "seed", H5T_NATIVE_LLONG, &sd) < 0 ||
-        set_string_attr(r->file, "runner_version", RESULTS_VERSION) < 0 ||
-        set_string_attr(r->file, "started", started) < 0 ||
-        set_number_attr(r->file, "vocab_size", H5T_NATIVE_LLONG, &vs) < 0 ||
-        set_number_attr(r->file, "num_params", H5T_NATIVE_LLONG, &np) < 0 ||
+    if (h5_set_string_attr(r->file, "run_id", run_id) < 0 ||
+        h5_set_string_attr(r->file, "status", "running") < 0 ||
+        h5_set_string_attr(r->file, "config", big ? "(see the /config dataset)"
+                                                   : config_text) < 0 ||
+        h5_set_number_attr(r->file, "seed", H5T_NATIVE_LLONG, &sd) < 0 ||
+        h5_set_string_attr(r->file, "runner_version", RESULTS_VERSION) < 0 ||
+        h5_set_string_attr(r->file, "started", started) < 0 ||
+        h5_set_number_attr(r->file, "vocab_size", H5T_NATIVE_LLONG, &vs) < 0 ||
+        h5_set_number_attr(r->file, "num_params", H5T_NATIVE_LLONG, &np) < 0 ||
         (v && write_vocab(r->file, v) < 0))
         return -1;
     if (big) {
-        hid_t type = utf8_string_type(), space = H5Screate(H5S_SCALAR);
-        hid_t d = H5Dcreate2(r->file, "config", type, space, H5P_DEFAULT,
-                             H5P_DEFAULT, H5P_DEFAULT);
-        herr_t rc = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                          &config_text);
-        if (d >= 0)
-            H5Dclose(d);
-        H5Sclose(space);
-        H5Tclose(type);
-        if (rc < 0)
+        hid_t d = write_string_dataset(r->file, "config", config_text, H5P_DEFAULT);
+        if (d < 0 || H5Dclose(d) < 0)
             return -1;
     }
     hid_t g = H5Gcreate2(r->file, "metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -197,41 +142,65 @@ static int write_header(struct results *r, const char *run_id,
     return H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
 }
 
-static void close_all(struct results *r)
+/* Closes every handle; -1 if the file's last write-back failed. */
+static int close_all(struct results *r)
 {
+    int rc = 0;
     for (int i = 0; i < NMETRICS; i++)
-        if (r->metrics[i] > 0)
-            H5Dclose(r->metrics[i]);
-    if (r->file >= 0)
-        H5Fclose(r->file);
+        if (r->metrics[i] > 0 && H5Dclose(r->metrics[i]) < 0)
+            rc = -1;
+    if (r->file >= 0 && H5Fclose(r->file) < 0)
+        rc = -1;
+    r->file = -1;
+    memset(r->metrics, 0, sizeof r->metrics);
+    return rc;
+}
+
+static void results_free(struct results *r)
+{
+    mem_free(r);
+}
+
+static struct results *results_new(const char *dir, const char *run_id)
+{
+    struct results *r = mem_calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->file = -1;
+    snprintf(r->run_id, sizeof r->run_id, "%s", run_id);
+    snprintf(r->path, sizeof r->path, "%.1000s/runs/%s.h5", dir, run_id);
+    snprintf(r->part, sizeof r->part, "%s.part", r->path);
+    return r;
 }
 
 int results_create(const char *dir, const char *run_id, const char *config_text,
                    long seed, const struct vocab *v, size_t num_params,
                    struct results **out, struct err *e)
 {
-    quiet_hdf5();
+    h5_quiet();
     *out = NULL;
     char runs[1100];
     snprintf(runs, sizeof runs, "%.1000s/runs", dir);
-    int rc = make_dirs(runs, e);
+    int rc = files_make_dirs(runs, e);
     if (rc < 0)
         return rc;
-    struct results *r = mem_calloc(1, sizeof *r);
+    struct results *r = results_new(dir, run_id);
     if (!r)
         return err_msg(e, ERR_NOMEM, "out of memory");
-    snprintf(r->path, sizeof r->path, "%s/%s.h5", runs, run_id);
-    snprintf(r->part, sizeof r->part, "%s.part", r->path);
-    r->file = H5Fcreate(r->part, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* EXCL: a .part that holds epochs is never truncated */
+    r->file = H5Fcreate(r->part, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
     if (r->file < 0) {
-        mem_free(r);
-        return err_set(e, ERR_IO, runs, 0, 0, "cannot create run file %s.part "
-                       "(is the folder writable?)", run_id);
+        rc = access(r->part, F_OK) == 0
+                 ? err_set(e, ERR_IO, r->part, 0, 0, "cannot create the run file: "
+                           "one is already there")
+                 : io_error(e, r->part, "cannot create the run file");
+        results_free(r);
+        return rc;
     }
     if (write_header(r, run_id, config_text, seed, v, num_params) < 0) {
+        rc = io_error(e, r->part, "cannot write the run file header");
         close_all(r);
-        rc = err_set(e, ERR_IO, r->part, 0, 0, "cannot write the run file header");
-        mem_free(r);
+        results_free(r);
         return rc;
     }
     *out = r;
@@ -265,9 +234,11 @@ int results_append_epoch(struct results *r, const struct epoch_metrics *m,
         rc = append_value(r->metrics[i], r->epochs, H5T_NATIVE_DOUBLE, &values[i]);
     if (rc == 0)
         rc = H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
-    if (rc < 0)
-        return err_set(e, ERR_IO, r->part, 0, 0, "cannot write epoch %ld metrics",
-                       m->epoch);
+    if (rc < 0) {
+        char what[64];
+        snprintf(what, sizeof what, "cannot write epoch %ld metrics", m->epoch);
+        return io_error(e, r->part, what);
+    }
     r->epochs++;
     return 0;
 }
@@ -275,127 +246,44 @@ int results_append_epoch(struct results *r, const struct epoch_metrics *m,
 int results_set_attr(struct results *r, const char *name, const char *value,
                      struct err *e)
 {
-    if (set_string_attr(r->file, name, value) < 0)
-        return err_set(e, ERR_IO, r->part, 0, 0, "cannot write attribute %s", name);
+    if (h5_set_string_attr(r->file, name, value) < 0) {
+        char what[96];
+        snprintf(what, sizeof what, "cannot write attribute %.60s", name);
+        return io_error(e, r->part, what);
+    }
     return 0;
 }
 
-/* ---- checkpoints ------------------------------------------------------ */
-
-enum { CK_EPOCH, CK_OPT_T, CK_RNG_S, CK_RNG_I, CK_DROP_S, CK_DROP_I, CK_GEN_S,
-       CK_GEN_I, CK_BAD, CK_N };
-
-/* Writes (creating it the first time) a 1-D dataset of n values. */
-static int put_array(hid_t g, const char *name, hid_t type, const void *data,
-                     hsize_t n)
+int results_add_sample(struct results *r, long epoch, const char *prefix,
+                       const char *text, struct err *e)
 {
-    hid_t d = H5Lexists(g, name, H5P_DEFAULT) > 0 ? H5Dopen2(g, name, H5P_DEFAULT)
-                                                  : -1;
-    if (d < 0) {
-        hid_t space = H5Screate_simple(1, &n, NULL);
-        d = H5Dcreate2(g, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        H5Sclose(space);
+    char name[64];
+    snprintf(name, sizeof name, "samples/%ld", r->samples);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t d = write_string_dataset(r->file, name, text, lcpl);
+    int epoch32 = (int)epoch;
+    int rc = d < 0 || h5_set_number_attr(d, "epoch", H5T_NATIVE_INT, &epoch32) < 0 ||
+             h5_set_string_attr(d, "prefix", prefix) < 0;
+    if (d >= 0 && H5Dclose(d) < 0)
+        rc = 1;
+    H5Pclose(lcpl);
+    if (rc) {
+        snprintf(name, sizeof name, "cannot write sample %ld", r->samples);
+        return io_error(e, r->part, name);
     }
-    herr_t rc = d < 0 ? -1 : H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
-    if (d >= 0)
-        H5Dclose(d);
-    return rc < 0 ? -1 : 0;
+    r->samples++;
+    return 0;
 }
 
-static int get_array(hid_t g, const char *name, hid_t type, void *data, hsize_t n)
+int results_checkpoint(struct results *r, long epoch, const struct state_block *b,
+                       size_t n, struct err *e)
 {
-    hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
-    hid_t space = H5Dget_space(d);
-    hssize_t count = H5Sget_simple_extent_npoints(space);
-    herr_t rc = count == (hssize_t)n
-                    ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : -1;
-    H5Sclose(space);
-    H5Dclose(d);
-    return rc < 0 ? -1 : 0;
-}
-
-/* The trainer's blocks of reals a checkpoint holds, written and read in
- * this order; a NULL block does not exist in this run (no momentum, ...). */
-enum { CK_BLOCKS = 4 };
-struct ck_block {
-    const char *name;
-    real *data;
-    size_t n;
-};
-
-static void ck_blocks(const struct trainer *t, struct ck_block out[CK_BLOCKS])
-{
-    const struct optim *o = t->opt;
-    out[0] = (struct ck_block){"params", t->model->params, t->model->nparams};
-    out[1] = (struct ck_block){"optim_buf", o->buf, o->n};
-    out[2] = (struct ck_block){"optim_sq", o->sq, o->n};
-    out[3] = (struct ck_block){"carried_state", t->carried, t->ncarried};
-}
-
-int results_checkpoint(struct results *r, const struct trainer *t,
-                       const struct rng *gen_rng, struct err *e)
-{
-    /* A file of its own, replaced whole (written, then renamed), so that the
-     * run file does not carry dead space once the run is done. */
-    char tmp[1300], final[1300];
+    char final[1300];
     snprintf(final, sizeof final, "%s.ckpt", r->path);
-    snprintf(tmp, sizeof tmp, "%s.ckpt.tmp", r->path);
-    hid_t g = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0)
-        return err_set(e, ERR_IO, tmp, 0, 0, "cannot write the checkpoint");
-    const struct optim *o = t->opt;
-    uint64_t state[CK_N] = {
-        (uint64_t)t->epoch, (uint64_t)o->t, t->rng.state, t->rng.inc,
-        t->model->rng.state, t->model->rng.inc, gen_rng->state, gen_rng->inc,
-        (uint64_t)t->sched.bad};
-    double sched[2] = {t->sched.plateau_lr, t->sched.best};
-    int rc = put_array(g, "state", H5T_NATIVE_UINT64, state, CK_N) |
-             put_array(g, "schedule", H5T_NATIVE_DOUBLE, sched, 2);
-    struct ck_block b[CK_BLOCKS];
-    ck_blocks(t, b);
-    for (size_t i = 0; i < CK_BLOCKS; i++)
-        if (b[i].data)
-            rc |= put_array(g, b[i].name, NATIVE_REAL, b[i].data, b[i].n);
-    if (H5Fclose(g) < 0 || rc || rename(tmp, final) < 0) {
-        remove(tmp);
-        return err_set(e, ERR_IO, tmp, 0, 0, "cannot write the checkpoint");
-    }
-    return 0;
+    return checkpoint_write(final, r->run_id, epoch, b, n, e);
 }
-
-/* Restores the trainer from <run file>.ckpt; -1 if absent or unreadable. */
-static int restore(const struct results *r, struct trainer *t, struct rng *gen_rng)
-{
-    char path[1300];
-    snprintf(path, sizeof path, "%s.ckpt", r->path);
-    hid_t g = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (g < 0)
-        return -1;
-    struct optim *o = t->opt;
-    uint64_t state[CK_N];
-    double sched[2];
-    int rc = get_array(g, "state", H5T_NATIVE_UINT64, state, CK_N) |
-             get_array(g, "schedule", H5T_NATIVE_DOUBLE, sched, 2);
-    struct ck_block b[CK_BLOCKS];
-    ck_blocks(t, b);
-    for (size_t i = 0; i < CK_BLOCKS; i++)
-        if (b[i].data)
-            rc |= get_array(g, b[i].name, NATIVE_REAL, b[i].data, b[i].n);
-    H5Fclose(g);
-    if (rc)
-        return -1;
-    t->epoch = (long)state[CK_EPOCH];
-    o->t = (long)state[CK_OPT_T];
-    t->rng = (struct rng){state[CK_RNG_S], state[CK_RNG_I]};
-    t->model->rng = (struct rng){state[CK_DROP_S], state[CK_DROP_I]};
-    *gen_rng = (struct rng){state[CK_GEN_S], state[CK_GEN_I]};
-    t->sched.bad = (long)state[CK_BAD];
-    t->sched.plateau_lr = sched[0];
-    t->sched.best = sched[1];
-    return 0;
-}
+/* ---- resuming --------------------------------------------------------- */
 
 static int count_samples(hid_t f, long *n)
 {
@@ -409,73 +297,193 @@ static int count_samples(hid_t f, long *n)
     return 0;
 }
 
-static int read_string_attr(hid_t f, const char *path, const char *name,
-                            char **out, struct err *e);
-
-int results_resume(const char *dir, const char *run_id, const char *config_text,
-                   struct trainer *t, struct rng *gen_rng, struct results **out,
-                   struct err *e)
+/* Drops the samples generated after `epoch` (a run killed between its
+ * samples and its checkpoint); they come back when the epoch is retrained. */
+static int drop_samples_after(struct results *r, long epoch)
 {
-    quiet_hdf5();
-    *out = NULL;
-    struct results *r = mem_calloc(1, sizeof *r);
-    if (!r)
-        return err_msg(e, ERR_NOMEM, "out of memory");
-    snprintf(r->path, sizeof r->path, "%.1000s/runs/%s.h5", dir, run_id);
-    snprintf(r->part, sizeof r->part, "%s.part", r->path);
-    r->file = H5Fopen(r->part, H5F_ACC_RDWR, H5P_DEFAULT);
-    char *status = NULL, *config = NULL;
-    struct err ignored;
-    int resumable = r->file >= 0 &&
-        read_string_attr(r->file, r->part, "status", &status, &ignored) == 0 &&
-        strcmp(status, "running") == 0 &&
-        read_string_attr(r->file, r->part, "config", &config, &ignored) == 0 &&
-        strcmp(config, config_text) == 0 && restore(r, t, gen_rng) == 0 &&
-        count_samples(r->file, &r->samples) == 0;
-    mem_free(status);
-    mem_free(config);
-    for (int i = 0; resumable && i < NMETRICS; i++) {
+    if (count_samples(r->file, &r->samples) < 0)
+        return -1;
+    for (long k = 0; k < r->samples; k++) {
         char name[64];
-        snprintf(name, sizeof name, "metrics/%s", metric_names[i]);
-        r->metrics[i] = H5Dopen2(r->file, name, H5P_DEFAULT);
-        hsize_t rows = (hsize_t)t->epoch;
-        /* rows past the checkpoint (none when the flush was whole) go */
-        if (r->metrics[i] < 0 || H5Dset_extent(r->metrics[i], &rows) < 0)
-            resumable = 0;
+        snprintf(name, sizeof name, "samples/%ld", k);
+        int at = -1;
+        hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
+        hid_t a = d < 0 ? -1 : H5Aopen(d, "epoch", H5P_DEFAULT);
+        herr_t rc = a < 0 ? -1 : H5Aread(a, H5T_NATIVE_INT, &at);
+        if (a >= 0)
+            H5Aclose(a);
+        if (d >= 0)
+            H5Dclose(d);
+        if (rc < 0)
+            return -1;
+        if (at <= epoch)
+            continue;
+        for (long j = r->samples - 1; j >= k; j--) {
+            snprintf(name, sizeof name, "samples/%ld", j);
+            if (H5Ldelete(r->file, name, H5P_DEFAULT) < 0)
+                return -1;
+        }
+        r->samples = k;
+        break;
     }
-    if (!resumable) {
-        close_all(r);
-        mem_free(r);
-        return 0;
-    }
-    r->epochs = (hsize_t)t->epoch;
-    *out = r;
-    return 1;
-}
-
-int results_add_sample(struct results *r, long epoch, const char *prefix,
-                       const char *text, struct err *e)
-{
-    char name[64];
-    snprintf(name, sizeof name, "samples/%ld", r->samples);
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t type = utf8_string_type(), space = H5Screate(H5S_SCALAR);
-    hid_t d = H5Dcreate2(r->file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    int epoch32 = (int)epoch;
-    int rc = d < 0 || H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &text) < 0 ||
-             set_number_attr(d, "epoch", H5T_NATIVE_INT, &epoch32) < 0 ||
-             set_string_attr(d, "prefix", prefix) < 0;
-    if (d >= 0)
-        H5Dclose(d);
-    H5Sclose(space);
-    H5Tclose(type);
-    H5Pclose(lcpl);
-    if (rc)
-        return err_set(e, ERR_IO, r->part, 0, 0, "cannot write sample %ld", r->samples);
-    r->samples++;
     return 0;
 }
+
+/* The run file's config text (attribute, or /config for a long one). */
+static int stored_config(hid_t f, char **out)
+{
+    *out = NULL;
+    if (H5Lexists(f, "config", H5P_DEFAULT) <= 0)
+        return h5_get_string_attr(f, "config", out);
+    hid_t d = H5Dopen2(f, "config", H5P_DEFAULT), type = h5_string_type();
+    char *value = NULL;
+    int rc = d >= 0 && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) >= 0 &&
+             value ? 0 : -1;
+    if (rc == 0 && !(*out = mem_strdup(value)))
+        rc = -1;
+    if (value)
+        H5free_memory(value);
+    H5Tclose(type);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+/* Opens the metric datasets and gives the smallest row count. */
+static int open_metrics(struct results *r, hsize_t *rows)
+{
+    *rows = (hsize_t)-1;
+    for (int i = 0; i < NMETRICS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "metrics/%s", metric_names[i]);
+        r->metrics[i] = H5Lexists(r->file, "metrics", H5P_DEFAULT) > 0 &&
+                                H5Lexists(r->file, name, H5P_DEFAULT) > 0
+                            ? H5Dopen2(r->file, name, H5P_DEFAULT) : -1;
+        if (r->metrics[i] < 0)
+            return -1;
+        hid_t s = H5Dget_space(r->metrics[i]);
+        hssize_t n = s < 0 ? -1 : H5Sget_simple_extent_npoints(s);
+        if (s >= 0)
+            H5Sclose(s);
+        if (n < 0)
+            return -1;
+        if ((hsize_t)n < *rows)
+            *rows = (hsize_t)n;
+    }
+    return 0;
+}
+
+/* Renames path to path.bad (replacing an older .bad); never deletes. */
+static int set_aside(const char *path, struct err *e)
+{
+    char bad[1400];
+    snprintf(bad, sizeof bad, "%s.bad", path);
+    if (access(path, F_OK) != 0)
+        return 0;
+    if (rename(path, bad) < 0)
+        return err_set(e, ERR_IO, path, 0, 0, "cannot set the file aside as %s: %s",
+                       bad, strerror(errno));
+    return 0;
+}
+
+/* Why the open .part cannot be resumed, or "" when it can be checked
+ * against its checkpoint. */
+static void check_part(struct results *r, char *why, size_t nwhy)
+{
+    char *status = NULL, *id = NULL;
+    why[0] = '\0';
+    if (r->file < 0)
+        snprintf(why, nwhy, "it cannot be opened (damaged or truncated)");
+    else if (h5_get_string_attr(r->file, "status", &status) < 0)
+        snprintf(why, nwhy, "it has no readable status");
+    else if (strcmp(status, "running") != 0)
+        snprintf(why, nwhy, "its status is '%.20s'", status);
+    else if (h5_get_string_attr(r->file, "run_id", &id) < 0 || strcmp(id, r->run_id))
+        snprintf(why, nwhy, "its run_id attribute is not '%s'", r->run_id);
+    mem_free(status);
+    mem_free(id);
+}
+
+int results_resume(const char *dir, const char *run_id,
+                   const struct state_block *b, size_t n, struct results **out,
+                   long *epoch, char *note, size_t nnote, struct err *e)
+{
+    h5_quiet();
+    *out = NULL;
+    note[0] = '\0';
+    struct results *r = results_new(dir, run_id);
+    if (!r)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    char ckpt[1300], why[256];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", r->path);
+    int has_ckpt = access(ckpt, F_OK) == 0;
+    unsigned char *staged = NULL;
+    hsize_t rows = 0;
+    int rc = 0;
+    int has_part = access(r->part, F_OK) == 0;
+    if (!has_part) {
+        if (has_ckpt)
+            snprintf(why, sizeof why, "a checkpoint without its run file");
+        else
+            goto fresh;
+        goto unusable;
+    }
+    r->file = H5Fopen(r->part, H5F_ACC_RDWR, H5P_DEFAULT);
+    check_part(r, why, sizeof why);
+    if (!why[0] && open_metrics(r, &rows) < 0)
+        snprintf(why, sizeof why, "its metrics cannot be read");
+    if (!why[0] && !has_ckpt) {
+        if (rows == 0) { /* killed in its first epoch: nothing to keep */
+            close_all(r);
+            if (remove(r->part) < 0)
+                rc = err_set(e, ERR_IO, r->part, 0, 0, "cannot remove: %s",
+                             strerror(errno));
+            goto fresh;
+        }
+        snprintf(why, sizeof why, "it has %llu epoch(s) but no checkpoint",
+                 (unsigned long long)rows);
+    }
+    if (!why[0]) {
+        rc = checkpoint_read(ckpt, run_id, b, n, &staged, epoch, why, sizeof why, e);
+        if (rc == ERR_NOMEM)
+            goto fresh;
+        rc = 0;
+    }
+    if (!why[0] && rows < (hsize_t)*epoch)
+        snprintf(why, sizeof why, "it has %llu epoch(s), its checkpoint %ld",
+                 (unsigned long long)rows, *epoch);
+    if (why[0])
+        goto unusable;
+    hsize_t keep = (hsize_t)*epoch;
+    for (int i = 0; i < NMETRICS && rc == 0; i++) /* rows past the checkpoint */
+        if (H5Dset_extent(r->metrics[i], &keep) < 0)
+            rc = io_error(e, r->part, "cannot drop the epochs past the checkpoint");
+    if (rc == 0 && drop_samples_after(r, *epoch) < 0)
+        rc = io_error(e, r->part, "cannot drop the samples past the checkpoint");
+    if (rc < 0)
+        goto fresh;
+    checkpoint_restore(b, n, staged);
+    mem_free(staged);
+    r->epochs = keep;
+    *out = r;
+    return 1;
+unusable:
+    close_all(r);
+    H5Eclear2(H5E_DEFAULT);
+    rc = set_aside(r->part, e);
+    if (rc == 0)
+        rc = set_aside(ckpt, e);
+    if (rc == 0)
+        snprintf(note, nnote, "%s: cannot resume: %s; set aside as .bad, "
+                 "restarting the run from scratch", has_part ? r->part : ckpt, why);
+fresh:
+    close_all(r);
+    mem_free(staged);
+    results_free(r);
+    return rc;
+}
+
+/* ---- finishing -------------------------------------------------------- */
 
 static int write_weights(hid_t file, const struct model *m)
 {
@@ -497,69 +505,111 @@ static int write_weights(hid_t file, const struct model *m)
         model_get_tensor(m, t, buf);
         if (d < 0 || H5Dwrite(d, NATIVE_REAL, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
             rc = -1;
-        if (d >= 0)
-            H5Dclose(d);
+        if (d >= 0 && H5Dclose(d) < 0)
+            rc = -1;
         H5Sclose(space);
     }
     mem_free(buf);
-    H5Gclose(g);
+    if (H5Gclose(g) < 0)
+        rc = -1;
     return rc;
+}
+
+/* Copies the closed .part to dst byte for byte. */
+static int copy_file(const char *src, const char *dst, struct err *e)
+{
+    FILE *in = fopen(src, "rb"), *out = in ? fopen(dst, "wb") : NULL;
+    int rc = 0;
+    if (!in || !out) {
+        rc = err_set(e, ERR_IO, in ? dst : src, 0, 0, "cannot open: %s",
+                     strerror(errno));
+        goto done;
+    }
+    char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, got, out) != got) {
+            rc = err_set(e, ERR_IO, dst, 0, 0, "cannot write the final results: %s",
+                         strerror(errno));
+            goto done;
+        }
+    if (ferror(in))
+        rc = err_set(e, ERR_IO, src, 0, 0, "cannot read: %s", strerror(errno));
+done:
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0 && rc == 0)
+        rc = err_set(e, ERR_IO, dst, 0, 0, "cannot write the final results: %s",
+                     strerror(errno));
+    return rc;
+}
+
+/* Adds the weights and final attributes to the copy at path. */
+static int write_final(const char *path, const char *status, const struct model *m,
+                       double wall_seconds, const char *detail, struct err *e)
+{
+    char finished[32];
+    utc_now(finished);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    int rc = f < 0 || (m && write_weights(f, m) < 0) ||
+             h5_set_string_attr(f, "finished", finished) < 0 ||
+             h5_set_number_attr(f, "wall_seconds", H5T_NATIVE_DOUBLE, &wall_seconds) < 0 ||
+             (detail && h5_set_string_attr(f, "detail", detail) < 0) ||
+             h5_set_string_attr(f, "status", status) < 0; /* last: the file is whole */
+    if (f >= 0 && H5Fclose(f) < 0)
+        rc = 1;
+    return rc ? io_error(e, path, "cannot write the final results") : 0;
 }
 
 int results_finish(struct results *r, const char *status, const struct model *m,
                    double wall_seconds, const char *detail, struct err *e)
 {
-    int rc = 0, done = strcmp(status, "running") != 0;
-    char finished[32];
-    utc_now(finished);
-    if ((m && write_weights(r->file, m) < 0) ||
-        set_string_attr(r->file, "status", status) < 0 ||
-        (done && set_string_attr(r->file, "finished", finished) < 0) ||
-        set_number_attr(r->file, "wall_seconds", H5T_NATIVE_DOUBLE, &wall_seconds) < 0 ||
-        (detail && set_string_attr(r->file, "detail", detail) < 0) ||
-        H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)
-        rc = err_set(e, ERR_IO, r->part, 0, 0, "cannot write the final results");
-    close_all(r);
-    if (rc == 0 && done && rename(r->part, r->path) < 0)
-        rc = err_set(e, ERR_IO, r->part, 0, 0, "cannot rename to %s: %s", r->path,
-                     strerror(errno));
-    if (rc == 0 && done) { /* a finished run needs no checkpoint */
-        char ckpt[1300];
-        snprintf(ckpt, sizeof ckpt, "%s.ckpt", r->path);
+    h5_quiet();
+    int rc = 0;
+    if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0 || close_all(r) < 0)
+        rc = io_error(e, r->part, "cannot write the run file");
+    if (rc < 0 || strcmp(status, "running") == 0) {
+        results_free(r);
+        return rc;
+    }
+    char tmp[1300], ckpt[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", r->path);
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", r->path);
+    rc = copy_file(r->part, tmp, e);
+    if (rc == 0)
+        rc = write_final(tmp, status, m, wall_seconds, detail, e);
+    if (rc == 0)
+        rc = files_commit(tmp, r->path, e);
+    if (rc < 0) {
+        remove(tmp);
+    } else { /* the finished file is durable: what led to it can go */
+        remove(r->part);
         remove(ckpt);
     }
-    mem_free(r);
+    results_free(r);
     return rc;
 }
 
-int results_mark_failed(const char *dir, const char *run_id,
-                        const char *config_text, long seed, const char *detail,
+int results_log_failure(const char *dir, const char *run_id, const char *detail,
                         struct err *e)
 {
-    quiet_hdf5();
-    char part[1200];
-    snprintf(part, sizeof part, "%.1000s/runs/%s.h5.part", dir, run_id);
-    hid_t f = H5Fopen(part, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (f >= 0) {
-        int rc = set_string_attr(f, "status", "failed") | set_string_attr(f, "detail", detail);
-        if (H5Fclose(f) < 0 || rc)
-            return err_set(e, ERR_IO, part, 0, 0, "cannot mark the run failed");
-        return 0;
-    }
-    struct results *r;
-    int rc = results_create(dir, run_id, config_text, seed, NULL, 0, &r, e);
-    return rc < 0 ? rc : results_finish(r, "failed", NULL, 0, detail, e);
+    char path[1200], when[32], line[1400];
+    snprintf(path, sizeof path, "%.1000s/runs/%s.attempts", dir, run_id);
+    utc_now(when);
+    snprintf(line, sizeof line, "%s\tpid %ld\tfailed\t", when, (long)getpid());
+    size_t at = strlen(line);
+    /* one line per attempt, whatever the detail holds */
+    for (const char *c = detail; *c && at + 1 < sizeof line; c++)
+        line[at++] = *c == '\n' || *c == '\t' ? ' ' : *c;
+    line[at] = '\0';
+    return files_append_line(path, line, e);
 }
 
 /* ---- reading ---------------------------------------------------------- */
 
 static hid_t open_read(const char *path, struct err *e)
 {
-    quiet_hdf5();
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1); /* a writer may hold the file open */
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
+    hid_t f = h5_open_unlocked(path);
     if (f < 0) {
         FILE *probe = fopen(path, "rb");
         if (!probe)
@@ -572,49 +622,14 @@ static hid_t open_read(const char *path, struct err *e)
     return f;
 }
 
-/* A variable-length string attribute of the root, copied with mem_alloc. */
-static int read_string_attr(hid_t f, const char *path, const char *name,
-                            char **out, struct err *e)
-{
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
-    if (a < 0)
-        return err_set(e, ERR_DATA, path, 0, 0, "no '%s' attribute", name);
-    hid_t type = utf8_string_type();
-    char *value = NULL;
-    int rc = 0;
-    if (H5Aread(a, type, &value) < 0 || !value)
-        rc = err_set(e, ERR_DATA, path, 0, 0, "cannot read the '%s' attribute", name);
-    else if (!(*out = mem_strdup(value)))
-        rc = err_msg(e, ERR_NOMEM, "out of memory");
-    if (value)
-        H5free_memory(value);
-    H5Tclose(type);
-    H5Aclose(a);
-    return rc;
-}
-
 int results_read_config(const char *path, char **config_text, struct err *e)
 {
     hid_t f = open_read(path, e);
     if (f < 0)
         return ERR_IO;
-    int rc;
-    if (H5Lexists(f, "config", H5P_DEFAULT) > 0) {
-        hid_t d = H5Dopen2(f, "config", H5P_DEFAULT), type = utf8_string_type();
-        char *value = NULL;
-        rc = d < 0 || H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0
-                 ? err_set(e, ERR_DATA, path, 0, 0, "cannot read /config")
+    int rc = stored_config(f, config_text) < 0
+                 ? err_set(e, ERR_DATA, path, 0, 0, "cannot read the run's config")
                  : 0;
-        if (rc == 0 && !(*config_text = mem_strdup(value)))
-            rc = err_msg(e, ERR_NOMEM, "out of memory");
-        if (value)
-            H5free_memory(value);
-        H5Tclose(type);
-        if (d >= 0)
-            H5Dclose(d);
-    } else {
-        rc = read_string_attr(f, path, "config", config_text, e);
-    }
     H5Fclose(f);
     return rc;
 }
@@ -645,12 +660,15 @@ int results_read_vocab(const char *path, struct vocab **v, struct err *e)
     if (f < 0)
         return ERR_IO;
     int rc = 0;
-    hid_t d = H5Dopen2(f, "vocab", H5P_DEFAULT), type = utf8_string_type();
+    hid_t d = H5Lexists(f, "vocab", H5P_DEFAULT) > 0 ? H5Dopen2(f, "vocab", H5P_DEFAULT)
+                                                      : -1;
+    hid_t type = h5_string_type();
     hid_t space = d < 0 ? -1 : H5Dget_space(d);
     hsize_t n = 0;
     char **tokens = NULL;
-    if (space < 0 || H5Sget_simple_extent_dims(space, &n, NULL) != 1 ||
-        !(tokens = mem_calloc(n, sizeof *tokens)) ||
+    if (space < 0 || H5Sget_simple_extent_ndims(space) != 1 ||
+        H5Sget_simple_extent_dims(space, &n, NULL) != 1 ||
+        !(tokens = mem_calloc(n ? n : 1, sizeof *tokens)) ||
         H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, tokens) < 0)
         rc = err_set(e, ERR_DATA, path, 0, 0, "cannot read /vocab");
     if (rc == 0)
@@ -684,7 +702,9 @@ int results_load_weights(const char *path, struct model *m, struct err *e)
         const struct model_tensor *t = &m->tensors[i];
         char name[80];
         snprintf(name, sizeof name, "weights/%s", t->name);
-        hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+        hid_t d = H5Lexists(f, "weights", H5P_DEFAULT) > 0 &&
+                          H5Lexists(f, name, H5P_DEFAULT) > 0
+                      ? H5Dopen2(f, name, H5P_DEFAULT) : -1;
         hid_t space = d < 0 ? -1 : H5Dget_space(d);
         hssize_t count = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
         if (count != (hssize_t)(t->rows * t->cols) ||

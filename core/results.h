@@ -1,18 +1,34 @@
-/* results: one HDF5 file per run, in the layout of SPEC.md.
+/* results: one HDF5 file per run, in the layout of SPEC.md, and the files
+ * beside it.
  *
- * Owns: the run file while a run trains, from creation under a temporary
- * name (<dir>/runs/<run_id>.h5.part) to the rename to <run_id>.h5 when the
- * run ends; the per-epoch metrics (chunked, extendible, deflate-compressed
- * datasets, flushed with H5Fflush after every epoch so a killed run keeps
- * every finished epoch); the checkpoint beside it (<run_id>.h5.ckpt:
- * parameters, optimizer, generator and schedule state, and the recurrent
- * state carried across epochs where it is) from which an
- * interrupted run resumes; samples; final weights in PyTorch's names and
- * layout; and reading a finished file back (config, vocabulary, weights).
- * HDF5's own error printing is switched off: failures come back as errors
- * in our words. Files are created with the default (1.10-compatible) format
- * bounds, never SWMR, so a crashed writer leaves a readable file.
- * Must not: decide what a run does; train and runner do.
+ * Owns, in <dir>/runs/:
+ *   <id>.h5.part   the run file while the run trains: root attributes,
+ *                  /vocab, per-epoch /metrics (chunked, extendible,
+ *                  deflate-compressed, flushed with H5Fflush after every
+ *                  epoch so a killed run keeps every finished epoch) and
+ *                  /samples. Created exclusively, never truncated.
+ *   <id>.h5.ckpt   the checkpoint: the owners' state blocks (state.h) as
+ *                  opaque byte arrays with a SHA-256 over the run's config,
+ *                  the epoch and every block; replaced whole (temporary
+ *                  name, fsync, rename, folder fsync). A checkpoint that
+ *                  fails verification is never restored.
+ *   <id>.h5        the finished file: the .part copied to <id>.h5.tmp, the
+ *                  final weights (PyTorch names and layout) and status
+ *                  written there, fsync'd, renamed, the folder fsync'd; only
+ *                  then are the .part and .ckpt removed. A failure on the
+ *                  way leaves the .part and .ckpt as they were.
+ *   <id>.attempts  one line per attempt that failed after the run was
+ *                  claimed (time, pid, detail): a failure is recorded here,
+ *                  never by overwriting a result.
+ *   <id>.h5.part.bad, <id>.h5.ckpt.bad: a run file or checkpoint that could
+ *                  not be resumed, set aside (never deleted) when the run
+ *                  restarts from scratch.
+ * Every writer holds the run's claim (claim.h). HDF5's own error printing is
+ * off: failures come back in our words with the OS reason. Files use the
+ * default (1.10-compatible) format bounds, never SWMR, so a crashed writer
+ * leaves a readable file.
+ * Must not: decide what a run does (train and runner do), or look inside
+ * the state blocks it stores.
  */
 #ifndef RNNLAB_RESULTS_H
 #define RNNLAB_RESULTS_H
@@ -22,20 +38,17 @@
 #include "config.h"
 #include "err.h"
 #include "model.h"
+#include "state.h"
 #include "train.h"
 #include "vocab.h"
 
-#define RESULTS_VERSION "rnnlab 0.1.0"
+#define RESULTS_VERSION "rnnlab 0.2.0"
 
 struct results;
 
-/* The run id of a resolved config text: the first 12 hex digits of its
- * SHA-256. */
-void results_run_id(const char *config_text, char id[13]);
-
-/* Creates <dir>/runs/ (and dir) if needed, and the run file under its
- * temporary name, with the root attributes, /vocab and empty metrics. v may
- * be NULL for a run that failed before its data loaded (no /vocab then). */
+/* Creates the run file <dir>/runs/<run_id>.h5.part with the root
+ * attributes, /vocab and empty metrics. Fails (never replaces) when a .part
+ * is already there. */
 int results_create(const char *dir, const char *run_id, const char *config_text,
                    long seed, const struct vocab *v, size_t num_params,
                    struct results **out, struct err *e);
@@ -44,48 +57,47 @@ int results_create(const char *dir, const char *run_id, const char *config_text,
 int results_set_attr(struct results *r, const char *name, const char *value,
                      struct err *e);
 
-/* Everything a run needs to continue after its last epoch: parameters,
- * optimizer state, generator states, schedule state and the epoch. */
-/* Writes <run file>.ckpt (replaced whole: written, then renamed). Call after
- * results_append_epoch, so the checkpoint never runs ahead of the metrics.
- * results_finish removes it when the run ends. */
-int results_checkpoint(struct results *r, const struct trainer *t,
-                       const struct rng *gen_rng, struct err *e);
+/* Writes the checkpoint after `epoch` epochs from the blocks. Call after
+ * results_append_epoch and the epoch's samples, so the checkpoint never
+ * runs ahead of the run file. */
+int results_checkpoint(struct results *r, long epoch, const struct state_block *b,
+                       size_t n, struct err *e);
 
 /* Appends one row to every /metrics dataset and flushes the file. */
 int results_append_epoch(struct results *r, const struct epoch_metrics *m,
                          struct err *e);
 
-/* Reopens an interrupted run (<dir>/runs/<run_id>.h5.part whose status is
- * running and whose config is config_text) and restores the trainer to its
- * last checkpointed epoch. Returns 1 and *out when resumed, 0 when there is
- * nothing to resume (no file, another config, or no checkpoint), or an
- * error. */
-int results_resume(const char *dir, const char *run_id, const char *config_text,
-                   struct trainer *t, struct rng *gen_rng, struct results **out,
-                   struct err *e);
-
+/* Reopens an interrupted run (<dir>/runs/<run_id>.h5.part with status
+ * running and the same run_id) and restores the blocks from its
+ * checkpoint after verifying it. Metric rows and samples past the
+ * checkpoint's epoch are dropped. Returns 1 and *out when resumed (*epoch
+ * set), 0 when the run starts from scratch, or a negative error. When a
+ * .part or checkpoint was there but could not be used (damaged, failed
+ * verification, no checkpoint), it is set aside as *.bad and note says what
+ * happened in one line; otherwise note is "". The blocks are untouched
+ * unless the result is 1. */
+int results_resume(const char *dir, const char *run_id,
+                   const struct state_block *b, size_t n, struct results **out,
+                   long *epoch, char *note, size_t nnote, struct err *e);
 
 /* Stores /samples/<k> (k counts from 0) with attributes epoch and prefix. */
 int results_add_sample(struct results *r, long epoch, const char *prefix,
                        const char *text, struct err *e);
 
-/* Writes /weights, the final attributes (status, finished, wall_seconds,
- * and `detail` when not NULL, e.g. why a run diverged), closes the file and
- * renames it to <run_id>.h5. status: completed, diverged or failed. With
- * status "running" the file is flushed and closed under its temporary name
- * (an interrupted run). Frees r in every case. */
+/* Ends the run. status "running": the .part is flushed and closed (an
+ * interrupted run, resumable). completed, diverged or stopped: the finished
+ * file is written as the header describes, with /weights from m (may be
+ * NULL) and `detail` (may be NULL). Frees r in every case; on failure the
+ * .part and checkpoint stay as they were. */
 int results_finish(struct results *r, const char *status, const struct model *m,
                    double wall_seconds, const char *detail, struct err *e);
 
 /* Path of the finished run file (valid until results_finish). */
 const char *results_path(const struct results *r);
 
-/* Marks run_id's file in dir failed with detail (a run whose process died):
- * an interrupted .part file gets status failed; when there is no file, a
- * failed one is created from config_text. */
-int results_mark_failed(const char *dir, const char *run_id,
-                        const char *config_text, long seed, const char *detail,
+/* Appends "TIME<TAB>pid PID<TAB>failed<TAB>detail" to <dir>/runs/<id>.attempts:
+ * a failed attempt, recorded without touching any result. */
+int results_log_failure(const char *dir, const char *run_id, const char *detail,
                         struct err *e);
 
 /* Reading a run file (opened with file locking off). */

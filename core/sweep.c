@@ -6,7 +6,11 @@
 #include <string.h>
 
 #include "mem.h"
-#include "results.h"
+
+/* Default of sweep.max_runs: a sweep bigger than this is more likely a
+ * mistake (a grid of 20 keys) than a plan; a config may raise it. */
+#define SWEEP_DEFAULT_MAX_RUNS 100000
+#define SWEEP_MAX_RUNS_CEILING 100000000L
 
 /* One swept key and its list of values (borrowed from the sweep tree). */
 struct axis {
@@ -33,6 +37,10 @@ static int collect(const struct tree *node, const char *prefix, const char *what
                 return rc;
             continue;
         }
+        if (t->kind == TREE_MAP && t->n == 0)
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "sweep.%s.%s: expected a non-empty list of values, "
+                           "got an empty mapping", what, key);
         if (t->kind != TREE_SEQ || t->n == 0)
             return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
                            "sweep.%s.%s: expected a non-empty list of values",
@@ -57,34 +65,61 @@ struct plan {
     struct axes grid, zip;
     size_t grid_points, zip_len;
     long repeat;
+    long max_runs;
 };
+
+/* A non-negative integer written as a plain YAML scalar (not "3"). */
+static int read_count(const struct tree *t, const char *what, long lo, long hi,
+                      long *out, struct err *e)
+{
+    char *end = NULL;
+    long v = 0;
+    if (t->kind == TREE_SCALAR && !t->quoted && t->value[0])
+        v = strtol(t->value, &end, 10);
+    if (t->kind != TREE_SCALAR || t->quoted || !t->value[0] || *end || v < lo || v > hi)
+        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                       "sweep.%s: expected an integer in [%ld, %ld], got %s%s%s",
+                       what, lo, hi, t->kind != TREE_SCALAR ? "a " : "'",
+                       t->kind == TREE_SCALAR ? t->value
+                       : t->kind == TREE_MAP ? "mapping" : "list",
+                       t->kind == TREE_SCALAR ? (t->quoted ? "' (quoted: a string)" : "'")
+                                              : "");
+    *out = v;
+    return 0;
+}
+
+/* The product a * b, or 0 when it overflows size_t. */
+static size_t times(size_t a, size_t b)
+{
+    return b && a > (size_t)-1 / b ? 0 : a * b;
+}
 
 static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
 {
     memset(p, 0, sizeof *p);
     p->repeat = 1;
-    if (sw->kind != TREE_MAP)
+    p->max_runs = SWEEP_DEFAULT_MAX_RUNS;
+    if (sw->kind != TREE_MAP || sw->n == 0)
         return err_set(e, ERR_CONFIG, sw->src, sw->line, sw->col,
-                       "sweep: expected a mapping with grid, zip and/or repeat");
+                       "sweep: expected a mapping with grid, zip and/or repeat%s",
+                       sw->kind == TREE_MAP ? ", got an empty one" : "");
     for (size_t i = 0; i < sw->n; i++) {
         const struct tree *t = sw->items[i];
         int rc = 0;
         if (strcmp(t->key, "grid") == 0 || strcmp(t->key, "zip") == 0) {
-            if (t->kind != TREE_MAP)
+            if (t->kind != TREE_MAP || t->n == 0)
                 return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                               "sweep.%s: expected a mapping of keys to lists",
-                               t->key);
+                               "sweep.%s: expected a mapping of keys to lists%s",
+                               t->key, t->kind == TREE_MAP ? ", got an empty one" : "");
             rc = collect(t, "", t->key, t->key[0] == 'g' ? &p->grid : &p->zip, e);
         } else if (strcmp(t->key, "repeat") == 0) {
-            char *end;
-            long v = t->kind == TREE_SCALAR ? strtol(t->value, &end, 10) : 0;
-            if (t->kind != TREE_SCALAR || !t->value[0] || *end || v < 1 || v > 100000)
-                return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                               "sweep.repeat: expected an integer in [1, 100000]");
-            p->repeat = v;
+            rc = read_count(t, "repeat", 1, 100000, &p->repeat, e);
+        } else if (strcmp(t->key, "max_runs") == 0) {
+            rc = read_count(t, "max_runs", 1, SWEEP_MAX_RUNS_CEILING, &p->max_runs, e);
         } else {
             const char *hint = config_edit_distance(t->key, "grid") <= 2 ? " (did you mean 'grid'?)"
                                : config_edit_distance(t->key, "repeat") <= 2 ? " (did you mean 'repeat'?)"
+                               : config_edit_distance(t->key, "max_runs") <= 3 ? " (did you mean 'max_runs'?)"
                                : config_edit_distance(t->key, "zip") <= 1 ? " (did you mean 'zip'?)" : "";
             return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
                            "unknown key 'sweep.%s'%s", t->key, hint);
@@ -93,8 +128,8 @@ static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
             return rc;
     }
     p->grid_points = 1;
-    for (size_t i = 0; i < p->grid.n; i++)
-        p->grid_points *= p->grid.a[i].list->n;
+    for (size_t i = 0; i < p->grid.n && p->grid_points; i++)
+        p->grid_points = times(p->grid_points, p->grid.a[i].list->n);
     p->zip_len = p->zip.n ? p->zip.a[0].list->n : 1;
     for (size_t i = 1; i < p->zip.n; i++)
         if (p->zip.a[i].list->n != p->zip_len) {
@@ -170,8 +205,8 @@ static int build_run(const struct tree *base, const struct plan *p, size_t k,
     }
     if (rc == 0 && !(r->config_text = config_emit(&r->cfg)))
         rc = err_msg(e, ERR_NOMEM, "out of memory");
-    if (rc == 0)
-        results_run_id(r->config_text, r->run_id);
+    if (rc == 0 && config_run_id(&r->cfg, r->run_id) < 0)
+        rc = err_msg(e, ERR_NOMEM, "out of memory");
     tree_free(root);
     return rc;
 }
@@ -194,15 +229,47 @@ static int name_columns(const struct plan *p, struct sweep *s, struct err *e)
     return 0;
 }
 
-static int check_distinct(const struct sweep *s, struct err *e)
+/* The hash of a run id (its 12 hex digits are already uniform). */
+static size_t id_hash(const char *id)
 {
-    for (size_t i = 0; i < s->n; i++)
-        for (size_t j = i + 1; j < s->n; j++)
-            if (strcmp(s->runs[i].run_id, s->runs[j].run_id) == 0)
+    return (size_t)strtoull(id, NULL, 16);
+}
+
+/* Builds the run-id table (open addressing, at most half full) and refuses
+ * two runs with one id; linear in the number of runs. */
+static int index_runs(struct sweep *s, struct err *e)
+{
+    s->nslots = 16;
+    while (s->nslots < 2 * s->n)
+        s->nslots *= 2;
+    s->slots = mem_alloc(s->nslots * sizeof *s->slots);
+    if (!s->slots)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < s->nslots; i++)
+        s->slots[i] = (size_t)-1;
+    for (size_t k = 0; k < s->n; k++) {
+        size_t h = id_hash(s->runs[k].run_id) & (s->nslots - 1);
+        for (; s->slots[h] != (size_t)-1; h = (h + 1) & (s->nslots - 1)) {
+            size_t j = s->slots[h];
+            if (strcmp(s->runs[j].run_id, s->runs[k].run_id) == 0)
                 return err_msg(e, ERR_CONFIG, "sweep: runs %zu and %zu resolve to "
                                "the same config (run_id %s); remove the duplicate "
-                               "value", i, j, s->runs[i].run_id);
+                               "value", j, k, s->runs[k].run_id);
+        }
+        s->slots[h] = k;
+    }
     return 0;
+}
+
+const struct sweep_run *sweep_find(const struct sweep *s, const char *run_id)
+{
+    if (!s->slots || strlen(run_id) != 12)
+        return NULL;
+    for (size_t h = id_hash(run_id) & (s->nslots - 1); s->slots[h] != (size_t)-1;
+         h = (h + 1) & (s->nslots - 1))
+        if (strcmp(s->runs[s->slots[h]].run_id, run_id) == 0)
+            return &s->runs[s->slots[h]];
+    return NULL;
 }
 
 int sweep_load(const char *path, int noverrides, char *const *overrides,
@@ -224,23 +291,31 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
     if (rc == 0 && sw)
         rc = read_plan(sw, &p, e);
     else if (rc == 0)
-        p = (struct plan){.grid_points = 1, .zip_len = 1, .repeat = 1};
+        p = (struct plan){.grid_points = 1, .zip_len = 1, .repeat = 1,
+                          .max_runs = SWEEP_DEFAULT_MAX_RUNS};
     if (rc == 0 && !(s = mem_calloc(1, sizeof *s)))
         rc = err_msg(e, ERR_NOMEM, "out of memory");
     if (rc == 0)
         rc = name_columns(&p, s, e);
     if (rc == 0) {
-        s->n = p.grid_points * p.zip_len * (size_t)p.repeat;
-        if (s->n > 1000000)
-            rc = err_msg(e, ERR_CONFIG, "sweep: %zu runs is more than a million",
-                         s->n);
-        else if (!(s->runs = mem_calloc(s->n, sizeof *s->runs)))
+        s->n = times(times(p.grid_points, p.zip_len), (size_t)p.repeat);
+        if (s->n == 0 || s->n > (size_t)p.max_runs) {
+            const struct tree *at = sw ? sw : root;
+            char count[32] = "more than 2^64";
+            if (s->n)
+                snprintf(count, sizeof count, "%zu", s->n);
+            rc = err_set(e, ERR_CONFIG, at->src, at->line, at->col,
+                         "sweep: %s runs, above sweep.max_runs (%ld); raise it if "
+                         "you mean it", count, p.max_runs);
+            s->n = 0;
+        } else if (!(s->runs = mem_calloc(s->n, sizeof *s->runs))) {
             rc = err_msg(e, ERR_NOMEM, "out of memory");
+        }
     }
     for (size_t k = 0; rc == 0 && k < s->n; k++)
         rc = build_run(root, &p, k, path, s, e);
     if (rc == 0)
-        rc = check_distinct(s, e);
+        rc = index_runs(s, e);
     tree_free(root);
     tree_free(sw);
     if (rc < 0) {
@@ -264,6 +339,7 @@ void sweep_free(struct sweep *s)
         mem_free(r->values);
     }
     mem_free(s->runs);
+    mem_free(s->slots);
     for (size_t i = 0; s->keys && i < s->nkeys; i++)
         mem_free(s->keys[i]);
     mem_free(s->keys);

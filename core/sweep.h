@@ -5,7 +5,9 @@
  *   grid:   dotted keys -> lists; the cartesian product, keys in file order,
  *           the last key varying fastest;
  *   zip:    dotted keys -> lists of one common length, walked together;
- *   repeat: N seeds per point: seed, seed + 1, ..., seed + N - 1.
+ *   repeat: N seeds per point: seed, seed + 1, ..., seed + N - 1;
+ *   max_runs: the most runs the expansion may give (default 100000); more
+ *           is an error, as is a count that overflows.
  * Keys may also be nested maps (grid: {model: {cell: [lstm, gru]}}, what the
  * override sweep.grid.model.cell=[lstm,gru] makes); a list ends the key. A
  * value may be any YAML value, mappings included. Order of the runs: grid
@@ -35,6 +37,8 @@ struct sweep {
     size_t n;
     char **keys;         /* swept keys ("seed" last when repeat > 1) */
     size_t nkeys;
+    size_t *slots;       /* run-id table: indices into runs, (size_t)-1 free */
+    size_t nslots;       /* a power of two */
 };
 
 /* Reads path, applies overrides, expands. A config without a sweep section
@@ -46,6 +50,9 @@ void sweep_free(struct sweep *s);
 /* "model.hidden=256 optimizer.lr=1": the run's swept values, for tables and
  * the run file (mem_free it; NULL on ENOMEM). */
 char *sweep_describe(const struct sweep *s, const struct sweep_run *r);
+
+/* The run with this id, or NULL; constant time. */
+const struct sweep_run *sweep_find(const struct sweep *s, const char *run_id);
 
 /* Whether run k belongs to shard i of n (k % n == i). */
 int sweep_in_shard(size_t k, size_t i, size_t n);

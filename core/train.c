@@ -120,6 +120,39 @@ double trainer_evaluate(struct trainer *t, const struct split *s)
     return exp(total / count);
 }
 
+static void add_block(struct state_block *out, size_t *n, const char *name,
+                      void *data, size_t bytes)
+{
+    if (!data || !bytes)
+        return; /* absent in this run (no momentum buffer, ...) */
+    struct state_block *b = &out[(*n)++];
+    snprintf(b->name, sizeof b->name, "%s", name);
+    b->data = data;
+    b->bytes = bytes;
+}
+
+size_t trainer_state_blocks(struct trainer *t, struct state_block *out)
+{
+    size_t n = 0, nparams = t->model->nparams;
+    struct optim *o = t->opt;
+    add_block(out, &n, "epoch", &t->epoch, sizeof t->epoch);
+    add_block(out, &n, "params", t->model->params, nparams * sizeof(real));
+    add_block(out, &n, "optim_steps", &o->t, sizeof o->t);
+    add_block(out, &n, "optim_buf", o->buf, o->buf ? o->n * sizeof(real) : 0);
+    add_block(out, &n, "optim_sq", o->sq, o->sq ? o->n * sizeof(real) : 0);
+    add_block(out, &n, "schedule_lr", &t->sched.plateau_lr, sizeof t->sched.plateau_lr);
+    add_block(out, &n, "schedule_best", &t->sched.best, sizeof t->sched.best);
+    add_block(out, &n, "schedule_bad", &t->sched.bad, sizeof t->sched.bad);
+    add_block(out, &n, "rng_sampler", &t->rng, sizeof t->rng);
+    for (size_t k = 0; k < t->nreplicas; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "rng_dropout_%zu", k);
+        add_block(out, &n, name, &t->replicas[k]->rng, sizeof t->replicas[k]->rng);
+    }
+    add_block(out, &n, "carried_state", t->carried, t->ncarried * sizeof(real));
+    return n;
+}
+
 static int diverged(struct trainer *t, const char *what, double value)
 {
     snprintf(t->diverged_why, sizeof t->diverged_why, "%s %g in epoch %ld",

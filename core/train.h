@@ -29,6 +29,7 @@
 #include "rng.h"
 #include "sampler.h"
 #include "schedule.h"
+#include "state.h"
 
 enum train_status { TRAIN_OK = 0, TRAIN_DIVERGED = 1, TRAIN_STOPPED = 2 };
 
@@ -103,6 +104,18 @@ void trainer_begin_state(struct trainer *t);
 /* Perplexity of the model on a split (NaN for a split under 2 tokens).
  * Resets the carried state before and after. */
 double trainer_evaluate(struct trainer *t, const struct split *s);
+
+/* Most blocks trainer_state_blocks lists. */
+#define TRAIN_STATE_BLOCKS (12 + TRAIN_MAX_THREADS)
+
+/* Everything the trainer needs to continue after its last epoch, as named
+ * blocks pointing into its own memory (see state.h): the epoch count,
+ * parameters, optimizer step count and buffers, schedule state, the
+ * sampler's generator, every replica's dropout generator, and the state
+ * carried across epochs where there is one. Writes at most
+ * TRAIN_STATE_BLOCKS blocks into out and returns how many. Restoring is
+ * copying the blocks' bytes back. */
+size_t trainer_state_blocks(struct trainer *t, struct state_block *out);
 
 /* Seconds on a monotonic clock. */
 double train_now(void);

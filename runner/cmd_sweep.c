@@ -7,10 +7,12 @@
  * batch and stay resumable; nothing new starts. The index is rebuilt at the
  * end, under its lock. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -164,8 +166,18 @@ int cmd_check(int argc, char **argv, const struct options *opt)
 
 /* ---- running ---------------------------------------------------------- */
 
+/* How a child's exit status tells the parent what became of its run. */
+enum child_exit {
+    CHILD_DONE = 0,        /* completed, diverged, or finished already */
+    CHILD_FAILED = 1,      /* failed; its error came through the pipe */
+    CHILD_STOPPED = 3,     /* interrupted by a signal; resumes next time */
+    CHILD_ELSEWHERE = 4,   /* claimed by another process: not started */
+};
+
+#define MAX_JOBS 256
+
 static volatile sig_atomic_t sweep_stop;
-static pid_t children[256];
+static pid_t children[MAX_JOBS];
 
 static void on_sweep_signal(int sig)
 {
@@ -175,67 +187,151 @@ static void on_sweep_signal(int sig)
             kill(children[i], sig == SIGINT ? SIGINT : SIGTERM);
 }
 
-/* The child: one run, then exit with its status. */
-static void run_child(struct sweep *s, size_t k, const struct options *opt)
+/* The child: one run, then exit with its status. Its error, if any, goes
+ * to the parent through report_fd (a pipe). */
+static void run_child(struct sweep *s, size_t k, const struct options *opt,
+                      pid_t parent, int report_fd)
 {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     run_install_signal_handlers();
+    /* a run never outlives its sweep: when the parent dies (kill -9, the OOM
+     * killer), the run stops after its batch, as on SIGTERM, and keeps its
+     * checkpoint */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+        _exit(CHILD_STOPPED);
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct sweep_run *r = &s->runs[k];
     char *values = sweep_describe(s, r);
     struct run_label label = {.index = (long)k, .values = values ? values : ""};
     struct run_outcome out;
     int status = run_config(&r->cfg, &label, opt, &out);
-    if (!opt->quiet)
+    int code = status == EXIT_OK ? CHILD_DONE
+               : !strcmp(out.status, "running") ? CHILD_STOPPED
+               : !strcmp(out.status, "elsewhere") ? CHILD_ELSEWHERE : CHILD_FAILED;
+    if (!opt->quiet && code == CHILD_ELSEWHERE)
+        printf("%s  claimed by another process: skipped\n", out.run_id);
+    else if (!opt->quiet && out.already)
+        printf("%s  %s already\n", out.run_id, out.status);
+    else if (!opt->quiet)
         printf("%s  %s in %.1f s\n", out.run_id, out.status, out.seconds);
+    if (code == CHILD_FAILED && out.error[0] &&
+        write(report_fd, out.error, strlen(out.error)) < 0)
+        code = CHILD_FAILED; /* the parent then reports the exit alone */
+    close(report_fd);
     mem_free(values);
     sweep_free(s);
-    exit(status == EXIT_OK ? 0 : strcmp(out.status, "running") == 0 ? 3 : 1);
+    exit(code);
 }
 
-/* Records what a child's exit says about its run; returns 1 if it failed. */
-static int reap(struct sweep *s, size_t k, int wstatus)
+/* What became of the runs of one worker. */
+struct tally {
+    size_t failed, stopped, elsewhere;
+    struct index_row *unfiled; /* failures that left no file (bad input) */
+    size_t nunfiled;
+};
+
+/* Reads what the child reported on its pipe (its error line). */
+static void read_report(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    ssize_t r;
+    while (got + 1 < n && (r = read(fd, buf + got, n - 1 - got)) > 0)
+        got += (size_t)r;
+    buf[got] = '\0';
+    close(fd);
+}
+
+/* A row for the summary of a run that failed without leaving a file. */
+static void add_unfiled(struct tally *t, const struct sweep_run *r, const char *why)
+{
+    struct index_row *rows = mem_realloc(t->unfiled, (t->nunfiled + 1) * sizeof *rows);
+    if (!rows)
+        return;
+    t->unfiled = rows;
+    struct index_row *row = &rows[t->nunfiled];
+    memset(row, 0, sizeof *row);
+    snprintf(row->run_id, sizeof row->run_id, "%s", r->run_id);
+    snprintf(row->status, sizeof row->status, "failed");
+    row->sweep_index = (long)r->index;
+    row->train_ppl = row->valid_ppl = row->test_ppl = row->best_valid_ppl = NAN;
+    row->wall_seconds = row->tokens_per_s = NAN;
+    row->values = mem_strdup("");
+    row->detail = mem_strdup(why);
+    if (row->values && row->detail)
+        t->nunfiled++;
+    else {
+        mem_free(row->values);
+        mem_free(row->detail);
+    }
+}
+
+/* Records what a child's exit says about its run. */
+static void reap(struct sweep *s, size_t k, int wstatus, int report_fd,
+                 struct tally *t)
 {
     const struct sweep_run *r = &s->runs[k];
-    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
-        return 0;
-    if (WIFEXITED(wstatus))
-        return 1; /* the run recorded its own failure or interruption */
-    char detail[128];
+    char report[1100];
+    read_report(report_fd, report, sizeof report);
+    if (WIFEXITED(wstatus)) {
+        switch (WEXITSTATUS(wstatus)) {
+        case CHILD_DONE:
+            return;
+        case CHILD_STOPPED:
+            t->stopped++;
+            return;
+        case CHILD_ELSEWHERE:
+            t->elsewhere++;
+            return;
+        default:
+            t->failed++;
+            if (index_has_files(r->cfg.output.dir, r->run_id))
+                return; /* the run recorded its own failure */
+            add_unfiled(t, r, report[0] ? report : "the run's process failed");
+            return;
+        }
+    }
+    /* killed: its .part and checkpoint stay, and the next sweep resumes it */
+    t->failed++;
+    char detail[160];
     snprintf(detail, sizeof detail, "the run's process was killed by signal %d (%s)",
              WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
     fprintf(stderr, "runner: run %s: %s\n", r->run_id, detail);
     struct err e;
-    if (results_mark_failed(r->cfg.output.dir, r->run_id, r->config_text,
-                            r->cfg.seed, detail, &e) < 0)
+    if (results_log_failure(r->cfg.output.dir, r->run_id, detail, &e) < 0)
         runner_report(&e);
-    return 1;
 }
 
-/* Runs pending[0..n) with at most jobs children at once; returns the number
- * of runs that did not complete. */
+/* Runs pending[0..n) with at most jobs children at once; the tally says
+ * what became of them. Returns the number of runs never started. */
 static size_t run_all(struct sweep *s, const size_t *pending, size_t n, long jobs,
-                      const struct options *opt)
+                      const struct options *opt, struct tally *t)
 {
-    size_t next = 0, active = 0, failed = 0;
-    size_t slot_run[256];
+    size_t next = 0, active = 0;
+    size_t slot_run[MAX_JOBS];
+    int slot_report[MAX_JOBS];
+    pid_t self = getpid();
     fflush(NULL);
     while ((next < n && !sweep_stop) || active > 0) {
         while (next < n && !sweep_stop && active < (size_t)jobs) {
             size_t slot = 0;
             while (children[slot] > 0)
                 slot++;
-            pid_t pid = fork();
+            int report[2];
+            pid_t pid = pipe(report) < 0 ? -1 : fork();
             if (pid < 0) {
                 fprintf(stderr, "runner: cannot start a run: %s\n", strerror(errno));
                 sweep_stop = 1;
                 break;
             }
-            if (pid == 0)
-                run_child(s, pending[next], opt);
+            if (pid == 0) {
+                close(report[0]);
+                run_child(s, pending[next], opt, self, report[1]);
+            }
+            close(report[1]);
             children[slot] = pid;
             slot_run[slot] = pending[next++];
+            slot_report[slot] = report[0];
             active++;
         }
         int wstatus;
@@ -245,14 +341,14 @@ static size_t run_all(struct sweep *s, const size_t *pending, size_t n, long job
                 continue;
             break;
         }
-        for (size_t slot = 0; slot < 256; slot++)
+        for (size_t slot = 0; slot < MAX_JOBS; slot++)
             if (children[slot] == pid) {
                 children[slot] = 0;
                 active--;
-                failed += (size_t)reap(s, slot_run[slot], wstatus);
+                reap(s, slot_run[slot], wstatus, slot_report[slot], t);
             }
     }
-    return failed + (n - next);
+    return n - next;
 }
 
 /* Rebuilds the index of every results folder the sweep wrote to. */
@@ -271,29 +367,41 @@ static int rebuild_indexes(const struct sweep *s)
     return rc;
 }
 
-/* The summary: this shard's rows of the results folder's table. */
-static void print_summary(const struct sweep *s, const struct sweep_args *a)
+/* The summary: this shard's rows of the results folder's table, and the
+ * runs that failed without leaving a file. Returns how many of the shard's
+ * runs have a result (completed, diverged or stopped). */
+static size_t summarize(const struct sweep *s, const struct sweep_args *a,
+                        const struct tally *t, int print)
 {
     struct index_row *rows;
-    size_t n, kept = 0;
+    size_t n, kept = 0, done = 0;
     struct err e;
     if (index_scan(s->runs[0].cfg.output.dir, &rows, &n, &e) < 0) {
         runner_report(&e);
-        return;
+        return 0;
     }
     for (size_t i = 0; i < n; i++) {
-        int mine = 0;
-        for (size_t k = 0; k < s->n && !mine; k++)
-            mine = sweep_in_shard(k, a->shard_i, a->shard_n) &&
-                   strcmp(s->runs[k].run_id, rows[i].run_id) == 0;
-        if (mine) {
-            struct index_row t = rows[kept];
+        const struct sweep_run *r = sweep_find(s, rows[i].run_id);
+        if (r && sweep_in_shard(r->index, a->shard_i, a->shard_n)) {
+            struct index_row tmp = rows[kept];
             rows[kept++] = rows[i];
-            rows[i] = t;
+            rows[i] = tmp;
+            done += !strcmp(rows[kept - 1].status, "completed") ||
+                    !strcmp(rows[kept - 1].status, "diverged") ||
+                    !strcmp(rows[kept - 1].status, "stopped");
         }
     }
-    table_print(rows, kept, 0);
+    struct index_row *all = mem_alloc((kept + t->nunfiled + 1) * sizeof *all);
+    if (print && all) {
+        memcpy(all, rows, kept * sizeof *all);
+        memcpy(all + kept, t->unfiled, t->nunfiled * sizeof *all);
+        table_print(all, kept + t->nunfiled, 0);
+    } else if (print) {
+        table_print(rows, kept, 0);
+    }
+    mem_free(all);
     index_free(rows, n);
+    return done;
 }
 
 int cmd_sweep(int argc, char **argv, const struct options *opt)
@@ -337,23 +445,27 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
     struct options child_opt = *opt;
     child_opt.plain = a.jobs > 1;
     run_on_stop_signals(on_sweep_signal);
-    size_t failed = run_all(s, pending, n, a.jobs, &child_opt);
+    struct tally t = {0};
+    run_all(s, pending, n, a.jobs, &child_opt, &t);
     if (rebuild_indexes(s))
         status = EXIT_RUN_FAILED;
-    if (!opt->quiet)
-        print_summary(s, &a);
-    if (sweep_stop) {
+    size_t done_runs = summarize(s, &a, &t, !opt->quiet);
+    if (sweep_stop || t.stopped) {
         fprintf(stderr, "runner: sweep interrupted: runs in flight stopped after "
                 "their last full epoch and will resume; run the same command again\n");
         status = EXIT_RUN_FAILED;
-    } else if (failed) {
+    }
+    if (t.failed) {
         fprintf(stderr, "runner: %zu of %zu run(s) failed (see their detail in "
-                "'runner ls %s')\n", failed, n, s->runs[0].cfg.output.dir);
+                "'runner ls %s')\n", t.failed, n, s->runs[0].cfg.output.dir);
         status = EXIT_RUN_FAILED;
     }
+    if (t.elsewhere)
+        fprintf(stderr, "runner: %zu run(s) were being trained by other processes "
+                "(not waited for)\n", t.elsewhere);
     printf("sweep %s: %zu of %zu run(s) in this shard completed or diverged -> %s\n",
-           s->runs[0].cfg.name, mine - failed,
-           mine, s->runs[0].cfg.output.dir);
+           s->runs[0].cfg.name, done_runs, mine, s->runs[0].cfg.output.dir);
+    index_free(t.unfiled, t.nunfiled);
 done:
     mem_free(pending);
     mem_free(a.overrides);

@@ -10,8 +10,8 @@
 #include "runner.h"
 
 static const char usage_train[] =
-    "usage: runner train CONFIG.yaml [key=value ...]\n"
-    "       runner train --from RESULTS/runs/RUN_ID.h5 [key=value ...]";
+    "usage: runner train CONFIG.yaml [key=value ...] [--force]\n"
+    "       runner train --from RESULTS/runs/RUN_ID.h5 [key=value ...] [--force]";
 
 static void print_ppl(const char *label, double v)
 {
@@ -19,9 +19,18 @@ static void print_ppl(const char *label, double v)
         printf("%s %.4g", label, v);
 }
 
-int cmd_train(int argc, char **argv, const struct options *opt)
+int cmd_train(int argc, char **argv, const struct options *shared)
 {
+    struct options local = *shared, *opt = &local;
     const char *from = NULL;
+    int kept = 0;
+    for (int i = 0; i < argc; i++) { /* --force may stand anywhere */
+        if (strcmp(argv[i], "--force") == 0)
+            local.force = 1;
+        else
+            argv[kept++] = argv[i];
+    }
+    argc = kept;
     if (argc >= 2 && strcmp(argv[0], "--from") == 0) {
         from = argv[1];
         argc -= 2;
@@ -49,7 +58,14 @@ int cmd_train(int argc, char **argv, const struct options *opt)
     run_install_signal_handlers();
     struct run_outcome out;
     int status = run_config(&cfg, NULL, opt, &out);
-    if (out.run_id[0] && out.path[0]) {
+    if (!strcmp(out.status, "elsewhere")) {
+        fprintf(stderr, "runner: run %s is being trained by another process (its "
+                "claim %s/runs/%s.lock is held); not started\n", out.run_id,
+                cfg.output.dir, out.run_id);
+    } else if (out.already) {
+        printf("run %s already %s -> %s (nothing trained; --force trains it "
+               "again)\n", out.run_id, out.status, out.path);
+    } else if (out.run_id[0] && out.path[0]) {
         printf("run %s %s in %.1f s: ", out.run_id, out.status, out.seconds);
         print_ppl("train ppl", out.train_ppl);
         print_ppl(", valid ppl", out.valid_ppl);

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "claim.h"
 #include "dataset.h"
 #include "generate.h"
+#include "index.h"
 #include "mem.h"
 #include "progress.h"
 #include "results.h"
@@ -50,6 +52,9 @@ struct job {
     char *text;            /* the resolved config */
     int *warned;           /* per prefix: <unk> warning printed */
     double start;
+    int claim;             /* the run's claim (claim.h), -1 when not held */
+    struct state_block blocks[TRAIN_STATE_BLOCKS + 1]; /* what a checkpoint holds */
+    size_t nblocks;
 };
 
 /* Generates from every prefix, prints the samples and stores them. */
@@ -101,8 +106,6 @@ static int train_epochs(struct job *j, struct err *e)
         if (!isnan(m.test_ppl))
             j->out->test_ppl = m.test_ppl;
         int rc = results_append_epoch(j->r, &m, e);
-        if (rc == 0)
-            rc = results_checkpoint(j->r, t, &j->gen, e);
         if (rc < 0)
             return rc;
         progress_epoch(&j->p, &m);
@@ -113,6 +116,10 @@ static int train_epochs(struct job *j, struct err *e)
             if (rc < 0)
                 return rc;
         }
+        /* after the samples: a resumed run draws them from the same state */
+        rc = results_checkpoint(j->r, t->epoch, j->blocks, j->nblocks, e);
+        if (rc < 0)
+            return rc;
     }
     return TRAIN_OK;
 }
@@ -133,8 +140,17 @@ static int label_results(struct job *j, struct err *e)
 static int open_results(struct job *j, struct err *e)
 {
     const struct config *cfg = j->cfg;
-    int rc = results_resume(cfg->output.dir, j->out->run_id, j->text, j->t,
-                            &j->gen, &j->r, e);
+    char note[1600];
+    long epoch;
+    j->nblocks = trainer_state_blocks(j->t, j->blocks);
+    struct state_block *gen = &j->blocks[j->nblocks++];
+    snprintf(gen->name, sizeof gen->name, "rng_generate");
+    gen->data = &j->gen;
+    gen->bytes = sizeof j->gen;
+    int rc = results_resume(cfg->output.dir, j->out->run_id, j->blocks,
+                            j->nblocks, &j->r, &epoch, note, sizeof note, e);
+    if (note[0])
+        fprintf(stderr, "runner: warning: %s\n", note);
     if (rc < 0)
         return rc;
     if (rc == 1) {
@@ -150,21 +166,47 @@ static int open_results(struct job *j, struct err *e)
     return label_results(j, e);
 }
 
-/* Records a run that failed before or while training: its error in the run
- * file (created if need be, so a sweep's summary lists it). */
+/* Records a run that failed. Before its claim (bad input: the data, the
+ * model's size) nothing is written: the error is on stderr and in out. After
+ * it, the run file is closed as it stands (its epochs and checkpoint stay
+ * resumable) and the failure goes to the run's attempts log; a result
+ * already there is never touched. */
 static void record_failure(struct job *j, const struct err *e)
 {
     struct err ignored;
     err_format(e, j->out->error, sizeof j->out->error);
-    if (!j->r && j->text &&
-        results_create(j->cfg->output.dir, j->out->run_id, j->text, j->cfg->seed,
-                       j->data ? j->data->vocab : NULL, 0, &j->r, &ignored) == 0)
-        label_results(j, &ignored);
     if (j->r)
-        results_finish(j->r, "failed", NULL, train_now() - j->start,
-                       j->out->error, &ignored);
+        results_finish(j->r, "running", NULL, 0, NULL, &ignored);
     j->r = NULL;
+    if (j->claim >= 0 &&
+        results_log_failure(j->cfg->output.dir, j->out->run_id, j->out->error,
+                            &ignored) < 0)
+        runner_report(&ignored);
     snprintf(j->out->status, sizeof j->out->status, "failed");
+}
+
+/* Takes the run's claim and re-reads its status under it. Returns 1 to
+ * train, 0 when there is nothing to do (out->status says why: "elsewhere",
+ * or the finished status), or an error. */
+static int claim_run(struct job *j, struct err *e)
+{
+    const char *dir = j->cfg->output.dir, *id = j->out->run_id;
+    int rc = claim_take(dir, id, &j->claim, e);
+    if (rc <= 0) {
+        if (rc == 0)
+            snprintf(j->out->status, sizeof j->out->status, "elsewhere");
+        return rc;
+    }
+    char status[16];
+    index_run_status(dir, id, status);
+    if (!j->opt->force && (!strcmp(status, "completed") || !strcmp(status, "diverged") ||
+                           !strcmp(status, "stopped"))) {
+        snprintf(j->out->status, sizeof j->out->status, "%s", status);
+        j->out->already = 1;
+        snprintf(j->out->path, sizeof j->out->path, "%.1000s/runs/%s.h5", dir, id);
+        return 0;
+    }
+    return 1;
 }
 
 static const char *status_name(int status)
@@ -177,7 +219,7 @@ int run_config(const struct config *cfg, const struct run_label *label,
                const struct options *opt, struct run_outcome *out)
 {
     struct job j = {.cfg = cfg, .label = label, .opt = opt, .out = out,
-                    .start = train_now()};
+                    .start = train_now(), .claim = -1};
     struct err e;
     int exit_status = EXIT_OK, status = TRAIN_OK;
     memset(out, 0, sizeof *out);
@@ -189,10 +231,22 @@ int run_config(const struct config *cfg, const struct run_label *label,
         err_msg(&e, ERR_NOMEM, "out of memory");
         goto fail;
     }
-    results_run_id(j.text, out->run_id);
+    if (config_run_id(cfg, out->run_id) < 0) {
+        err_msg(&e, ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     rng_seed(&j.gen, (uint64_t)cfg->generate.seed, 3);
     if (dataset_load(&cfg->dataset, runner_data_dir(), &j.data, &e) < 0 ||
-        trainer_create(cfg, j.data, &j.t, &e) < 0 || open_results(&j, &e) < 0)
+        trainer_create(cfg, j.data, &j.t, &e) < 0)
+        goto fail;
+    int claimed = claim_run(&j, &e);
+    if (claimed < 0)
+        goto fail;
+    if (claimed == 0) {
+        exit_status = strcmp(out->status, "elsewhere") ? EXIT_OK : EXIT_RUN_FAILED;
+        goto done;
+    }
+    if (open_results(&j, &e) < 0)
         goto fail;
     snprintf(out->path, sizeof out->path, "%s", results_path(j.r));
     progress_init(&j.p, out->run_id, cfg->train.epochs, opt->quiet, !opt->plain);
@@ -228,6 +282,7 @@ fail:
     exit_status = runner_report(&e);
     record_failure(&j, &e);
 done:
+    claim_release(j.claim);
     mem_free(j.text);
     mem_free(j.warned);
     trainer_free(j.t);

@@ -9,9 +9,12 @@
 
 struct run_outcome {
     char run_id[13];
-    char status[16];       /* completed, diverged, failed, running */
+    char status[16];       /* completed, diverged, stopped, failed, running
+                            * (interrupted), elsewhere (claimed by another
+                            * process: not started) */
     double train_ppl, valid_ppl, test_ppl;
     double seconds;
+    int already;           /* a finished result was there: nothing trained */
     char path[1300];
     char error[1100];      /* why it failed */
 };
@@ -22,9 +25,10 @@ struct run_label {
     const char *values;    /* "model.hidden=256 optimizer.lr=1" */
 };
 
-/* Trains cfg, writes its run file, prints progress per opt; returns an exit
- * status (0 completed or diverged, 1 failed or interrupted, 2 bad input).
- * label may be NULL. */
+/* Claims the run (claim.h), then trains cfg, writes its run file and prints
+ * progress per opt; returns an exit status (0 completed or diverged, or
+ * already finished when not opt->force; 1 failed, interrupted, or claimed
+ * by another process; 2 bad input). label may be NULL. */
 int run_config(const struct config *cfg, const struct run_label *label,
                const struct options *opt, struct run_outcome *out);
 

@@ -11,6 +11,7 @@ enum { EXIT_OK = 0, EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
 struct options {
     int quiet; /* --quiet: only errors and the final result line */
     int plain; /* one line per epoch even on a terminal (parallel runs) */
+    int force; /* train: train again a run that already has a result */
 };
 
 /* Prints "runner: FILE:LINE:COL: msg" and returns the exit status it maps to. */

@@ -2,6 +2,8 @@
  * vocabularies of d2l ch. 8, user text, and every data-file error. */
 #include "support.h"
 
+#include <sys/stat.h>
+
 #include "dataset.h"
 #include "mem.h"
 #include "ngram.h"
@@ -9,7 +11,8 @@
 static struct dataset_config base(int name, int tokens, long max_tokens)
 {
     struct dataset_config c = {.name = name, .tokens = tokens,
-                               .max_tokens = max_tokens};
+                               .max_tokens = max_tokens,
+                               .max_bytes = DATASET_DEFAULT_MAX_BYTES};
     return c;
 }
 
@@ -148,7 +151,36 @@ static void test_data_file_errors(void **state)
     snprintf(path, sizeof path, "%s/missing.txt", dir);
     c.path = path;
     assert_int_equal(load_error(c, msg, sizeof msg), ERR_DATA);
-    assert_non_null(strstr(msg, "missing.txt: cannot open: No such file"));
+    assert_non_null(strstr(msg, "missing.txt: cannot open data file: No such file"));
+
+    /* only regular files: a folder and a FIFO (which would block) are errors */
+    c.path = dir;
+    assert_int_equal(load_error(c, msg, sizeof msg), ERR_DATA);
+    assert_non_null(strstr(msg, ": cannot open data file: it is a folder, not a file"));
+    snprintf(path, sizeof path, "%s/fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    c.path = path;
+    assert_int_equal(load_error(c, msg, sizeof msg), ERR_DATA);
+    assert_non_null(strstr(msg, "fifo: cannot open data file: not a regular file"));
+    c.path = (char *)"";
+    assert_int_equal(load_error(c, msg, sizeof msg), ERR_DATA);
+    assert_string_equal(msg, "data file: the path is empty");
+
+    /* a limit on what is read: a plain file, and a zip member by its header */
+    snprintf(path, sizeof path, "%s/big.txt", dir);
+    support_write(path, "0123456789abcdef", 16);
+    c.path = path;
+    c.max_bytes = 15;
+    assert_int_equal(load_error(c, msg, sizeof msg), ERR_DATA);
+    assert_non_null(strstr(msg, "big.txt: the file is 16 bytes, above "
+                                "dataset.max_bytes (15); raise it if you mean it"));
+    struct dataset_config z = base(DATASET_JAYCHOU, TOKENS_CHAR, -1);
+    z.max_bytes = 1000;
+    assert_int_equal(load_error(z, msg, sizeof msg), ERR_DATA);
+    assert_non_null(strstr(msg, "jaychou_lyrics.txt.zip: member 'jaychou_lyrics.txt' "
+                                "is 171182 bytes, above dataset.max_bytes (1000)"));
+    c.max_bytes = DATASET_DEFAULT_MAX_BYTES;
+    snprintf(path, sizeof path, "%s/missing.txt", dir);
 
     snprintf(path, sizeof path, "%s/bad.txt", dir);
     support_write(path, "caf\xc3\xa9 ok\xff rest", 13);

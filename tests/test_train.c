@@ -229,23 +229,30 @@ static void resume_matches_straight_run(const char *override)
     assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
     assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
     char *text = config_emit(&r.cfg), id[13];
-    results_run_id(text, id);
+    assert_int_equal(config_run_id(&r.cfg, id), 0);
     struct results *res;
-    struct rng gen;
-    rng_seed(&gen, 5, 1);
+    struct state_block b[TRAIN_STATE_BLOCKS];
+    size_t nb = trainer_state_blocks(r.t, b);
     assert_int_equal(results_create(r.cfg.output.dir, id, text, r.cfg.seed,
                                     r.data->vocab, r.t->model->nparams, &res, &e), 0);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(trainer_epoch(r.t, &r.m[i], NULL, NULL), TRAIN_OK);
         assert_int_equal(results_append_epoch(res, &r.m[i], &e), 0);
-        assert_int_equal(results_checkpoint(res, r.t, &gen, &e), 0);
+        assert_int_equal(results_checkpoint(res, r.t->epoch, b, nb, &e), 0);
     }
     /* a fourth epoch, stopped before its checkpoint: its work is lost */
     assert_int_equal(trainer_epoch(r.t, &r.m[3], NULL, NULL), TRAIN_OK);
+    assert_int_equal(results_append_epoch(res, &r.m[3], &e), 0);
     assert_int_equal(results_finish(res, "running", NULL, 1, NULL, &e), 0);
     trainer_free(r.t);
     assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
-    assert_int_equal(results_resume(r.cfg.output.dir, id, text, r.t, &gen, &res, &e), 1);
+    nb = trainer_state_blocks(r.t, b);
+    long epoch = -1;
+    char note[512];
+    assert_int_equal(results_resume(r.cfg.output.dir, id, b, nb, &res, &epoch,
+                                    note, sizeof note, &e), 1);
+    assert_string_equal(note, "");
+    assert_int_equal(epoch, 3);
     assert_int_equal(r.t->epoch, 3);
     for (int i = 3; i < 8; i++) {
         assert_int_equal(trainer_epoch(r.t, &r.m[i], NULL, NULL), TRAIN_OK);
@@ -314,7 +321,7 @@ static void test_run_file_layout_and_reload(void **state)
     struct err e;
     train_all(&r, "generate: {prefixes: [\"the \"], length: 10}\n", 1, NULL);
     char *text = config_emit(&r.cfg), id[13];
-    results_run_id(text, id);
+    assert_int_equal(config_run_id(&r.cfg, id), 0);
     struct results *res;
     assert_int_equal(results_create(r.cfg.output.dir, id, text, r.cfg.seed,
                                     r.data->vocab, r.t->model->nparams, &res, &e), 0);
