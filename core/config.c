@@ -23,6 +23,7 @@ enum field_type {
     F_NONE_OR_FLOAT, /* double; `none` stores 0 */
     F_FLOAT2,   /* double[2], a two-element list */
     F_STRING,   /* char * */
+    F_TEXT,     /* char *, non-empty, length in [min, max] (a name, a path) */
     F_STRINGS,  /* struct strlist */
     F_ENUM,     /* int index into choices */
     F_BOOL,     /* int */
@@ -115,8 +116,8 @@ static int sampling(const struct config *c) { return c->generate.strategy == GEN
 
 static const struct field dataset_fields[] = {
     ENUM("name", dataset.name, dataset_names),
-    KEY("path", F_STRING, dataset.path, 0, 0),
-    ONLY("member", F_STRING, dataset.member, 0, 0, not_ptb,
+    KEY("path", F_TEXT, dataset.path, 1, 1000),
+    ONLY("member", F_TEXT, dataset.member, 1, 1000, not_ptb,
          "a single-file dataset (ptb reads its own three members)"),
     ENUM("tokens", dataset.tokens, token_names),
     KEY("max_tokens", F_INT, dataset.max_tokens, -1, BIG),
@@ -215,12 +216,12 @@ static const struct field generate_fields[] = {
 };
 
 static const struct field output_fields[] = {
-    KEY("dir", F_STRING, output.dir, 0, 0),
+    KEY("dir", F_TEXT, output.dir, 1, 1000),
     END,
 };
 
 static const struct field root_fields[] = {
-    KEY("name", F_STRING, name, 0, 0),
+    KEY("name", F_TEXT, name, 1, 200),
     KEY("seed", F_INT, seed, 0, 4294967295.0),
     MAP("dataset", dataset_fields),
     MAP("sampler", sampler_fields),
@@ -537,6 +538,15 @@ static int read_field(struct config *c, const struct field *f,
         return read_pair(t, path, f->min, f->max, (double *)base, e);
     case F_STRING:
         return read_string(t, path, (char **)base, e);
+    case F_TEXT:
+        if (t->kind == TREE_SCALAR && !t->value[0])
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "%s: expected a non-empty string", path);
+        if (t->kind == TREE_SCALAR && strlen(t->value) > f->max)
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "%s: %zu characters, at most %.0f", path,
+                           strlen(t->value), f->max);
+        return read_string(t, path, (char **)base, e);
     case F_STRINGS:
         return read_strings(t, path, (struct strlist *)base, e);
     case F_ENUM:
@@ -671,6 +681,15 @@ static int resolve(struct config *c, const struct tree *root, struct err *e)
     struct model_config *m = &c->model;
     if (m->embed_dim == 0)
         m->embed_dim = m->hidden;
+    /* the recurrent weights alone (W_ih from a hidden-sized input, W_hh,
+     * two biases per layer): a bound below what the vocabulary adds */
+    double gates = m->cell == CELL_LSTM ? 4 : m->cell == CELL_GRU ? 3 : 1;
+    double h = (double)m->hidden, least = (double)m->layers * gates * h * (2 * h + 2);
+    if (least > MODEL_MAX_PARAMS)
+        return error_at(root, "model", e, "hidden %ld x %ld layers needs at least "
+                        "%.3g parameters, above the limit of %.3g (%.0f GiB for "
+                        "the parameters alone)", m->hidden, m->layers, least,
+                        (double)MODEL_MAX_PARAMS, (double)MODEL_MAX_PARAMS * 4 / (1 << 30));
     if (m->tie_weights && m->embed_dim != m->hidden)
         return error_at(root, "model.tie_weights", e,
                         "needs embed_dim (%ld) == hidden (%ld)", m->embed_dim,
@@ -751,6 +770,15 @@ int config_apply_override(struct tree *root, const char *assignment,
     return tree_set(root, key, value, e);
 }
 
+int config_check_not_empty(const struct tree *root, struct err *e)
+{
+    if (root->kind == TREE_MAP && root->n == 0)
+        return err_set(e, ERR_CONFIG, root->src, 0, 0, "the config is empty: it "
+                       "sets no key (an empty file would train every default; "
+                       "write at least the dataset or model you mean)");
+    return 0;
+}
+
 int config_load(struct config *c, const char *path, int noverrides,
                 char *const *overrides, struct err *e)
 {
@@ -760,6 +788,8 @@ int config_load(struct config *c, const char *path, int noverrides,
         rc = tree_parse_file(path, &root, e);
     for (int i = 0; rc == 0 && i < noverrides; i++)
         rc = config_apply_override(root, overrides[i], e);
+    if (rc == 0)
+        rc = config_check_not_empty(root, e);
     if (rc == 0)
         rc = config_read(c, root, e);
     tree_free(root);
@@ -836,7 +866,7 @@ static void emit_map(struct text *t, const struct config *c,
         const char *base = (const char *)c + f->offset;
         if ((f->applies && !f->applies(c)) || (identity && f->how))
             continue;
-        if (f->type == F_STRING && !*(char *const *)base)
+        if ((f->type == F_STRING || f->type == F_TEXT) && !*(char *const *)base)
             continue; /* unset path/member: the dataset's own */
         text_add(t, "%*s%s:", indent, "", f->key);
         switch (f->type) {
@@ -865,6 +895,7 @@ static void emit_map(struct text *t, const struct config *c,
             text_add(t, "]\n");
             break;
         case F_STRING:
+        case F_TEXT:
             text_add(t, " ");
             text_quoted(t, *(char *const *)base);
             text_add(t, "\n");

@@ -70,6 +70,10 @@ struct init_config {
     double range;          /* uniform: U(-range, range) */
 };
 
+/* The most parameters a model may have: 2^30 floats are 4 GiB, and
+ * training holds gradients and optimizer buffers beside them. */
+#define MODEL_MAX_PARAMS (1L << 30)
+
 struct model_config {
     int cell;              /* enum cell_kind (cell.h) */
     long hidden;           /* H */
@@ -152,6 +156,10 @@ int config_read(struct config *c, const struct tree *root, struct err *e);
 /* Parses and reads a file, applying overrides "dotted.key=yaml" in order. */
 int config_load(struct config *c, const char *path, int noverrides,
                 char *const *overrides, struct err *e);
+
+/* An error when root sets no key at all (an empty or comment-only file
+ * with no overrides). */
+int config_check_not_empty(const struct tree *root, struct err *e);
 
 /* Applies one "dotted.key=value" (value in YAML syntax) to the tree. */
 int config_apply_override(struct tree *root, const char *assignment,

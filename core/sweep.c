@@ -282,6 +282,8 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
     int rc = tree_parse_file(path, &root, e);
     for (int i = 0; rc == 0 && i < noverrides; i++)
         rc = config_apply_override(root, overrides[i], e);
+    if (rc == 0)
+        rc = config_check_not_empty(root, e);
     if (rc == 0 && root->kind == TREE_MAP && (sw = tree_find(root, "sweep"))) {
         sw = tree_copy(sw);
         if (!sw)

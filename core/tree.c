@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "files.h"
 #include "mem.h"
 
 static struct tree *tree_new(enum tree_kind kind, const char *src, int line,
@@ -59,13 +60,18 @@ void tree_free(struct tree *t)
     mem_free(t);
 }
 
+/* Appends child; the array grows in powers of two (at least 4), so a list
+ * of a million values is built in linear time. */
 static int tree_append(struct tree *parent, struct tree *child)
 {
-    struct tree **items = mem_realloc(parent->items,
-                                      (parent->n + 1) * sizeof *items);
-    if (!items)
-        return ERR_NOMEM;
-    parent->items = items;
+    size_t n = parent->n;
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+        struct tree **items = mem_realloc(parent->items,
+                                          (n ? 2 * n : 4) * sizeof *items);
+        if (!items)
+            return ERR_NOMEM;
+        parent->items = items;
+    }
     parent->items[parent->n++] = child;
     return 0;
 }
@@ -86,8 +92,24 @@ int tree_map_add(struct tree *map, const char *key, struct tree *node)
 struct builder {
     yaml_parser_t parser;
     const char *src;
+    const char *text;    /* the whole input, to place reader errors */
+    size_t len;
     struct err *e;
 };
+
+/* Line and column (1-based, in bytes) of a byte offset of the input. */
+static void place(const char *text, size_t len, size_t offset, int *line, int *col)
+{
+    *line = *col = 1;
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else {
+            ++*col;
+        }
+    }
+}
 
 static int builder_syntax_error(struct builder *b)
 {
@@ -97,10 +119,72 @@ static int builder_syntax_error(struct builder *b)
         m = &p->problem_mark;
     if (p->error == YAML_MEMORY_ERROR)
         return err_msg(b->e, ERR_NOMEM, "out of memory parsing YAML");
+    if (p->error == YAML_READER_ERROR) {
+        /* the reader reports a byte offset, not a mark */
+        int line, col;
+        place(b->text, b->len, p->problem_offset, &line, &col);
+        return err_set(b->e, ERR_CONFIG, b->src, line, col, "malformed YAML: %s "
+                       "(byte 0x%02x at offset %zu)",
+                       p->problem ? p->problem : "cannot read the input",
+                       (unsigned)(p->problem_value & 0xff), p->problem_offset);
+    }
     return err_set(b->e, ERR_CONFIG, b->src, (int)m->line + 1,
                    (int)m->column + 1, "malformed YAML: %s%s%s",
                    p->problem ? p->problem : "syntax error",
                    p->context ? " " : "", p->context ? p->context : "");
+}
+
+/* A tiny set of the keys of one mapping (open addressing over indices into
+ * the map's items), so duplicate keys are found in linear time. */
+struct keyset {
+    size_t *slot;        /* index + 1; 0 is free */
+    size_t cap;          /* a power of two, at most half full */
+};
+
+static size_t key_hash(const char *s)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The index of the member of t named key, or -1 (t's items 0..n-1 are in
+ * the set). */
+static long keyset_find(const struct keyset *ks, const struct tree *t, const char *key)
+{
+    if (!ks->cap)
+        return -1;
+    for (size_t h = key_hash(key) & (ks->cap - 1); ks->slot[h];
+         h = (h + 1) & (ks->cap - 1))
+        if (strcmp(t->items[ks->slot[h] - 1]->key, key) == 0)
+            return (long)(ks->slot[h] - 1);
+    return -1;
+}
+
+/* Adds item n - 1 of t; grows (rehashing every key) when half full. */
+static int keyset_add(struct keyset *ks, const struct tree *t)
+{
+    if (2 * t->n > ks->cap) {
+        size_t cap = ks->cap ? 2 * ks->cap : 16;
+        size_t *slot = mem_calloc(cap, sizeof *slot);
+        if (!slot)
+            return ERR_NOMEM;
+        mem_free(ks->slot);
+        ks->slot = slot;
+        ks->cap = cap;
+        for (size_t i = 0; i + 1 < t->n; i++) {
+            size_t h = key_hash(t->items[i]->key) & (cap - 1);
+            while (slot[h])
+                h = (h + 1) & (cap - 1);
+            slot[h] = i + 1;
+        }
+    }
+    size_t h = key_hash(t->items[t->n - 1]->key) & (ks->cap - 1);
+    while (ks->slot[h])
+        h = (h + 1) & (ks->cap - 1);
+    ks->slot[h] = t->n;
+    return 0;
 }
 
 static int builder_next(struct builder *b, yaml_event_t *ev)
@@ -110,11 +194,12 @@ static int builder_next(struct builder *b, yaml_event_t *ev)
     return 0;
 }
 
-static int builder_node(struct builder *b, yaml_event_t *ev,
+static int builder_node(struct builder *b, yaml_event_t *ev, int depth,
                         struct tree **out);
 
 /* Reads the members of a mapping or sequence after its start event. */
-static int builder_children(struct builder *b, struct tree *t)
+static int builder_children(struct builder *b, struct tree *t, int depth,
+                            struct keyset *keys)
 {
     for (;;) {
         yaml_event_t ev;
@@ -137,14 +222,13 @@ static int builder_children(struct builder *b, struct tree *t)
                                "mapping keys must be plain scalars");
             }
             const char *k = (const char *)ev.data.scalar.value;
-            for (size_t i = 0; i < t->n; i++) {
-                if (strcmp(t->items[i]->key, k) == 0) {
-                    err_set(b->e, ERR_CONFIG, b->src, kl, kc,
-                            "duplicate key '%s' (first at line %d)", k,
-                            t->items[i]->key_line);
-                    yaml_event_delete(&ev);
-                    return ERR_CONFIG;
-                }
+            long dup = keyset_find(keys, t, k);
+            if (dup >= 0) {
+                err_set(b->e, ERR_CONFIG, b->src, kl, kc,
+                        "duplicate key '%.200s' (first at line %d)", k,
+                        t->items[dup]->key_line);
+                yaml_event_delete(&ev);
+                return ERR_CONFIG;
             }
             key = mem_strdup(k);
             key_line = kl;
@@ -159,7 +243,7 @@ static int builder_children(struct builder *b, struct tree *t)
             }
         }
         struct tree *child = NULL;
-        rc = builder_node(b, &ev, &child);
+        rc = builder_node(b, &ev, depth + 1, &child);
         if (rc < 0) {
             mem_free(key);
             return rc;
@@ -171,15 +255,25 @@ static int builder_children(struct builder *b, struct tree *t)
             tree_free(child);
             return err_msg(b->e, ERR_NOMEM, "out of memory");
         }
+        if (t->kind == TREE_MAP && keyset_add(keys, t) < 0)
+            return err_msg(b->e, ERR_NOMEM, "out of memory");
     }
 }
 
-/* Builds the node that starts with ev (consumed here). */
-static int builder_node(struct builder *b, yaml_event_t *ev, struct tree **out)
+/* Builds the node that starts with ev (consumed here); depth counts the
+ * mappings and lists around it. */
+static int builder_node(struct builder *b, yaml_event_t *ev, int depth,
+                        struct tree **out)
 {
     int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
     struct tree *t = NULL;
     int rc = 0;
+    if (depth > TREE_MAX_DEPTH &&
+        (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT)) {
+        yaml_event_delete(ev);
+        return err_set(b->e, ERR_CONFIG, b->src, line, col, "mappings and lists "
+                       "nested deeper than %d levels", TREE_MAX_DEPTH);
+    }
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
         if (ev->data.scalar.anchor)
@@ -197,10 +291,13 @@ static int builder_node(struct builder *b, yaml_event_t *ev, struct tree **out)
             goto anchor;
         t = tree_new(ev->type == YAML_MAPPING_START_EVENT ? TREE_MAP : TREE_SEQ,
                      b->src, line, col);
-        if (!t)
+        if (!t) {
             rc = err_msg(b->e, ERR_NOMEM, "out of memory");
-        else
-            rc = builder_children(b, t);
+        } else {
+            struct keyset keys = {0};
+            rc = builder_children(b, t, depth, &keys);
+            mem_free(keys.slot);
+        }
         break;
     case YAML_ALIAS_EVENT:
         rc = err_set(b->e, ERR_CONFIG, b->src, line, col,
@@ -248,7 +345,7 @@ static int builder_document(struct builder *b, struct tree **out)
             return err_set(b->e, ERR_CONFIG, b->src, line, 1,
                            "a config holds one YAML document, found a second");
         }
-        rc = builder_node(b, &ev, &root);
+        rc = builder_node(b, &ev, 1, &root);
         if (rc < 0)
             return rc;
     }
@@ -265,37 +362,79 @@ static int builder_document(struct builder *b, struct tree **out)
     return 0;
 }
 
-int tree_parse_string(const char *text, const char *src, struct tree **out,
-                      struct err *e)
+static int parse_bytes(const char *text, size_t len, const char *src,
+                       struct tree **out, struct err *e)
 {
-    struct builder b = {.src = src, .e = e};
+    struct builder b = {.src = src, .text = text, .len = len, .e = e};
     *out = NULL;
     if (!yaml_parser_initialize(&b.parser))
         return err_msg(e, ERR_NOMEM, "out of memory");
-    yaml_parser_set_input_string(&b.parser, (const unsigned char *)text,
-                                 strlen(text));
+    yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
     int rc = builder_document(&b, out);
     yaml_parser_delete(&b.parser);
     return rc;
 }
 
+int tree_parse_string(const char *text, const char *src, struct tree **out,
+                      struct err *e)
+{
+    return parse_bytes(text, strlen(text), src, out, e);
+}
+
+/* The whole config file, read only if it is a regular file of sane size. */
+static int read_config_file(const char *path, char **text, size_t *len, struct err *e)
+{
+    FILE *f = files_open_regular(path, "config", ERR_CONFIG, e);
+    if (!f)
+        return e->code;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (;;) {
+        if (n + 4096 > cap) {
+            cap = cap ? 2 * cap : 8192;
+            if (cap > TREE_MAX_FILE_BYTES + 8192) {
+                rc = err_set(e, ERR_CONFIG, path, 0, 0, "config is larger than "
+                             "%d MiB; a config that large is a mistake",
+                             TREE_MAX_FILE_BYTES >> 20);
+                break;
+            }
+            char *more = mem_realloc(buf, cap);
+            if (!more) {
+                rc = err_msg(e, ERR_NOMEM, "out of memory");
+                break;
+            }
+            buf = more;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f))
+                rc = err_set(e, ERR_CONFIG, path, 0, 0, "cannot read config: %s",
+                             strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (rc < 0) {
+        mem_free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
 int tree_parse_file(const char *path, struct tree **out, struct err *e)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_set(e, ERR_CONFIG, path, 0, 0, "cannot open config: %s",
-                       strerror(errno));
-    struct builder b = {.src = path, .e = e};
-    int rc;
-    if (!yaml_parser_initialize(&b.parser)) {
-        rc = err_msg(e, ERR_NOMEM, "out of memory");
-    } else {
-        yaml_parser_set_input_file(&b.parser, f);
-        rc = builder_document(&b, out);
-        yaml_parser_delete(&b.parser);
-    }
-    fclose(f);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_config_file(path, &text, &len, e);
+    if (rc == 0)
+        rc = parse_bytes(text, len, path, out, e);
+    mem_free(text);
     return rc;
 }
 
@@ -358,6 +497,11 @@ int tree_set(struct tree *root, const char *path, struct tree *value,
     char part[256];
     const char *rest = path;
     struct tree *t = root;
+    if (!path[0] || path[0] == '.' || path[strlen(path) - 1] == '.' || strstr(path, "..")) {
+        tree_free(value);
+        return err_msg(e, ERR_USAGE, "bad key path '%s': a part between dots is empty",
+                       path);
+    }
     for (;;) {
         if (path_next(&rest, part, sizeof part) < 0) {
             tree_free(value);

@@ -29,8 +29,16 @@ struct tree {
     size_t n;
 };
 
-/* Parses a YAML file holding one document. An empty file gives an empty map.
- * Aliases and anchors are rejected (a config should read as it runs). */
+/* Mappings and lists nested deeper than this are an error: the builder
+ * recurses, and no config needs more than a handful of levels. */
+#define TREE_MAX_DEPTH 64
+
+/* The largest config file read (16 MiB). */
+#define TREE_MAX_FILE_BYTES (16 << 20)
+
+/* Parses a YAML file holding one document: a regular file of at most
+ * TREE_MAX_FILE_BYTES. An empty file gives an empty map. Aliases and
+ * anchors are rejected (a config should read as it runs). */
 int tree_parse_file(const char *path, struct tree **out, struct err *e);
 
 /* The same for text; src names it in errors. */

@@ -1,4 +1,5 @@
 /* runner: entry point; parses the verb and the options every verb shares. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,9 @@ static int take_shared_options(int *argc, char **argv, struct options *opt)
 int main(int argc, char **argv)
 {
     struct options opt = {0};
+    /* past RLIMIT_FSIZE a write fails with EFBIG, which we report and
+     * survive, instead of the signal killing the process mid-write */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2)
         return fputs(usage, stderr), EXIT_BAD_INPUT;
     const char *verb = argv[1];

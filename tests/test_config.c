@@ -38,7 +38,13 @@ static void test_defaults(void **state)
     (void)state;
     struct config c;
     char msg[256];
-    assert_int_equal(load_text("", 0, NULL, &c, msg, sizeof msg), 0);
+    assert_int_equal(load_text("# only a comment\n", 0, NULL, &c, msg, sizeof msg),
+                     ERR_CONFIG);
+    assert_string_equal(msg, "cfg.yaml: the config is empty: it sets no key (an "
+                             "empty file would train every default; write at least "
+                             "the dataset or model you mean)");
+    config_free(&c);
+    assert_int_equal(load_text("seed: 0\n", 0, NULL, &c, msg, sizeof msg), 0);
     assert_string_equal(c.name, "cfg"); /* the file's base name */
     assert_string_equal(c.output.dir, "results/cfg");
     assert_int_equal(c.optimizer.kind, OPTIM_SGD);
@@ -79,7 +85,7 @@ static void test_overrides_use_yaml_values(void **state)
     assert_int_equal(c.sampler.num_steps, 5);
     config_free(&c);
     char *bad[] = {"sampler.batch_size=-1"};
-    assert_true(load_text("", 1, bad, &c, msg, sizeof msg) < 0);
+    assert_true(load_text("seed: 1\n", 1, bad, &c, msg, sizeof msg) < 0);
     config_free(&c);
     assert_string_equal(msg, "command line 'sampler.batch_size=-1': "
                              "sampler.batch_size: -1 is out of range [1, 1000000]");
