@@ -273,6 +273,118 @@ static void test_resume_is_bit_identical(void **state)
     resume_matches_straight_run("sampler.reset_state=never");
 }
 
+/* Writes a two-epoch run with a checkpoint, then damages it with `damage`
+ * and checks that resuming refuses it: the note names why, both files are
+ * set aside as .bad (never deleted), and the trainer's state is untouched. */
+static void damaged_checkpoint_restarts(void (*damage)(const char *ckpt, const char *part),
+                                        const char *why)
+{
+    struct run r;
+    struct err e;
+    memset(&r, 0, sizeof r);
+    tiny_config(&r.cfg, "", 1, NULL);
+    assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    char id[13], dir[256], part[512], ckpt[512], bad[600];
+    assert_int_equal(config_run_id(&r.cfg, id), 0);
+    snprintf(dir, sizeof dir, "%s/damaged", support_dir());
+    snprintf(part, sizeof part, "%s/runs/%s.h5.part", dir, id);
+    snprintf(ckpt, sizeof ckpt, "%s/runs/%s.h5.ckpt", dir, id);
+    struct state_block b[TRAIN_STATE_BLOCKS];
+    size_t nb = trainer_state_blocks(r.t, b);
+    struct results *res;
+    assert_int_equal(results_create(dir, id, "name: x\n", 3, r.data->vocab, 1, &res, &e), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(trainer_epoch(r.t, &r.m[i], NULL, NULL), TRAIN_OK);
+        assert_int_equal(results_append_epoch(res, &r.m[i], &e), 0);
+        assert_int_equal(results_checkpoint(res, r.t->epoch, b, nb, &e), 0);
+    }
+    assert_int_equal(results_finish(res, "running", NULL, 1, NULL, &e), 0);
+    damage(ckpt, part);
+    trainer_free(r.t);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    nb = trainer_state_blocks(r.t, b);
+    real first = r.t->model->params[0];
+    long epoch = -1;
+    char note[1024];
+    assert_int_equal(results_resume(dir, id, b, nb, &res, &epoch, note, sizeof note, &e), 0);
+    if (!strstr(note, why) || !strstr(note, "set aside as .bad, restarting the run "
+                                             "from scratch"))
+        fail_msg("note '%s' does not say '%s'", note, why);
+    assert_int_equal(r.t->epoch, 0);
+    assert_true(r.t->model->params[0] == first);
+    assert_int_not_equal(access(part, F_OK), 0);
+    snprintf(bad, sizeof bad, "%s.bad", part);
+    assert_int_equal(access(bad, F_OK), 0);
+    /* a fresh run file can now be made under the claim */
+    assert_int_equal(results_create(dir, id, "name: x\n", 3, r.data->vocab, 1, &res, &e), 0);
+    assert_int_equal(results_finish(res, "running", NULL, 1, NULL, &e), 0);
+    support_rmtree(dir);
+    free_run(&r);
+}
+
+/* One changed byte inside the parameters: a valid HDF5 file whose data
+ * only the checksum can tell is wrong. */
+static void flip_a_parameter(const char *ckpt, const char *part)
+{
+    (void)part;
+    hid_t f = H5Fopen(ckpt, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "params", H5P_DEFAULT);
+    hid_t space = H5Dget_space(d);
+    hsize_t n = (hsize_t)H5Sget_simple_extent_npoints(space);
+    unsigned char *bytes = malloc(n);
+    assert_true(H5Dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes) >= 0);
+    bytes[n / 2] ^= 0x10;
+    assert_true(H5Dwrite(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes) >= 0);
+    free(bytes);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+static void truncate_checkpoint(const char *ckpt, const char *part)
+{
+    (void)part;
+    assert_int_equal(truncate(ckpt, 1000), 0);
+}
+
+static void garble_checkpoint_header(const char *ckpt, const char *part)
+{
+    (void)part;
+    FILE *f = fopen(ckpt, "r+b");
+    assert_non_null(f);
+    fwrite("garbage!garbage!", 1, 16, f);
+    fclose(f);
+}
+
+static void garble_run_file(const char *ckpt, const char *part)
+{
+    (void)ckpt;
+    FILE *f = fopen(part, "r+b");
+    assert_non_null(f);
+    fwrite("garbage!garbage!", 1, 16, f);
+    fclose(f);
+}
+
+static void remove_checkpoint(const char *ckpt, const char *part)
+{
+    (void)part;
+    assert_int_equal(remove(ckpt), 0);
+}
+
+static void test_damaged_checkpoints_are_refused(void **state)
+{
+    (void)state;
+    damaged_checkpoint_restarts(flip_a_parameter,
+                                "its checkpoint fails verification (SHA-256 mismatch)");
+    damaged_checkpoint_restarts(truncate_checkpoint,
+                                "its checkpoint cannot be read (damaged or truncated)");
+    damaged_checkpoint_restarts(garble_checkpoint_header,
+                                "its checkpoint cannot be read (damaged or truncated)");
+    damaged_checkpoint_restarts(garble_run_file, "it cannot be opened (damaged or truncated)");
+    damaged_checkpoint_restarts(remove_checkpoint, "it has 2 epoch(s) but no checkpoint");
+}
+
 static long long attr_ll(hid_t f, const char *name)
 {
     long long v = -1;
@@ -527,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_two_threads),
         cmocka_unit_test(test_state_carried_across_epochs),
         cmocka_unit_test(test_resume_is_bit_identical),
+        cmocka_unit_test(test_damaged_checkpoints_are_refused),
         cmocka_unit_test(test_step_allocates_nothing),
         cmocka_unit_test(test_divergence_is_detected),
         cmocka_unit_test(test_run_file_layout_and_reload),
