@@ -111,6 +111,62 @@ FILE *files_open_regular(const char *path, const char *what, int code,
     return f;
 }
 
+int files_read_whole(const char *path, unsigned char **data, size_t *n,
+                     struct err *e)
+{
+    *data = NULL;
+    *n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        int rc = err_set(e, ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return rc;
+    }
+    size_t size = (size_t)st.st_size, got = 0;
+    unsigned char *buf = mem_alloc(size ? size : 1);
+    int rc = buf ? 0 : err_msg(e, ERR_NOMEM, "out of memory");
+    while (rc == 0 && got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
+        if (r <= 0)
+            rc = err_set(e, ERR_IO, path, 0, 0, "cannot read: %s",
+                         r < 0 ? strerror(errno) : "the file shrank");
+        else
+            got += (size_t)r;
+    }
+    close(fd);
+    if (rc < 0) {
+        mem_free(buf);
+        return rc;
+    }
+    *data = buf;
+    *n = size;
+    return 0;
+}
+
+int files_write_whole(const char *path, const void *data, size_t n, struct err *e)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return err_set(e, ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    const unsigned char *p = data;
+    size_t done = 0;
+    int rc = 0;
+    while (rc == 0 && done < n) {
+        ssize_t w = write(fd, p + done, n - done);
+        if (w < 0)
+            rc = err_set(e, ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+        else
+            done += (size_t)w;
+    }
+    if (rc == 0 && fsync(fd) < 0)
+        rc = err_set(e, ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    if (close(fd) < 0 && rc == 0)
+        rc = err_set(e, ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
+    return rc;
+}
+
 int files_append_line(const char *path, const char *line, struct err *e)
 {
     size_t n = strlen(line);

@@ -33,6 +33,14 @@ int files_sync_dir_of(const char *path, struct err *e);
 FILE *files_open_regular(const char *path, const char *what, int code,
                          struct err *e);
 
+/* Reads the whole of path into a new buffer (*data, mem_free it). */
+int files_read_whole(const char *path, unsigned char **data, size_t *n,
+                     struct err *e);
+
+/* Writes data to path (created or truncated: a temporary name of the
+ * caller's) and fsyncs it. */
+int files_write_whole(const char *path, const void *data, size_t n, struct err *e);
+
 /* Appends line (a '\n' is added) to path in one write, creating it, and
  * fsyncs it. ERR_IO with the OS reason. */
 int files_append_line(const char *path, const char *line, struct err *e);

@@ -12,6 +12,12 @@ void h5_quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+void h5_setup(void)
+{
+    H5dont_atexit();
+    h5_quiet();
+}
+
 hid_t h5_string_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);

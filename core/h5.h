@@ -16,6 +16,11 @@
 /* Turns HDF5's automatic error printing off (idempotent). */
 void h5_quiet(void);
 
+/* Call first thing in a program, before any other HDF5 call: HDF5 1.10's
+ * exit handler closes files still open, and a file whose close already
+ * failed (a full disk) crashes it; the kernel closes them instead. */
+void h5_setup(void);
+
 /* A new variable-length UTF-8 string type; H5Tclose it. */
 hid_t h5_string_type(void);
 

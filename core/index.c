@@ -241,6 +241,14 @@ int index_has_files(const char *dir, const char *run_id)
            exists(runs, run_id, ".attempts");
 }
 
+int index_has_leftovers(const char *dir, const char *run_id)
+{
+    char runs[1100];
+    snprintf(runs, sizeof runs, "%.1000s/runs", dir);
+    return exists(runs, run_id, ".h5") &&
+           (exists(runs, run_id, ".h5.part") || exists(runs, run_id, ".h5.ckpt"));
+}
+
 int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *e)
 {
     char runs[1100];

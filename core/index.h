@@ -45,6 +45,10 @@ void index_free(struct index_row *rows, size_t n);
 /* Whether run_id has any file in <dir>/runs (finished, .part, attempts). */
 int index_has_files(const char *dir, const char *run_id);
 
+/* Whether a .part or checkpoint of run_id is in <dir>/runs beside its
+ * finished file (what results_tidy removes). */
+int index_has_leftovers(const char *dir, const char *run_id);
+
 /* Rebuilds <dir>/index.h5 from the run files (scan, lock, write, rename). */
 int index_rebuild(const char *dir, size_t *nruns, struct err *e);
 

@@ -281,8 +281,21 @@ int results_checkpoint(struct results *r, long epoch, const struct state_block *
 {
     char final[1300];
     snprintf(final, sizeof final, "%s.ckpt", r->path);
-    return checkpoint_write(final, r->run_id, epoch, b, n, e);
+    /* the run file as it stands after this epoch (its samples included)
+     * goes into the checkpoint: a resume starts from that verified copy,
+     * never from a .part that a kill or a full disk may have left
+     * half-written */
+    if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0)
+        return io_error(e, r->part, "cannot write the run file");
+    unsigned char *copy;
+    size_t bytes;
+    int rc = files_read_whole(r->part, &copy, &bytes, e);
+    if (rc == 0)
+        rc = checkpoint_write(final, r->run_id, epoch, b, n, copy, bytes, e);
+    mem_free(copy);
+    return rc;
 }
+
 /* ---- resuming --------------------------------------------------------- */
 
 static int count_samples(hid_t f, long *n)
@@ -294,38 +307,6 @@ static int count_samples(hid_t f, long *n)
     if (H5Gget_info_by_name(f, "samples", &info, H5P_DEFAULT) < 0)
         return -1;
     *n = (long)info.nlinks;
-    return 0;
-}
-
-/* Drops the samples generated after `epoch` (a run killed between its
- * samples and its checkpoint); they come back when the epoch is retrained. */
-static int drop_samples_after(struct results *r, long epoch)
-{
-    if (count_samples(r->file, &r->samples) < 0)
-        return -1;
-    for (long k = 0; k < r->samples; k++) {
-        char name[64];
-        snprintf(name, sizeof name, "samples/%ld", k);
-        int at = -1;
-        hid_t d = H5Dopen2(r->file, name, H5P_DEFAULT);
-        hid_t a = d < 0 ? -1 : H5Aopen(d, "epoch", H5P_DEFAULT);
-        herr_t rc = a < 0 ? -1 : H5Aread(a, H5T_NATIVE_INT, &at);
-        if (a >= 0)
-            H5Aclose(a);
-        if (d >= 0)
-            H5Dclose(d);
-        if (rc < 0)
-            return -1;
-        if (at <= epoch)
-            continue;
-        for (long j = r->samples - 1; j >= k; j--) {
-            snprintf(name, sizeof name, "samples/%ld", j);
-            if (H5Ldelete(r->file, name, H5P_DEFAULT) < 0)
-                return -1;
-        }
-        r->samples = k;
-        break;
-    }
     return 0;
 }
 
@@ -404,6 +385,50 @@ static void check_part(struct results *r, char *why, size_t nwhy)
     mem_free(id);
 }
 
+/* A .part without a checkpoint: killed before its first checkpoint. With no
+ * epoch in it, it goes; otherwise why says what is set aside. */
+static void part_without_checkpoint(struct results *r, char *why, size_t nwhy)
+{
+    hsize_t rows = 0;
+    r->file = h5_open_unlocked(r->part);
+    if (r->file < 0)
+        snprintf(why, nwhy, "it cannot be opened (damaged or truncated)");
+    else if (open_metrics(r, &rows) == 0 && rows == 0)
+        why[0] = '\0';
+    else
+        snprintf(why, nwhy, "it has epochs but no checkpoint");
+    close_all(r);
+    H5Eclear2(H5E_DEFAULT);
+}
+
+/* Puts the run file saved in the checkpoint in place of the .part and opens
+ * it; why says what is wrong with it. */
+static int reopen_from_copy(struct results *r, const unsigned char *copy,
+                            size_t bytes, long epoch, char *why, size_t nwhy,
+                            struct err *e)
+{
+    char tmp[1300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", r->part);
+    int rc = files_write_whole(tmp, copy, bytes, e);
+    if (rc == 0)
+        rc = files_commit(tmp, r->part, e);
+    if (rc < 0) {
+        remove(tmp);
+        return rc;
+    }
+    hsize_t rows = 0;
+    r->file = H5Fopen(r->part, H5F_ACC_RDWR, H5P_DEFAULT);
+    check_part(r, why, nwhy);
+    if (!why[0] && open_metrics(r, &rows) < 0)
+        snprintf(why, nwhy, "its metrics cannot be read");
+    if (!why[0] && rows != (hsize_t)epoch)
+        snprintf(why, nwhy, "its run file has %llu epoch(s), its checkpoint %ld",
+                 (unsigned long long)rows, epoch);
+    if (!why[0] && count_samples(r->file, &r->samples) < 0)
+        snprintf(why, nwhy, "its samples cannot be read");
+    return 0;
+}
+
 int results_resume(const char *dir, const char *run_id,
                    const struct state_block *b, size_t n, struct results **out,
                    long *epoch, char *note, size_t nnote, struct err *e)
@@ -414,57 +439,34 @@ int results_resume(const char *dir, const char *run_id,
     struct results *r = results_new(dir, run_id);
     if (!r)
         return err_msg(e, ERR_NOMEM, "out of memory");
-    char ckpt[1300], why[256];
+    char ckpt[1300], why[256] = "";
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", r->path);
-    int has_ckpt = access(ckpt, F_OK) == 0;
-    unsigned char *staged = NULL;
-    hsize_t rows = 0;
+    int has_ckpt = access(ckpt, F_OK) == 0, has_part = access(r->part, F_OK) == 0;
+    unsigned char *staged = NULL, *copy = NULL;
+    size_t bytes = 0;
     int rc = 0;
-    int has_part = access(r->part, F_OK) == 0;
-    if (!has_part) {
-        if (has_ckpt)
-            snprintf(why, sizeof why, "a checkpoint without its run file");
-        else
-            goto fresh;
-        goto unusable;
+    if (!has_ckpt) {
+        if (has_part)
+            part_without_checkpoint(r, why, sizeof why);
+        if (has_part && !why[0] && remove(r->part) < 0)
+            rc = err_set(e, ERR_IO, r->part, 0, 0, "cannot remove: %s", strerror(errno));
+        if (why[0])
+            goto unusable;
+        goto fresh;
     }
-    r->file = H5Fopen(r->part, H5F_ACC_RDWR, H5P_DEFAULT);
-    check_part(r, why, sizeof why);
-    if (!why[0] && open_metrics(r, &rows) < 0)
-        snprintf(why, sizeof why, "its metrics cannot be read");
-    if (!why[0] && !has_ckpt) {
-        if (rows == 0) { /* killed in its first epoch: nothing to keep */
-            close_all(r);
-            if (remove(r->part) < 0)
-                rc = err_set(e, ERR_IO, r->part, 0, 0, "cannot remove: %s",
-                             strerror(errno));
-            goto fresh;
-        }
-        snprintf(why, sizeof why, "it has %llu epoch(s) but no checkpoint",
-                 (unsigned long long)rows);
-    }
-    if (!why[0]) {
-        rc = checkpoint_read(ckpt, run_id, b, n, &staged, epoch, why, sizeof why, e);
-        if (rc == ERR_NOMEM)
-            goto fresh;
-        rc = 0;
-    }
-    if (!why[0] && rows < (hsize_t)*epoch)
-        snprintf(why, sizeof why, "it has %llu epoch(s), its checkpoint %ld",
-                 (unsigned long long)rows, *epoch);
+    rc = checkpoint_read(ckpt, run_id, b, n, &staged, epoch, &copy, &bytes, why,
+                         sizeof why, e);
+    if (rc == ERR_NOMEM)
+        goto fresh;
+    rc = 0;
+    if (!why[0] && (rc = reopen_from_copy(r, copy, bytes, *epoch, why, sizeof why, e)) < 0)
+        goto fresh;
     if (why[0])
         goto unusable;
-    hsize_t keep = (hsize_t)*epoch;
-    for (int i = 0; i < NMETRICS && rc == 0; i++) /* rows past the checkpoint */
-        if (H5Dset_extent(r->metrics[i], &keep) < 0)
-            rc = io_error(e, r->part, "cannot drop the epochs past the checkpoint");
-    if (rc == 0 && drop_samples_after(r, *epoch) < 0)
-        rc = io_error(e, r->part, "cannot drop the samples past the checkpoint");
-    if (rc < 0)
-        goto fresh;
     checkpoint_restore(b, n, staged);
     mem_free(staged);
-    r->epochs = keep;
+    mem_free(copy);
+    r->epochs = (hsize_t)*epoch;
     *out = r;
     return 1;
 unusable:
@@ -479,6 +481,7 @@ unusable:
 fresh:
     close_all(r);
     mem_free(staged);
+    mem_free(copy);
     results_free(r);
     return rc;
 }
@@ -588,6 +591,21 @@ int results_finish(struct results *r, const char *status, const struct model *m,
     }
     results_free(r);
     return rc;
+}
+
+int results_tidy(const char *dir, const char *run_id)
+{
+    static const char *const leftovers[] = {".part", ".ckpt", ".tmp", ".ckpt.tmp"};
+    char path[1200], final[1200];
+    int removed = 0;
+    snprintf(final, sizeof final, "%.1000s/runs/%s.h5", dir, run_id);
+    if (access(final, F_OK) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof leftovers / sizeof *leftovers; i++) {
+        snprintf(path, sizeof path, "%s%s", final, leftovers[i]);
+        removed |= remove(path) == 0;
+    }
+    return removed;
 }
 
 int results_log_failure(const char *dir, const char *run_id, const char *detail,

@@ -95,6 +95,12 @@ int results_finish(struct results *r, const char *status, const struct model *m,
 /* Path of the finished run file (valid until results_finish). */
 const char *results_path(const struct results *r);
 
+/* Removes what a finished run left behind (its .part, checkpoint and
+ * temporary files: a process killed between the rename of the finished file
+ * and their removal). Call under the run's claim; does nothing unless the
+ * finished <id>.h5 exists. Returns 1 if there was something to remove. */
+int results_tidy(const char *dir, const char *run_id);
+
 /* Appends "TIME<TAB>pid PID<TAB>failed<TAB>detail" to <dir>/runs/<id>.attempts:
  * a failed attempt, recorded without touching any result. */
 int results_log_failure(const char *dir, const char *run_id, const char *detail,

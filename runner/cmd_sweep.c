@@ -432,8 +432,11 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
             continue;
         mine++;
         char st[16];
-        index_run_status(s->runs[k].cfg.output.dir, s->runs[k].run_id, st);
-        if (strcmp(st, "completed") && strcmp(st, "diverged"))
+        const char *dir = s->runs[k].cfg.output.dir, *id = s->runs[k].run_id;
+        index_run_status(dir, id, st);
+        /* a finished run with leftovers is claimed once more to tidy them */
+        if ((strcmp(st, "completed") && strcmp(st, "diverged") && strcmp(st, "stopped")) ||
+            index_has_leftovers(dir, id))
             pending[n++] = k;
     }
     char shard[128] = "";

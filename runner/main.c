@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "h5.h"
 #include "runner.h"
 
 #define RUNNER_VERSION "0.1.0"
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
     /* past RLIMIT_FSIZE a write fails with EFBIG, which we report and
      * survive, instead of the signal killing the process mid-write */
     signal(SIGXFSZ, SIG_IGN);
+    h5_setup();
     if (argc < 2)
         return fputs(usage, stderr), EXIT_BAD_INPUT;
     const char *verb = argv[1];

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "claim.h"
 #include "dataset.h"
@@ -201,6 +202,7 @@ static int claim_run(struct job *j, struct err *e)
     index_run_status(dir, id, status);
     if (!j->opt->force && (!strcmp(status, "completed") || !strcmp(status, "diverged") ||
                            !strcmp(status, "stopped"))) {
+        results_tidy(dir, id);
         snprintf(j->out->status, sizeof j->out->status, "%s", status);
         j->out->already = 1;
         snprintf(j->out->path, sizeof j->out->path, "%.1000s/runs/%s.h5", dir, id);
@@ -279,6 +281,9 @@ int run_config(const struct config *cfg, const struct run_label *label,
     goto done;
 fail:
     out->seconds = train_now() - j.start;
+    if (out->path[0] && access(out->path, F_OK) != 0) /* what is left: the .part */
+        snprintf(out->path + strlen(out->path), sizeof out->path - strlen(out->path),
+                 ".part");
     exit_status = runner_report(&e);
     record_failure(&j, &e);
 done:

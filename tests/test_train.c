@@ -381,8 +381,69 @@ static void test_damaged_checkpoints_are_refused(void **state)
                                 "its checkpoint cannot be read (damaged or truncated)");
     damaged_checkpoint_restarts(garble_checkpoint_header,
                                 "its checkpoint cannot be read (damaged or truncated)");
-    damaged_checkpoint_restarts(garble_run_file, "it cannot be opened (damaged or truncated)");
-    damaged_checkpoint_restarts(remove_checkpoint, "it has 2 epoch(s) but no checkpoint");
+    damaged_checkpoint_restarts(remove_checkpoint, "it has epochs but no checkpoint");
+}
+
+/* A run file damaged after its checkpoint (a kill or a full disk in the
+ * middle of an HDF5 write) is replaced by the copy the checkpoint holds:
+ * the run resumes with every checkpointed epoch. */
+static void test_damaged_run_file_resumes_from_checkpoint(void **state)
+{
+    (void)state;
+    struct run r;
+    struct err e;
+    memset(&r, 0, sizeof r);
+    tiny_config(&r.cfg, "", 1, NULL);
+    assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    char id[13], dir[256], part[512];
+    assert_int_equal(config_run_id(&r.cfg, id), 0);
+    snprintf(dir, sizeof dir, "%s/garbled", support_dir());
+    snprintf(part, sizeof part, "%s/runs/%s.h5.part", dir, id);
+    struct state_block b[TRAIN_STATE_BLOCKS];
+    size_t nb = trainer_state_blocks(r.t, b);
+    struct results *res;
+    assert_int_equal(results_create(dir, id, "name: x\n", 3, r.data->vocab, 1, &res, &e), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(trainer_epoch(r.t, &r.m[i], NULL, NULL), TRAIN_OK);
+        assert_int_equal(results_append_epoch(res, &r.m[i], &e), 0);
+        assert_int_equal(results_add_sample(res, i + 1, "a", "b", &e), 0);
+        assert_int_equal(results_checkpoint(res, r.t->epoch, b, nb, &e), 0);
+    }
+    size_t bytes = r.t->model->nparams * sizeof(real);
+    real *checkpointed = malloc(bytes);
+    memcpy(checkpointed, r.t->model->params, bytes);
+    /* a third epoch and its sample reach the file, not a checkpoint */
+    assert_int_equal(trainer_epoch(r.t, &r.m[2], NULL, NULL), TRAIN_OK);
+    assert_int_equal(results_append_epoch(res, &r.m[2], &e), 0);
+    assert_int_equal(results_add_sample(res, 3, "a", "b", &e), 0);
+    assert_int_equal(results_finish(res, "running", NULL, 1, NULL, &e), 0);
+    garble_run_file(NULL, part);
+    trainer_free(r.t);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    nb = trainer_state_blocks(r.t, b);
+    long epoch = -1;
+    char note[1024];
+    assert_int_equal(results_resume(dir, id, b, nb, &res, &epoch, note, sizeof note, &e), 1);
+    assert_string_equal(note, "");
+    assert_int_equal(epoch, 2);
+    assert_int_equal(r.t->epoch, 2);
+    assert_memory_equal(r.t->model->params, checkpointed, bytes);
+    free(checkpointed);
+    assert_int_equal(results_finish(res, "completed", r.t->model, 1, NULL, &e), 0);
+    char final[512];
+    snprintf(final, sizeof final, "%s/runs/%s.h5", dir, id);
+    hid_t f = H5Fopen(final, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    hsize_t rows;
+    assert_int_equal(H5LTget_dataset_info(f, "/metrics/epoch", &rows, NULL, NULL), 0);
+    assert_int_equal(rows, 2);
+    H5G_info_t info;
+    assert_true(H5Gget_info_by_name(f, "samples", &info, H5P_DEFAULT) >= 0);
+    assert_int_equal(info.nlinks, 2);
+    H5Fclose(f);
+    support_rmtree(dir);
+    free_run(&r);
 }
 
 static long long attr_ll(hid_t f, const char *name)
@@ -640,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_state_carried_across_epochs),
         cmocka_unit_test(test_resume_is_bit_identical),
         cmocka_unit_test(test_damaged_checkpoints_are_refused),
+        cmocka_unit_test(test_damaged_run_file_resumes_from_checkpoint),
         cmocka_unit_test(test_step_allocates_nothing),
         cmocka_unit_test(test_divergence_is_detected),
         cmocka_unit_test(test_run_file_layout_and_reload),
