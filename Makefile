@@ -103,3 +103,34 @@ clean:
 
 -include $(CORE_OBJ:.o=.d) $(DCORE_OBJ:.o=.d) $(RUNNER_OBJ:.o=.d) $(TEST_BIN:=.d) \
          $(GRAD_SRC:tests/%.c=$(BUILD)/double/tests/%.d)
+
+# Fuzzing (clang's libFuzzer): the config reader and the dataset loaders,
+# built with ASan + UBSan in build/fuzz. `make fuzz` first replays the kept
+# regression inputs, then runs each harness deterministically (fixed -seed
+# and -runs, about a minute each); FUZZ_RUNS=N and FUZZ_SEED=S change that, and
+# `build/fuzz/fuzz_config CORPUS_DIR` fuzzes for as long as you like.
+FUZZ_CC    ?= clang
+FUZZ_BUILD := build/fuzz
+FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+FUZZ_CORE  := $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_BIN   := $(FUZZ_BUILD)/fuzz_config $(FUZZ_BUILD)/fuzz_dataset
+FUZZ_SEED  ?= 1
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz.sh $(FUZZ_BUILD)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -std=c11 -D_DEFAULT_SOURCE \
+	    -Wall -Wextra -Werror -MMD -MP -Icore \
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+-include $(FUZZ_CORE:.o=.d)

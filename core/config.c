@@ -757,8 +757,10 @@ int config_apply_override(struct tree *root, const char *assignment,
     snprintf(src, sizeof src, "command line '%.500s'", assignment);
     struct tree *value = NULL;
     int rc = tree_parse_string(eq + 1, src, &value, e);
-    if (rc < 0)
+    if (rc < 0) {
+        e->line = e->col = 0; /* a place in "command line '...'" says nothing */
         return rc;
+    }
     if (value->kind == TREE_MAP && value->n == 0 && !eq[1]) {
         /* "key=" parses as an empty document: make it an empty scalar. */
         tree_free(value);

@@ -612,6 +612,10 @@ int results_log_failure(const char *dir, const char *run_id, const char *detail,
                         struct err *e)
 {
     char path[1200], when[32], line[1400];
+    snprintf(path, sizeof path, "%.1000s/runs", dir);
+    int rc = files_make_dirs(path, e); /* a run killed before it made any */
+    if (rc < 0)
+        return rc;
     snprintf(path, sizeof path, "%.1000s/runs/%s.attempts", dir, run_id);
     utc_now(when);
     snprintf(line, sizeof line, "%s\tpid %ld\tfailed\t", when, (long)getpid());

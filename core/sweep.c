@@ -31,16 +31,16 @@ static int collect(const struct tree *node, const char *prefix, const char *what
         const struct tree *t = node->items[i];
         char key[256];
         snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", t->key);
+        if (t->kind == TREE_MAP && t->n == 0)
+            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                           "sweep.%s.%s: expected a non-empty list of values, "
+                           "got an empty mapping", what, key);
         if (t->kind == TREE_MAP) {
             int rc = collect(t, key, what, out, e);
             if (rc < 0)
                 return rc;
             continue;
         }
-        if (t->kind == TREE_MAP && t->n == 0)
-            return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                           "sweep.%s.%s: expected a non-empty list of values, "
-                           "got an empty mapping", what, key);
         if (t->kind != TREE_SEQ || t->n == 0)
             return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
                            "sweep.%s.%s: expected a non-empty list of values",

@@ -146,7 +146,7 @@ size_t trainer_state_blocks(struct trainer *t, struct state_block *out)
     add_block(out, &n, "rng_sampler", &t->rng, sizeof t->rng);
     for (size_t k = 0; k < t->nreplicas; k++) {
         char name[32];
-        snprintf(name, sizeof name, "rng_dropout_%zu", k);
+        snprintf(name, sizeof name, "rng_dropout_%u", (unsigned)k % 1000u);
         add_block(out, &n, name, &t->replicas[k]->rng, sizeof t->replicas[k]->rng);
     }
     add_block(out, &n, "carried_state", t->carried, t->ncarried * sizeof(real));

@@ -393,8 +393,10 @@ static size_t summarize(const struct sweep *s, const struct sweep_args *a,
     }
     struct index_row *all = mem_alloc((kept + t->nunfiled + 1) * sizeof *all);
     if (print && all) {
-        memcpy(all, rows, kept * sizeof *all);
-        memcpy(all + kept, t->unfiled, t->nunfiled * sizeof *all);
+        if (kept)
+            memcpy(all, rows, kept * sizeof *all);
+        if (t->nunfiled)
+            memcpy(all + kept, t->unfiled, t->nunfiled * sizeof *all);
         table_print(all, kept + t->nunfiled, 0);
     } else if (print) {
         table_print(rows, kept, 0);

@@ -95,7 +95,7 @@ YAML
 sweep_config
 start=$(date +%s.%N)
 "$R" sweep "$T/f.yaml" --quiet >"$T/ref.log" 2>&1 || bad "reference sweep failed: $(cat "$T/ref.log")"
-span=$(echo "$(date +%s.%N) - $start" | bc)
+span=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 mv "$T/work" "$T/ref"
 
 # ---- kill -9 at seeded points, then re-run to completion -------------------
@@ -111,7 +111,7 @@ while [ "$kills" -lt "$KILLS" ] && [ "$i" -lt $((KILLS * 4)) ]; do
         read -r frac target <<<"$(draw "$i")"
         setsid "$R" sweep "$T/f.yaml" --quiet >>"$T/kills.log" 2>&1 &
         pid=$!
-        sleep "$(echo "0.02 + $frac * $span" | bc)"
+        sleep "$(awk -v f="$frac" -v s="$span" 'BEGIN { print 0.02 + f * s }')"
         if ! kill -0 "$pid" 2>/dev/null; then
             wait "$pid" && break # finished before the kill: the round is over
             continue
