@@ -76,6 +76,34 @@ expect 2 "cannot open: No such file" "$R" generate "$T/out" 000000000000 --prefi
 # nothing is trained unless --force, which re-creates it
 expect 0 "run $id already completed" "$R" train --from "$T/out/runs/$id.h5" --quiet
 expect 0 "run $id completed" "$R" train --from "$T/out/runs/$id.h5" --quiet --force
+# a failed re-train never replaces a result: with the data gone, --force
+# (and --from the finished file) fail before touching anything
+head -c 3000 data/timemachine.txt > "$T/corpus.txt"
+"$R" train "$T/tiny.yaml" dataset.name=text "dataset.path=$T/corpus.txt" --quiet >/dev/null 2>&1
+done_file=$(ls "$T"/out/runs/*.h5 | xargs ls -t | head -n 1)
+before=$(md5sum "$done_file")
+mv "$T/corpus.txt" "$T/corpus.moved"
+expect 2 "$T/corpus.txt: cannot open data file: No such file or directory" \
+    "$R" train "$T/tiny.yaml" dataset.name=text "dataset.path=$T/corpus.txt" --force
+expect 2 "$T/corpus.txt: cannot open data file: No such file or directory" \
+    "$R" train --from "$done_file" --force
+[ "$(md5sum "$done_file")" = "$before" ] && [ -z "$(ls "$T/out/runs" | grep -E 'part|attempts|ckpt')" ] &&
+    ok || bad "a failed re-train touched $done_file: $(ls "$T/out/runs")"
+# two trainings of one run: the second is refused while the first holds the
+# run's claim, and nothing of the first is touched
+"$R" train "$T/tiny.yaml" train.epochs=2000 --quiet >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 1 500); do
+    ls "$T"/out/runs/*.h5.part >/dev/null 2>&1 && break
+    sleep 0.01
+done
+expect 1 "is being trained by another process (its claim" \
+    "$R" train "$T/tiny.yaml" train.epochs=2000 --quiet
+kill -TERM $first
+wait $first
+[ -n "$(ls "$T"/out/runs/*.h5.part 2>/dev/null)" ] && ok ||
+    bad "the interrupted first training left no .part"
+rm -f "$T"/out/runs/*.h5.part "$T"/out/runs/*.h5.ckpt
 # divergence is a result, not a failure (d2l exercise 8.6.1, exaggerated)
 expect 0 "diverged" "$R" train "$T/tiny.yaml" optimizer.kind=sgd optimizer.lr=10000 \
     clip.max_norm=none model.cell=rnn_relu --quiet
