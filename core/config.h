@@ -113,7 +113,10 @@ struct clip_config {
 struct train_config {
     long epochs;
     long eval_every;       /* validation/test every this many epochs */
-    long threads;          /* BLAS threads */
+    long threads;          /* worker threads (how to run: not in the run id) */
+    long grad_shards;      /* the batch's split into model replicas whose
+                            * gradients are summed in order (what to
+                            * compute: in the run id) */
     double max_ppl;        /* diverged above it; 0: 10 x vocabulary size */
 };
 
@@ -171,9 +174,9 @@ int config_apply_override(struct tree *root, const char *assignment,
 char *config_emit(const struct config *c);
 
 /* The run id: the first 12 hex digits of the SHA-256 of the resolved
- * config's text without the keys that only say how to run (limits such as
- * dataset.max_bytes), so raising a limit does not make a new run.
- * 0 or ERR_NOMEM. */
+ * config's text without the keys that only say how to run (train.threads,
+ * output.dir, limits such as dataset.max_bytes): the same computation has
+ * the same id whatever resources it runs with. 0 or ERR_NOMEM. */
 int config_run_id(const struct config *c, char id[13]);
 
 void config_free(struct config *c);

@@ -31,10 +31,16 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     size_t V = vocab_size(d->vocab);
     size_t B = (size_t)cfg->sampler.batch_size, T = (size_t)cfg->sampler.num_steps;
     t->max_ppl = cfg->train.max_ppl > 0 ? cfg->train.max_ppl : 10.0 * (double)V;
-    size_t threads = (size_t)cfg->train.threads;
-    t->nreplicas = threads < B ? threads : B;
+    /* the batch splits into a number of gradient shards fixed by the config
+     * (never by the thread count), summed in shard order: a run's numbers
+     * are the same on any number of threads; threads beyond the shards
+     * have nothing to do */
+    size_t shards = (size_t)cfg->train.grad_shards;
+    t->nreplicas = shards < B ? shards : B;
     if (t->nreplicas > TRAIN_MAX_THREADS)
         t->nreplicas = TRAIN_MAX_THREADS;
+    size_t threads = (size_t)cfg->train.threads;
+    t->nthreads = threads < t->nreplicas ? threads : t->nreplicas;
     /* data parallelism owns the cores: each replica's BLAS runs alone */
     gemm_set_threads(1);
     rng_seed(&t->rng, (uint64_t)cfg->seed, STREAM_TRAIN);
@@ -48,7 +54,7 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
                                   (uint64_t)cfg->seed + 1000003 * k,
                                   &t->replicas[k], e);
     if (rc == 0)
-        rc = pool_create(t->nreplicas, &t->pool, e);
+        rc = pool_create(t->nthreads, &t->pool, e);
     if (rc == 0) {
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
@@ -185,9 +191,8 @@ static void keep_state(struct trainer *t)
 }
 
 /* Forward, loss and backward of replica k on its rows of the batch. */
-static void step_part(void *ctx, size_t k)
+static void step_shard(struct trainer *t, size_t k)
 {
-    struct trainer *t = ctx;
     struct model *m = t->replicas[k];
     size_t T = t->sampler->T, row = t->first_row[k];
     size_t rows = t->first_row[k + 1] - row;
@@ -201,14 +206,24 @@ static void step_part(void *ctx, size_t k)
         model_carry_state(m);
 }
 
+/* Thread `part` of the pool takes shards part, part + threads, ...: which
+ * thread computes a shard changes no number. */
+static void step_part(void *ctx, size_t part)
+{
+    struct trainer *t = ctx;
+    for (size_t k = part; k < t->nreplicas; k += t->nthreads)
+        step_shard(t, k);
+}
+
 /* Replica 0's gradients become the token-weighted mean of all replicas'
- * (each replica's loss is the mean over its own rows); part k of the pool
- * combines its slice of the parameter block. */
-static void reduce_part(void *ctx, size_t k)
+ * (each replica's loss is the mean over its own rows), summed in replica
+ * order for every element; thread `part` combines its slice of the
+ * parameter block (the slicing changes no element's sum). */
+static void reduce_part(void *ctx, size_t part)
 {
     struct trainer *t = ctx;
     size_t n = t->model->nparams, K = t->nreplicas;
-    size_t begin = k * n / K, end = (k + 1) * n / K;
+    size_t begin = part * n / t->nthreads, end = (part + 1) * n / t->nthreads;
     real w[TRAIN_MAX_THREADS];
     for (size_t j = 0; j < K; j++)
         w[j] = (real)((double)(t->first_row[j + 1] - t->first_row[j]) /

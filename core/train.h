@@ -59,7 +59,8 @@ struct trainer {
     const struct dataset *data;
     struct model *model;      /* replica 0; evaluation and generation use it */
     struct model *replicas[TRAIN_MAX_THREADS];
-    size_t nreplicas;
+    size_t nreplicas;         /* gradient shards: fixed by the config */
+    size_t nthreads;          /* pool threads: min(train.threads, shards) */
     size_t first_row[TRAIN_MAX_THREADS + 1]; /* replica k: rows [k], [k+1] */
     double part_loss[TRAIN_MAX_THREADS];
     struct pool *pool;

@@ -137,6 +137,24 @@ done
     bad "ls/index after the kills failed"
 echo "test_faults: $kills kills in $rounds rounds ($(grep -c 'parent at' "$T/kills.log") parent, $(grep -c 'child at' "$T/kills.log") child, $(grep -c 'group at' "$T/kills.log") group)"
 
+# ---- a child killed after its checkpoint resumes from it --------------------
+rm -rf "$T/work"
+"$R" sweep "$T/f.yaml" train.epochs=400 --quiet >"$T/resume.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 1000); do
+    ls "$T"/work/runs/*.ckpt >/dev/null 2>&1 && break
+    sleep 0.005
+done
+child=$(pgrep -P "$pid" | head -n 1)
+[ -n "$child" ] && kill -KILL "$child"
+kill -TERM "$pid"
+wait "$pid"
+settle
+out=$("$R" sweep "$T/f.yaml" train.epochs=400 --jobs 2 2>&1)
+if printf '%s\n' "$out" | grep -q "resuming after epoch [1-9]" &&
+    [ "$(ls "$T/work/runs" | grep -c '\.h5$')" -eq 6 ]; then ok; else
+    bad "a child killed after its checkpoint did not resume: $(printf '%s\n' "$out" | grep -v epoch | head)"; fi
+
 # ---- concurrent workers on one folder --------------------------------------
 for workers in 2 4; do
     rm -rf "$T/work"

@@ -186,7 +186,7 @@ want 2 "$E:3:23: sweep.grid.model: expected a non-empty list of values, got an e
 printf 'sweep: {zip: {seed: [1, 2], model.hidden: [8]}}\n' | body
 want 2 "$E:3:43: sweep.zip: 'model.hidden' has 1 values but 'seed' has 2" "$R" check "$C"
 printf 'name: m\noutput: {dir: /nonexistent}\nsweep: {grid: {seed: [1, 1]}}\n' > "$C"
-want 2 "runner: sweep: runs 0 and 1 resolve to the same config (run_id ad578fd8ff21); remove the duplicate value" "$R" check "$C"
+want 2 "runner: sweep: runs 0 and 1 resolve to the same config (run_id 6eafc32f370a); remove the duplicate value" "$R" check "$C"
 printf 'sweep: {grid: {model.hidden: [8, 9, 10]}, max_runs: 2}\n' | body
 want 2 "$E:3:8: sweep: 3 runs, above sweep.max_runs (2); raise it if you mean it" "$R" check "$C"
 { printf 'sweep:\n  grid:\n'; for k in $(seq 1 64); do printf '    k%d: [1, 2]\n' "$k"; done; } | body

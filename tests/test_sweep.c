@@ -177,7 +177,7 @@ static void test_errors(void **state)
                  "sweep.yaml:2:11: sweep.repeat: expected an integer in [1, 100000], got '0'");
     expect_error("sweep:\n  grid:\n    model.hidden: [8, 8]\n",
                  "sweep: runs 0 and 1 resolve to the same config (run_id "
-                 "519558c0e5dd); remove the duplicate value");
+                 "81f81047ca1e); remove the duplicate value");
 }
 
 int main(void)
