@@ -57,7 +57,7 @@ asan: deps
 	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" all tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SLURM_TEST=0 \
 	    RUNNER=build/asan/bin/runner scripts/run_tests.sh build/asan/tests
 
 tests: $(TEST_BIN)

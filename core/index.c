@@ -203,15 +203,16 @@ static void last_attempt(const char *runs, const char *id, char status[16],
  * last attempt failed, else running (it resumes on the next sweep). */
 static void part_status(const char *dir, const char *runs, struct index_row *row)
 {
-    if (strcmp(row->status, "running") != 0 && strcmp(row->status, "completed") != 0)
-        return; /* unreadable, or an old version's own status */
+    if (strcmp(row->status, "running") != 0 && strcmp(row->status, "completed") != 0 &&
+        strcmp(row->status, "unreadable") != 0)
+        return; /* an old version's own status */
     snprintf(row->status, sizeof row->status, "running");
     if (claim_is_held(dir, row->run_id))
         return;
     char status[16], detail[1100];
     last_attempt(runs, row->run_id, status, detail, sizeof detail);
-    char *text = mem_strdup(strcmp(status, "failed") == 0
-                                ? detail : "interrupted; resumes when its sweep runs again");
+    char *text = mem_strdup(strcmp(status, "failed") == 0 ? detail
+                            : "interrupted; resumes when its sweep runs again");
     if (!text)
         return;
     if (strcmp(status, "failed") == 0)

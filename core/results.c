@@ -608,8 +608,8 @@ int results_tidy(const char *dir, const char *run_id)
     return removed;
 }
 
-int results_log_failure(const char *dir, const char *run_id, const char *detail,
-                        struct err *e)
+int results_log_attempt(const char *dir, const char *run_id, const char *event,
+                        const char *detail, struct err *e)
 {
     char path[1200], when[32], line[1400];
     snprintf(path, sizeof path, "%.1000s/runs", dir);
@@ -618,7 +618,7 @@ int results_log_failure(const char *dir, const char *run_id, const char *detail,
         return rc;
     snprintf(path, sizeof path, "%.1000s/runs/%s.attempts", dir, run_id);
     utc_now(when);
-    snprintf(line, sizeof line, "%s\tpid %ld\tfailed\t", when, (long)getpid());
+    snprintf(line, sizeof line, "%s\tpid %ld\t%.20s\t", when, (long)getpid(), event);
     size_t at = strlen(line);
     /* one line per attempt, whatever the detail holds */
     for (const char *c = detail; *c && at + 1 < sizeof line; c++)

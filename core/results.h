@@ -101,10 +101,12 @@ const char *results_path(const struct results *r);
  * finished <id>.h5 exists. Returns 1 if there was something to remove. */
 int results_tidy(const char *dir, const char *run_id);
 
-/* Appends "TIME<TAB>pid PID<TAB>failed<TAB>detail" to <dir>/runs/<id>.attempts:
- * a failed attempt, recorded without touching any result. */
-int results_log_failure(const char *dir, const char *run_id, const char *detail,
-                        struct err *e);
+/* Appends "TIME<TAB>pid PID<TAB>EVENT<TAB>detail" to <dir>/runs/<id>.attempts,
+ * the run's log of attempts, written without touching any result. EVENT is
+ * started, completed, diverged, stopped, interrupted or failed; a run whose
+ * last event is failed is listed failed until it finishes. */
+int results_log_attempt(const char *dir, const char *run_id, const char *event,
+                        const char *detail, struct err *e);
 
 /* Reading a run file (opened with file locking off). */
 int results_read_config(const char *path, char **config_text, struct err *e);

@@ -1,9 +1,11 @@
 /* runner sweep / runner check: expand a config's sweep and run (or list)
- * its runs. Every run trains in a child process, at most --jobs at once, so
- * a crashed run is recorded as failed and the others go on. Runs already
- * completed or diverged are skipped; interrupted ones resume from their
- * checkpoint. --shard I/N (or Slurm's array variables) picks the runs with
- * k % N == I. SIGINT/SIGTERM: the runs in flight stop after their current
+ * its runs. A sweep is a worker: every run trains in a child process that
+ * first claims it, at most --jobs at once, so any number of workers drain
+ * one sweep together (a run another holds is skipped and reported) and a
+ * crashed run is recorded as failed while the others go on. Runs already
+ * completed, diverged or stopped are skipped; interrupted ones resume from
+ * their checkpoint. --shard I/N restricts a worker to the runs with
+ * k % N == I (Slurm array tasks need nothing: each is a worker). SIGINT/SIGTERM: the runs in flight stop after their current
  * batch and stay resumable; nothing new starts. The index is rebuilt at the
  * end, under its lock. */
 #include <errno.h>
@@ -33,7 +35,6 @@ struct sweep_args {
     int noverrides;
     char **overrides;
     size_t shard_i, shard_n; /* n = 0: no sharding */
-    char shard_from[64];     /* where the shard came from, for the log */
     long jobs;
     int dry_run;
 };
@@ -62,34 +63,6 @@ static int parse_shard(const char *s, struct sweep_args *a)
         return -1;
     a->shard_i = (size_t)i;
     a->shard_n = (size_t)n;
-    return 0;
-}
-
-/* SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT, or _MIN/_MAX. */
-static int shard_from_slurm(struct sweep_args *a)
-{
-    const char *id = getenv("SLURM_ARRAY_TASK_ID");
-    if (!id || !*id)
-        return 0;
-    const char *count = getenv("SLURM_ARRAY_TASK_COUNT");
-    const char *min = getenv("SLURM_ARRAY_TASK_MIN"), *max = getenv("SLURM_ARRAY_TASK_MAX");
-    long task, lo = 0, hi, n;
-    if (parse_count(id, 0, &task) < 0 || (min && *min && parse_count(min, 0, &lo) < 0))
-        return runner_usage_error("SLURM_ARRAY_TASK_ID/MIN are not numbers");
-    if (count && *count) {
-        if (parse_count(count, 1, &n) < 0)
-            return runner_usage_error("SLURM_ARRAY_TASK_COUNT is not a number");
-    } else if (max && *max && parse_count(max, 0, &hi) == 0 && hi >= lo) {
-        n = hi - lo + 1;
-    } else {
-        return runner_usage_error("SLURM_ARRAY_TASK_ID is set without "
-                                  "SLURM_ARRAY_TASK_COUNT or SLURM_ARRAY_TASK_MIN/MAX");
-    }
-    if (task < lo || task - lo >= n)
-        return runner_usage_error("SLURM_ARRAY_TASK_ID %ld is outside the array", task);
-    a->shard_i = (size_t)(task - lo);
-    a->shard_n = (size_t)n;
-    snprintf(a->shard_from, sizeof a->shard_from, " (from SLURM_ARRAY_TASK_ID)");
     return 0;
 }
 
@@ -122,8 +95,6 @@ static int parse_args(int argc, char **argv, int sweep_options, struct sweep_arg
     }
     if (!a->config)
         return runner_usage_error("%s", usage_sweep);
-    if (!a->shard_n)
-        return shard_from_slurm(a);
     return 0;
 }
 
@@ -298,7 +269,7 @@ static void reap(struct sweep *s, size_t k, int wstatus, int report_fd,
              WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
     fprintf(stderr, "runner: run %s: %s\n", r->run_id, detail);
     struct err e;
-    if (results_log_failure(r->cfg.output.dir, r->run_id, detail, &e) < 0)
+    if (results_log_attempt(r->cfg.output.dir, r->run_id, "failed", detail, &e) < 0)
         runner_report(&e);
 }
 
@@ -443,8 +414,8 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
     }
     char shard[128] = "";
     if (a.shard_n)
-        snprintf(shard, sizeof shard, ", shard %zu/%zu%s: %zu run(s)", a.shard_i,
-                 a.shard_n, a.shard_from, mine);
+        snprintf(shard, sizeof shard, ", shard %zu/%zu: %zu run(s)", a.shard_i,
+                 a.shard_n, mine);
     printf("sweep %s: %zu run(s)%s, %zu done already, %zu to run, %ld at a time\n",
            s->runs[0].cfg.name, s->n, shard, mine - n, n, a.jobs);
     struct options child_opt = *opt;

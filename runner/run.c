@@ -54,7 +54,9 @@ struct job {
     int *warned;           /* per prefix: <unk> warning printed */
     double start;
     int claim;             /* the run's claim (claim.h), -1 when not held */
-    struct state_block blocks[TRAIN_STATE_BLOCKS + 1]; /* what a checkpoint holds */
+    double wall_total;     /* wall seconds over every attempt (checkpointed) */
+    double wall_before;    /* of the attempts before this one */
+    struct state_block blocks[TRAIN_STATE_BLOCKS + 2]; /* what a checkpoint holds */
     size_t nblocks;
 };
 
@@ -118,6 +120,7 @@ static int train_epochs(struct job *j, struct err *e)
                 return rc;
         }
         /* after the samples: a resumed run draws them from the same state */
+        j->wall_total = j->wall_before + train_now() - j->start;
         rc = results_checkpoint(j->r, t->epoch, j->blocks, j->nblocks, e);
         if (rc < 0)
             return rc;
@@ -148,12 +151,17 @@ static int open_results(struct job *j, struct err *e)
     snprintf(gen->name, sizeof gen->name, "rng_generate");
     gen->data = &j->gen;
     gen->bytes = sizeof j->gen;
+    struct state_block *wall = &j->blocks[j->nblocks++];
+    snprintf(wall->name, sizeof wall->name, "wall_seconds");
+    wall->data = &j->wall_total;
+    wall->bytes = sizeof j->wall_total;
     int rc = results_resume(cfg->output.dir, j->out->run_id, j->blocks,
                             j->nblocks, &j->r, &epoch, note, sizeof note, e);
     if (note[0])
         fprintf(stderr, "runner: warning: %s\n", note);
     if (rc < 0)
         return rc;
+    j->wall_before = j->wall_total; /* restored with the checkpoint, or 0 */
     if (rc == 1) {
         if (!j->opt->quiet)
             printf("%s  resuming after epoch %ld of %ld\n", j->out->run_id,
@@ -180,8 +188,8 @@ static void record_failure(struct job *j, const struct err *e)
         results_finish(j->r, "running", NULL, 0, NULL, &ignored);
     j->r = NULL;
     if (j->claim >= 0 &&
-        results_log_failure(j->cfg->output.dir, j->out->run_id, j->out->error,
-                            &ignored) < 0)
+        results_log_attempt(j->cfg->output.dir, j->out->run_id, "failed",
+                            j->out->error, &ignored) < 0)
         runner_report(&ignored);
     snprintf(j->out->status, sizeof j->out->status, "failed");
 }
@@ -208,7 +216,9 @@ static int claim_run(struct job *j, struct err *e)
         snprintf(j->out->path, sizeof j->out->path, "%.1000s/runs/%s.h5", dir, id);
         return 0;
     }
-    return 1;
+    /* first, so that a kill at any later point leaves a trace */
+    rc = results_log_attempt(dir, id, "started", "", e);
+    return rc < 0 ? rc : 1;
 }
 
 static const char *status_name(int status)
@@ -260,10 +270,14 @@ int run_config(const struct config *cfg, const struct run_label *label,
                vocab_size(j.data->vocab), label && label->values[0] ? ", " : "",
                label ? label->values : "");
     status = train_epochs(&j, &e);
-    out->seconds = train_now() - j.start;
+    out->seconds = j.wall_before + train_now() - j.start;
     if (status < 0)
         goto fail;
     snprintf(out->status, sizeof out->status, "%s", status_name(status));
+    if (results_log_attempt(cfg->output.dir, out->run_id,
+                            status == TRAIN_STOPPED ? "interrupted" : out->status,
+                            "", &e) < 0)
+        runner_report(&e); /* the result itself is not at stake */
     int rc = results_finish(j.r, out->status,
                             status == TRAIN_STOPPED ? NULL : j.t->model, out->seconds,
                             status == TRAIN_DIVERGED ? j.t->diverged_why : NULL, &e);
@@ -280,7 +294,7 @@ int run_config(const struct config *cfg, const struct run_label *label,
                 j.t->diverged_why);
     goto done;
 fail:
-    out->seconds = train_now() - j.start;
+    out->seconds = j.wall_before + train_now() - j.start;
     if (out->path[0] && access(out->path, F_OK) != 0) /* what is left: the .part */
         snprintf(out->path + strlen(out->path), sizeof out->path - strlen(out->path),
                  ".part");

@@ -87,7 +87,8 @@ expect 2 "$T/corpus.txt: cannot open data file: No such file or directory" \
     "$R" train "$T/tiny.yaml" dataset.name=text "dataset.path=$T/corpus.txt" --force
 expect 2 "$T/corpus.txt: cannot open data file: No such file or directory" \
     "$R" train --from "$done_file" --force
-[ "$(md5sum "$done_file")" = "$before" ] && [ -z "$(ls "$T/out/runs" | grep -E 'part|attempts|ckpt')" ] &&
+[ "$(md5sum "$done_file")" = "$before" ] && [ -z "$(ls "$T/out/runs" | grep -E 'part|ckpt')" ] &&
+    ! grep -q failed "$T"/out/runs/*.attempts &&
     ok || bad "a failed re-train touched $done_file: $(ls "$T/out/runs")"
 # two trainings of one run: the second is refused while the first holds the
 # run's claim, and nothing of the first is touched
@@ -124,9 +125,13 @@ YAML
 expect 2 "this config has a sweep: section; run it with 'runner sweep'" \
     "$R" train "$T/sweep.yaml"
 expect 0 "6 run(s), all valid" "$R" check "$T/sweep.yaml"
-shard=$(SLURM_ARRAY_TASK_ID=11 SLURM_ARRAY_TASK_MIN=10 SLURM_ARRAY_TASK_MAX=12 \
-        "$R" sweep "$T/sweep.yaml" --dry-run | awk 'NR > 1 {print $1}' | tr '\n' ' ')
-[ "$shard" = "1 4 " ] && ok || bad "Slurm shard 1 of 3 listed '$shard', expected '1 4 '"
+# a Slurm array task is a worker over every run, whatever the array's shape
+for task in "11 10 12" "3 1 3" "6 0 6"; do
+    set -- $task
+    listed=$(SLURM_ARRAY_TASK_ID=$1 SLURM_ARRAY_TASK_MIN=$2 SLURM_ARRAY_TASK_MAX=$3 \
+             "$R" sweep "$T/sweep.yaml" --dry-run | awk 'NR > 1 {print $1}' | tr '\n' ' ')
+    [ "$listed" = "0 1 2 3 4 5 " ] && ok || bad "Slurm task $1 listed '$listed', expected every run"
+done
 covered=$(for i in 0 1 2; do "$R" sweep "$T/sweep.yaml" --shard $i/3 --dry-run; done |
           awk '$1 ~ /^[0-9]+$/ {print $1}' | sort -n | tr '\n' ' ')
 [ "$covered" = "0 1 2 3 4 5 " ] && ok || bad "shards 0-2 of 3 covered '$covered'"
@@ -175,7 +180,8 @@ expect 1 "cannot open data file: No such file" "$R" sweep "$T/par.yaml" --jobs 2
 links=$(h5dump -H "$T/par/index.h5" | grep -c EXTERNAL_LINK)
 rows=$("$R" ls "$T/par" --csv | tail -n +2 | cut -d, -f3 | sort | uniq -c | tr -s ' ' | tr '\n' ';')
 [ "$links" -eq 3 ] && [ "$rows" = " 3 completed;" ] &&
-    [ "$(ls "$T/par/runs" | grep -vc '\.lock$')" -eq 3 ] && ok ||
+    [ "$(ls "$T/par/runs" | grep -vcE '\.(lock|attempts)$')" -eq 3 ] &&
+    [ "$(cat "$T"/par/runs/*.attempts | cut -f3 | sort | uniq -c | tr -s ' ' | tr '\n' ';')" = " 3 completed; 3 started;" ] && ok ||
     bad "parallel sweep index: $links links, statuses '$rows', files $(ls "$T/par/runs")"
 expect 2 "ls: unknown column 'valid'" "$R" ls "$T/par" --sort valid
 expect 0 "index: 3 run(s)" "$R" index "$T/par"

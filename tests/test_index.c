@@ -126,10 +126,10 @@ static void test_interrupted_and_failed_runs(void **state)
     assert_string_equal(rows[0].detail, "interrupted; resumes when its sweep runs again");
     index_free(rows, n);
     /* its last attempt failed: failed, with that attempt's detail */
-    assert_int_equal(results_log_failure(dir, "aaaaaaaaaaaa", "killed by signal 9", &e), 0);
+    assert_int_equal(results_log_attempt(dir, "aaaaaaaaaaaa", "failed", "killed by signal 9", &e), 0);
     /* a run with only an attempts log */
-    assert_int_equal(results_log_failure(dir, "bbbbbbbbbbbb", "first\ttry", &e), 0);
-    assert_int_equal(results_log_failure(dir, "bbbbbbbbbbbb", "cannot write: No space "
+    assert_int_equal(results_log_attempt(dir, "bbbbbbbbbbbb", "failed", "first\ttry", &e), 0);
+    assert_int_equal(results_log_attempt(dir, "bbbbbbbbbbbb", "failed", "cannot write: No space "
                                          "left on device", &e), 0);
     assert_int_equal(index_scan(dir, &rows, &n, &e), 0);
     assert_int_equal(n, 2);
