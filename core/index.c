@@ -17,6 +17,7 @@
 #include "files.h"
 #include "h5.h"
 #include "mem.h"
+#include "version.h"
 
 /* A root string attribute into buf ("" when absent or not a string). */
 static void string_attr(hid_t f, const char *name, char *buf, size_t n)
@@ -122,6 +123,7 @@ static void index_read_run(const char *path, struct index_row *row)
         return;
     }
     string_attr(f, "status", row->status, sizeof row->status);
+    string_attr(f, "runner_version", row->version, sizeof row->version);
     string_attr(f, "sweep_values", buf, sizeof buf);
     row->values = mem_strdup(buf);
     string_attr(f, "detail", buf, sizeof buf);
@@ -232,6 +234,18 @@ static void attempts_row(const char *runs, struct index_row *row)
     snprintf(row->status, sizeof row->status, "failed");
     row->values = mem_strdup("");
     row->detail = mem_strdup(detail);
+}
+
+size_t index_count_foreign(const struct index_row *rows, size_t n,
+                           const char **example)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].version[0] && strcmp(rows[i].version, RNNLAB_RUNNER_VERSION) != 0) {
+            *example = rows[i].version;
+            count++;
+        }
+    return count;
 }
 
 int index_has_files(const char *dir, const char *run_id)

@@ -35,7 +35,14 @@ struct index_row {
     double wall_seconds;    /* NaN while running */
     double tokens_per_s;    /* mean over epochs */
     char *detail;           /* why it diverged or failed ("" otherwise) */
+    char version[32];       /* runner_version of the file ("" if none) */
 };
+
+/* How many rows were written by another runner version than this one (run
+ * ids computed differently: their runs would be trained again beside
+ * them); *example gets one such version. */
+size_t index_count_foreign(const struct index_row *rows, size_t n,
+                           const char **example);
 
 /* Rows for every run file in <dir>/runs, ordered by sweep index then run id.
  * A folder without runs/ gives no rows. */

@@ -118,7 +118,7 @@ static int write_header(struct results *r, const char *run_id,
         h5_set_string_attr(r->file, "config", big ? "(see the /config dataset)"
                                                    : config_text) < 0 ||
         h5_set_number_attr(r->file, "seed", H5T_NATIVE_LLONG, &sd) < 0 ||
-        h5_set_string_attr(r->file, "runner_version", RESULTS_VERSION) < 0 ||
+        h5_set_string_attr(r->file, "runner_version", RNNLAB_RUNNER_VERSION) < 0 ||
         h5_set_string_attr(r->file, "started", started) < 0 ||
         h5_set_number_attr(r->file, "vocab_size", H5T_NATIVE_LLONG, &vs) < 0 ||
         h5_set_number_attr(r->file, "num_params", H5T_NATIVE_LLONG, &np) < 0 ||

@@ -40,9 +40,8 @@
 #include "model.h"
 #include "state.h"
 #include "train.h"
+#include "version.h"
 #include "vocab.h"
-
-#define RESULTS_VERSION "rnnlab 0.2.0"
 
 struct results;
 

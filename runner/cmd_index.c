@@ -6,6 +6,7 @@
 #include "index.h"
 #include "runner.h"
 #include "table.h"
+#include "version.h"
 
 int cmd_index(int argc, char **argv, const struct options *opt)
 {
@@ -18,6 +19,18 @@ int cmd_index(int argc, char **argv, const struct options *opt)
         return runner_report(&e);
     printf("index: %zu run(s) -> %s/index.h5\n", n, argv[0]);
     return EXIT_OK;
+}
+
+void runner_warn_foreign(const char *dir, const struct index_row *rows, size_t n)
+{
+    const char *example = NULL;
+    size_t foreign = index_count_foreign(rows, n, &example);
+    if (foreign)
+        fprintf(stderr, "runner: warning: %zu run file(s) in %s were written by "
+                "another version (%s; this is " RNNLAB_RUNNER_VERSION "): their run "
+                "ids are computed differently, so a sweep trains those runs again "
+                "beside them; move them to another folder to keep them apart\n",
+                foreign, dir, example);
 }
 
 int cmd_ls(int argc, char **argv, const struct options *opt)
@@ -52,6 +65,7 @@ int cmd_ls(int argc, char **argv, const struct options *opt)
     struct err e;
     if (index_scan(dir, &rows, &n, &e) < 0)
         return runner_report(&e);
+    runner_warn_foreign(dir, rows, n);
     table_sort(rows, n, sort);
     table_print(rows, n, csv);
     index_free(rows, n);

@@ -377,6 +377,19 @@ static size_t summarize(const struct sweep *s, const struct sweep_args *a,
     return done;
 }
 
+/* Says so when the results folder holds runs of another version (their ids
+ * differ: this sweep will train its runs beside them). */
+static void warn_foreign(const struct sweep *s)
+{
+    struct index_row *rows;
+    size_t n;
+    struct err e;
+    if (index_scan(s->runs[0].cfg.output.dir, &rows, &n, &e) < 0)
+        return; /* the sweep itself reports an unreadable folder */
+    runner_warn_foreign(s->runs[0].cfg.output.dir, rows, n);
+    index_free(rows, n);
+}
+
 int cmd_sweep(int argc, char **argv, const struct options *opt)
 {
     struct sweep_args a;
@@ -394,6 +407,7 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
         print_plan(s, &a);
         goto done;
     }
+    warn_foreign(s);
     pending = mem_alloc((s->n + 1) * sizeof *pending);
     if (!pending) {
         status = runner_usage_error("out of memory");

@@ -7,8 +7,8 @@
 
 #include "h5.h"
 #include "runner.h"
+#include "version.h"
 
-#define RUNNER_VERSION "0.1.0"
 
 static const char usage[] =
     "usage: runner VERB [options]\n"
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0)
         return fputs(usage, stdout), EXIT_OK;
     if (strcmp(verb, "--version") == 0)
-        return puts("runner " RUNNER_VERSION), EXIT_OK;
+        return puts("runner " RNNLAB_VERSION), EXIT_OK;
     argc -= 2;
     argv += 2;
     take_shared_options(&argc, argv, &opt);

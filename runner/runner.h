@@ -20,6 +20,11 @@ int runner_report(const struct err *e);
 /* Prints "runner: msg" and returns EXIT_BAD_INPUT. */
 int runner_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Warns on stderr when rows of dir were written by another runner version
+ * (their run ids are not this version's). */
+struct index_row;
+void runner_warn_foreign(const char *dir, const struct index_row *rows, size_t n);
+
 /* Folder of the bundled datasets: $RNNLAB_DATA, else the build's data/. */
 const char *runner_data_dir(void);
 

@@ -13,6 +13,7 @@
 #include "h5.h"
 #include "index.h"
 #include "results.h"
+#include "version.h"
 
 static void path_in(char *out, size_t n, const char *dir, const char *name)
 {
@@ -95,7 +96,28 @@ static void test_malformed_run_files_are_rows(void **state)
     assert_true(r->best_valid_ppl == 20 && r->best_valid_epoch == 1);
     assert_string_equal(find(rows, n, "bbbbbbbbbbbb")->status, "unreadable");
     assert_string_equal(find(rows, n, "cccccccccccc")->status, "unreadable");
+    const char *other = NULL;
+    assert_int_equal(index_count_foreign(rows, n, &other), 0);
     index_free(rows, n);
+    /* a run file of another version (its run ids were computed otherwise)
+     * is counted, and one of this version is not */
+    path_in(path, sizeof path, dir, "eeeeeeeeeeee.h5");
+    f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_int_equal(h5_set_string_attr(f, "status", "completed"), 0);
+    assert_int_equal(h5_set_string_attr(f, "runner_version", "rnnlab 0.1.0"), 0);
+    H5Fclose(f);
+    path_in(path, sizeof path, dir, "ffffffffffff.h5");
+    f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_int_equal(h5_set_string_attr(f, "status", "completed"), 0);
+    assert_int_equal(h5_set_string_attr(f, "runner_version", RNNLAB_RUNNER_VERSION), 0);
+    H5Fclose(f);
+    assert_int_equal(index_scan(dir, &rows, &n, &e), 0);
+    assert_int_equal(index_count_foreign(rows, n, &other), 1);
+    assert_string_equal(other, "rnnlab 0.1.0");
+    index_free(rows, n);
+    remove(path);
+    path_in(path, sizeof path, dir, "eeeeeeeeeeee.h5");
+    remove(path);
     /* the index of such a folder is written and lists them all */
     size_t indexed = 0;
     assert_int_equal(index_rebuild(dir, &indexed, &e), 0);
