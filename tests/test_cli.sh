@@ -159,6 +159,10 @@ trained=$(grep -cE '^[0-9a-f]{12}  (completed|diverged) in' "$T/second.log")
     bad "restart: exit $second, trained $trained, expected $((6 - done1))"
 [ "$(ls "$T"/sweep/runs/*.h5 | wc -l)" -eq 6 ] && [ -z "$(ls "$T"/sweep/runs | grep -E 'part|ckpt')" ] &&
     ok || bad "after the restart: $(ls "$T/sweep/runs")"
+# the resumed run's attempts log keeps both attempts
+resumed=$(sed -n 's/^\([0-9a-f]\{12\}\)  resuming after epoch.*/\1/p' "$T/second.log" | head -n 1)
+if [ -z "$resumed" ] || [ "$(cut -f3 "$T/sweep/runs/$resumed.attempts" | tr '\n' ' ')" = "started interrupted started completed " ]; then
+    ok; else bad "attempts of $resumed: $(cat "$T/sweep/runs/$resumed.attempts")"; fi
 
 # two jobs at once leave a consistent index; a failing run does not stop
 # the others (its data file is missing), and the sweep exits 1; bad data
