@@ -586,6 +586,15 @@ static const struct field *field_named(const struct field *fields,
     return NULL;
 }
 
+/* The section that has a key of this name (epochs -> train), or NULL. */
+static const char *section_of(const char *key)
+{
+    for (const struct field *f = root_fields; f->key; f++)
+        if (f->type == F_MAP && field_named(f->sub, key))
+            return f->key;
+    return NULL;
+}
+
 /* Reads every member of map against fields; prefix is "section." or "". */
 static int read_map(struct config *c, const struct tree *map,
                     const struct field *fields, const char *prefix,
@@ -600,6 +609,11 @@ static int read_map(struct config *c, const struct tree *map,
             return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
                            "this config has a sweep: section; run it with "
                            "'runner sweep' (or remove the section)");
+        const char *section = !f && !prefix[0] ? section_of(t->key) : NULL;
+        if (section)
+            return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
+                           "unknown key '%s' (did you mean '%s.%s'?)", path, section,
+                           t->key);
         if (!f) {
             const char *near = nearest(t->key, &fields->key, sizeof *fields);
             if (near)

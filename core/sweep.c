@@ -272,6 +272,39 @@ const struct sweep_run *sweep_find(const struct sweep *s, const char *run_id)
     return NULL;
 }
 
+/* Whether dotted keys a and b overlap: equal, or one a section of the other
+ * ("model" and "model.cell"). */
+static int overlaps(const char *a, const char *b)
+{
+    size_t n = strlen(a) < strlen(b) ? strlen(a) : strlen(b);
+    return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '.') &&
+           (b[n] == '\0' || b[n] == '.');
+}
+
+/* An override of a key the sweep varies would be silently replaced by the
+ * sweep's values: an error that says what to write instead. */
+static int check_overrides(const struct plan *p, int noverrides,
+                           char *const *overrides, struct err *e)
+{
+    for (int i = 0; i < noverrides; i++) {
+        char key[256];
+        size_t len = strcspn(overrides[i], "=");
+        snprintf(key, sizeof key, "%.*s", (int)(len < 255 ? len : 255), overrides[i]);
+        if (strncmp(key, "sweep.", 6) == 0 || strcmp(key, "sweep") == 0)
+            continue;
+        const struct axes *both[2] = {&p->grid, &p->zip};
+        for (int g = 0; g < 2; g++)
+            for (size_t k = 0; k < both[g]->n; k++)
+                if (overlaps(key, both[g]->a[k].key))
+                    return err_msg(e, ERR_USAGE, "command line '%s': the sweep varies "
+                                   "%s (sweep.%s), whose values would replace this; "
+                                   "override sweep.%s.%s=[...] to change them",
+                                   overrides[i], both[g]->a[k].key, g ? "zip" : "grid",
+                                   g ? "zip" : "grid", both[g]->a[k].key);
+    }
+    return 0;
+}
+
 int sweep_load(const char *path, int noverrides, char *const *overrides,
                struct sweep **out, struct err *e)
 {
@@ -292,6 +325,8 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
     }
     if (rc == 0 && sw)
         rc = read_plan(sw, &p, e);
+    if (rc == 0 && sw)
+        rc = check_overrides(&p, noverrides, overrides, e);
     else if (rc == 0)
         p = (struct plan){.grid_points = 1, .zip_len = 1, .repeat = 1,
                           .max_runs = SWEEP_DEFAULT_MAX_RUNS};

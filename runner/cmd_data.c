@@ -69,7 +69,8 @@ int cmd_data(int argc, char **argv, const struct options *opt)
 {
     (void)opt;
     if (argc < 1)
-        return runner_usage_error("usage: runner data CONFIG.yaml [key=value ...]");
+        return runner_usage_error("data: expected a config file: runner data "
+                                  "CONFIG.yaml [key=value ...] (see 'runner data --help')");
     struct config cfg;
     struct dataset *d = NULL;
     struct err e;

@@ -11,11 +11,8 @@
 #include "mem.h"
 #include "model.h"
 #include "results.h"
+#include "runfile.h"
 #include "runner.h"
-
-static const char usage_generate[] =
-    "usage: runner generate RESULTS RUN_ID --prefix TEXT [--length N] "
-    "[--temperature T] [--alpha A] [--seed S] [--greedy]";
 
 static int parse_number(const char *opt, const char *s, double min, double max,
                         double *out)
@@ -46,9 +43,12 @@ static int parse_options(int argc, char **argv, struct generate_options *o)
             o->greedy = 1;
             continue;
         }
+        if (a[0] != '-')
+            return runner_usage_error("generate: unexpected '%s' (options come after "
+                                      "RESULTS RUN_ID; see 'runner generate --help')", a);
         if (i + 1 >= argc)
-            return runner_usage_error("generate: '%s' needs a value\n%s", a,
-                                      usage_generate);
+            return runner_usage_error("generate: %s needs a value (see 'runner "
+                                      "generate --help')", a);
         const char *v = argv[++i];
         int rc = 0;
         if (strcmp(a, "--prefix") == 0)
@@ -62,13 +62,14 @@ static int parse_options(int argc, char **argv, struct generate_options *o)
         else if (strcmp(a, "--seed") == 0)
             rc = parse_number(a, v, 0, 4294967295.0, &o->seed);
         else
-            return runner_usage_error("generate: unknown option '%s'\n%s", a,
-                                      usage_generate);
+            return runner_usage_error("generate: unknown option '%s' (see 'runner "
+                                      "generate --help')", a);
         if (rc)
             return rc;
     }
     if (!o->prefix)
-        return runner_usage_error("generate: --prefix is required\n%s", usage_generate);
+        return runner_usage_error("generate: --prefix is required (the text to "
+                                  "continue: --prefix 'the time ')");
     if (o->greedy && (o->temperature > 0 || o->alpha > 0))
         return runner_usage_error("generate: --greedy takes no --temperature or --alpha");
     return 0;
@@ -77,17 +78,22 @@ static int parse_options(int argc, char **argv, struct generate_options *o)
 int cmd_generate(int argc, char **argv, const struct options *opt)
 {
     (void)opt;
-    if (argc < 2)
-        return runner_usage_error("%s", usage_generate);
-    struct generate_options o;
-    int rc = parse_options(argc - 2, argv + 2, &o);
+    /* RESULTS RUN_ID, or one run file's path */
+    int positional = 0;
+    while (positional < argc && positional < 2 && argv[positional][0] != '-')
+        positional++;
+    if (positional == 0)
+        return runner_usage_error("generate: expected RESULTS RUN_ID (or a run file) "
+                                  "before the options (see 'runner generate --help')");
+    char path[1200];
+    int rc = positional == 2 ? runfile_find("generate", argv[0], argv[1], path, sizeof path)
+                             : runfile_from_path("generate", argv[0], path, sizeof path);
     if (rc)
         return rc;
-    char path[1200];
-    snprintf(path, sizeof path, "%s/runs/%s.h5", argv[0], argv[1]);
-    if (access(path, R_OK) != 0)
-        return runner_usage_error("%s: cannot open: %s (no finished run %s in %s)",
-                                  path, strerror(errno), argv[1], argv[0]);
+    struct generate_options o;
+    rc = parse_options(argc - positional, argv + positional, &o);
+    if (rc)
+        return rc;
     struct config cfg;
     struct vocab *v = NULL;
     struct model *m = NULL;

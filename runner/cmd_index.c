@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "index.h"
+#include "runfile.h"
 #include "runner.h"
 #include "table.h"
 #include "version.h"
@@ -12,7 +13,11 @@ int cmd_index(int argc, char **argv, const struct options *opt)
 {
     (void)opt; /* the one line it prints is the result line */
     if (argc != 1 || argv[0][0] == '-')
-        return runner_usage_error("usage: runner index RESULTS");
+        return runner_usage_error("index: expected one results folder: runner index "
+                                  "RESULTS (see 'runner index --help')");
+    int rc = runfile_results_folder("index", argv[0]);
+    if (rc)
+        return rc;
     struct err e;
     size_t n;
     if (index_rebuild(argv[0], &n, &e) < 0)
@@ -41,7 +46,10 @@ int cmd_ls(int argc, char **argv, const struct options *opt)
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0) {
             csv = 1;
-        } else if (strcmp(argv[i], "--sort") == 0 && i + 1 < argc) {
+        } else if (strcmp(argv[i], "--sort") == 0 && i + 1 >= argc) {
+            return runner_usage_error("ls: --sort needs a column name, e.g. --sort "
+                                      "valid_ppl");
+        } else if (strcmp(argv[i], "--sort") == 0) {
             sort = table_column(argv[++i]);
             if (sort < 0) {
                 char list[512] = "";
@@ -52,14 +60,22 @@ int cmd_ls(int argc, char **argv, const struct options *opt)
                 return runner_usage_error("ls: unknown column '%s' (columns: %s)",
                                           argv[i], list);
             }
-        } else if (argv[i][0] == '-' || dir) {
-            return runner_usage_error("usage: runner ls RESULTS [--sort COLUMN] [--csv]");
+        } else if (argv[i][0] == '-') {
+            return runner_usage_error("ls: unknown option '%s' (see 'runner ls --help')",
+                                      argv[i]);
+        } else if (dir) {
+            return runner_usage_error("ls: one results folder at a time (got '%s' and "
+                                      "'%s')", dir, argv[i]);
         } else {
             dir = argv[i];
         }
     }
     if (!dir)
-        return runner_usage_error("usage: runner ls RESULTS [--sort COLUMN] [--csv]");
+        return runner_usage_error("ls: expected a results folder: runner ls RESULTS "
+                                  "(see 'runner ls --help')");
+    int rc = runfile_results_folder("ls", dir);
+    if (rc)
+        return rc;
     struct index_row *rows;
     size_t n;
     struct err e;

@@ -26,10 +26,6 @@
 #include "sweep.h"
 #include "table.h"
 
-static const char usage_sweep[] =
-    "usage: runner sweep CONFIG.yaml [key=value ...] [--shard I/N] [--jobs J] "
-    "[--dry-run]";
-
 struct sweep_args {
     const char *config;
     int noverrides;
@@ -73,20 +69,27 @@ static int parse_args(int argc, char **argv, int sweep_options, struct sweep_arg
     a->overrides = mem_calloc((size_t)argc + 1, sizeof *a->overrides);
     if (!a->overrides)
         return runner_usage_error("out of memory");
+    const char *verb = sweep_options ? "sweep" : "check";
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
-        if (sweep_options && strcmp(s, "--shard") == 0 && i + 1 < argc) {
+        int takes_value = sweep_options && (!strcmp(s, "--shard") || !strcmp(s, "--jobs"));
+        if (takes_value && (i + 1 >= argc || argv[i + 1][0] == '-'))
+            return runner_usage_error("sweep: %s needs a value (%s)", s,
+                                      s[2] == 's' ? "I/N, e.g. --shard 0/4"
+                                                  : "a count, e.g. --jobs 2");
+        if (sweep_options && strcmp(s, "--shard") == 0) {
             if (parse_shard(argv[++i], a) < 0)
                 return runner_usage_error("sweep: --shard needs I/N with 0 <= I < N, "
                                           "got '%s'", argv[i]);
-        } else if (sweep_options && strcmp(s, "--jobs") == 0 && i + 1 < argc) {
+        } else if (sweep_options && strcmp(s, "--jobs") == 0) {
             if (parse_count(argv[++i], 1, &a->jobs) < 0 || a->jobs > 256)
                 return runner_usage_error("sweep: --jobs needs a count in [1, 256], "
                                           "got '%s'", argv[i]);
         } else if (sweep_options && strcmp(s, "--dry-run") == 0) {
             a->dry_run = 1;
         } else if (s[0] == '-') {
-            return runner_usage_error("unknown option '%s'\n%s", s, usage_sweep);
+            return runner_usage_error("%s: unknown option '%s' (see 'runner %s --help')",
+                                      verb, s, verb);
         } else if (!a->config && !strchr(s, '=')) {
             a->config = s;
         } else {
@@ -94,7 +97,9 @@ static int parse_args(int argc, char **argv, int sweep_options, struct sweep_arg
         }
     }
     if (!a->config)
-        return runner_usage_error("%s", usage_sweep);
+        return runner_usage_error("%s: expected a config file: runner %s CONFIG.yaml "
+                                  "[key=value ...] (see 'runner %s --help')", verb,
+                                  verb, verb);
     return 0;
 }
 

@@ -7,11 +7,8 @@
 #include "config.h"
 #include "results.h"
 #include "run.h"
+#include "runfile.h"
 #include "runner.h"
-
-static const char usage_train[] =
-    "usage: runner train CONFIG.yaml [key=value ...] [--force]\n"
-    "       runner train --from RESULTS/runs/RUN_ID.h5 [key=value ...] [--force]";
 
 static void print_ppl(const char *label, double v)
 {
@@ -31,12 +28,20 @@ int cmd_train(int argc, char **argv, const struct options *shared)
             argv[kept++] = argv[i];
     }
     argc = kept;
-    if (argc >= 2 && strcmp(argv[0], "--from") == 0) {
-        from = argv[1];
+    char run_file[1200];
+    if (argc >= 1 && strcmp(argv[0], "--from") == 0) {
+        if (argc < 2 || argv[1][0] == '-')
+            return runner_usage_error("train: --from needs a run file "
+                                      "(RESULTS/runs/RUN_ID.h5, or a unique id prefix)");
+        int rc = runfile_from_path("train", argv[1], run_file, sizeof run_file);
+        if (rc)
+            return rc;
+        from = run_file;
         argc -= 2;
         argv += 2;
     } else if (argc < 1 || argv[0][0] == '-' || strchr(argv[0], '=')) {
-        return runner_usage_error("%s", usage_train);
+        return runner_usage_error("train: expected a config file: runner train "
+                                  "CONFIG.yaml [key=value ...] (see 'runner train --help')");
     } else {
         argc--;
         argv++;
@@ -44,8 +49,8 @@ int cmd_train(int argc, char **argv, const struct options *shared)
     const char *config_path = from ? from : argv[-1];
     for (int i = 0; i < argc; i++)
         if (argv[i][0] == '-')
-            return runner_usage_error("train: unknown option '%s'\n%s", argv[i],
-                                      usage_train);
+            return runner_usage_error("train: unknown option '%s' (see 'runner train "
+                                      "--help')", argv[i]);
     struct config cfg;
     struct err e;
     err_clear(&e);

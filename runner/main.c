@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "h5.h"
+#include "help.h"
 #include "runner.h"
 #include "version.h"
 
@@ -22,7 +23,8 @@ static const char usage[] =
     "  runner ls RESULTS [--sort COLUMN] [--csv] table of runs\n"
     "  runner data CONFIG.yaml [key=value ...]   dataset statistics\n"
     "options: --quiet (only errors and the result), --help, --version\n"
-    "See README.md for the config keys.\n";
+    "`runner VERB --help` explains a verb's options; configs/README.md lists\n"
+    "every config key and its default.\n";
 
 int runner_report(const struct err *e)
 {
@@ -86,6 +88,11 @@ int main(int argc, char **argv)
         return puts("runner " RNNLAB_VERSION), EXIT_OK;
     argc -= 2;
     argv += 2;
+    if (help_wanted(argc, argv)) {
+        if (help_print(verb) == 0)
+            return EXIT_OK;
+        return runner_usage_error("unknown verb '%s' (try 'runner --help')", verb);
+    }
     take_shared_options(&argc, argv, &opt);
     if (strcmp(verb, "data") == 0)
         return cmd_data(argc, argv, &opt);

@@ -112,9 +112,10 @@ static int train_epochs(struct job *j, struct err *e)
         if (rc < 0)
             return rc;
         progress_epoch(&j->p, &m);
+        /* every `every` epochs, and always after the last (an `every` that
+         * does not divide train.epochs still gives the final sample) */
         long every = cfg->generate.every;
-        if ((every && m.epoch % every == 0) ||
-            (!every && m.epoch == cfg->train.epochs)) {
+        if ((every && m.epoch % every == 0) || m.epoch == cfg->train.epochs) {
             rc = sample_all(j, m.epoch, e);
             if (rc < 0)
                 return rc;

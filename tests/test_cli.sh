@@ -71,7 +71,16 @@ g1=$("$R" generate "$T/out" "$id" --prefix "the " --temperature 0.7 --seed 4)
 g2=$("$R" generate "$T/out" "$id" --prefix "the " --temperature 0.7 --seed 4)
 [ "$g1" = "$g2" ] && ok || bad "same seed, different text: '$g1' vs '$g2'"
 expect 2 "generate: --prefix is required" "$R" generate "$T/out" "$id"
-expect 2 "cannot open: No such file" "$R" generate "$T/out" 000000000000 --prefix a
+expect 2 "generate: no finished run '000000000000' in $T/out (runner ls $T/out lists them)" \
+    "$R" generate "$T/out" 000000000000 --prefix a
+# a run file's path, or a unique prefix of its id, will do; swapped
+# arguments get a hint
+g3=$("$R" generate "$T/out/runs/$id.h5" --prefix "the " --temperature 0.7 --seed 4)
+g4=$("$R" generate "$T/out" "$(printf %.6s "$id")" --prefix "the " --temperature 0.7 --seed 4)
+[ "$g3" = "$g1" ] && [ "$g4" = "$g1" ] && ok || bad "by path '$g3', by prefix '$g4', expected '$g1'"
+expect 2 "generate: '$id' is not a results folder, '$T/out' is: give the folder first" \
+    "$R" generate "$id" "$T/out" --prefix a
+expect 2 "generate: --length needs a value" "$R" generate "$T/out" "$id" --prefix a --length
 # --from names the same run (same resolved config, same id): it is done, so
 # nothing is trained unless --force, which re-creates it
 expect 0 "run $id already completed" "$R" train --from "$T/out/runs/$id.h5" --quiet
@@ -109,6 +118,39 @@ rm -f "$T"/out/runs/*.h5.part "$T"/out/runs/*.h5.ckpt
 expect 0 "diverged" "$R" train "$T/tiny.yaml" optimizer.kind=sgd optimizer.lr=10000 \
     clip.max_norm=none model.cell=rnn_relu --quiet
 
+# ---- help, and mistakes on the command line ----
+for verb in train sweep check data index ls generate; do
+    for flag in --help -h; do
+        out=$("$R" $verb $flag 2>/dev/null)
+        status=$?
+        if [ "$status" -eq 0 ] && printf '%s\n' "$out" | grep -q "^usage: runner $verb " &&
+            printf '%s\n' "$out" | grep -q "^  -h, --help " &&
+            [ "$(printf '%s\n' "$out" | grep -c '^  -')" -ge 1 ]; then ok; else
+            bad "runner $verb $flag: exit $status: $out"; fi
+    done
+done
+expect 0 "configs/README.md" "$R" --help
+expect 2 "train: unknown option '--fast' (see 'runner train --help')" "$R" train "$T/tiny.yaml" --fast
+expect 2 "sweep: --jobs needs a value (a count, e.g. --jobs 2)" "$R" sweep "$T/tiny.yaml" --jobs
+expect 2 "sweep: --shard needs a value (I/N, e.g. --shard 0/4)" "$R" sweep "$T/tiny.yaml" --shard
+expect 2 "check: unknown option '--jobs' (see 'runner check --help')" "$R" check "$T/tiny.yaml" --jobs 2
+expect 2 "ls: --sort needs a column name, e.g. --sort valid_ppl" "$R" ls "$T/out" --sort
+expect 2 "train: --from needs a run file" "$R" train --from
+expect 2 "unknown key 'epochs' (did you mean 'train.epochs'?)" "$R" train "$T/tiny.yaml" epochs=5
+expect 2 "ls: $T/nowhere: no such folder" "$R" ls "$T/nowhere"
+expect 2 "index: $T/out/runs is a runs/ folder: give the results folder that holds it" \
+    "$R" index "$T/out/runs"
+expect 2 "index: $T/nowhere: no such folder" "$R" index "$T/nowhere"
+expect 2 "ls: $T is not a results folder (no runs/ in it)" "$R" ls "$T"
+expect 2 "$T: cannot open config: it is a folder, not a file" "$R" check "$T"
+[ ! -e "$T/out/runs/index.h5" ] && [ ! -e "$T/nowhere" ] && ok ||
+    bad "index wrote into a wrong folder"
+# a sample after the last epoch even when generate.every does not divide it
+"$R" train "$T/tiny.yaml" generate.every=2 --quiet >/dev/null 2>&1
+last=$(ls -t "$T"/out/runs/*.h5 | head -n 1)
+epochs=$(h5dump -a /samples/1/epoch "$last" 2>/dev/null | grep -o '(0): [0-9]*' | grep -o '[0-9]*$')
+[ "$epochs" = 3 ] && ok || bad "the last sample of $last is from epoch '$epochs', expected 3"
+
 # ---- sweeps ----
 cat > "$T/sweep.yaml" <<YAML
 name: sweep
@@ -125,6 +167,11 @@ YAML
 expect 2 "this config has a sweep: section; run it with 'runner sweep'" \
     "$R" train "$T/sweep.yaml"
 expect 0 "6 run(s), all valid" "$R" check "$T/sweep.yaml"
+# an override of a key the sweep varies would be replaced silently: refused
+expect 2 "command line 'model.hidden=10': the sweep varies model.hidden (sweep.grid), whose values would replace this; override sweep.grid.model.hidden=[...] to change them" \
+    "$R" sweep "$T/sweep.yaml" model.hidden=10
+expect 2 "the sweep varies model.hidden (sweep.grid)" "$R" check "$T/sweep.yaml" "model={cell: lstm}"
+expect 0 "2 run(s), all valid" "$R" check "$T/sweep.yaml" "sweep.grid.model.hidden=[10]"
 # a Slurm array task is a worker over every run, whatever the array's shape
 for task in "11 10 12" "3 1 3" "6 0 6"; do
     set -- $task

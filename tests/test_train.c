@@ -402,22 +402,25 @@ static void truncate_checkpoint(const char *ckpt, const char *part)
     assert_int_equal(truncate(ckpt, 1000), 0);
 }
 
+/* Overwrites the first bytes of path (an HDF5 file's signature). */
+static void garble(const char *path)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fwrite("garbage!garbage!", 1, 16, f), 16);
+    assert_int_equal(fclose(f), 0);
+}
+
 static void garble_checkpoint_header(const char *ckpt, const char *part)
 {
     (void)part;
-    FILE *f = fopen(ckpt, "r+b");
-    assert_non_null(f);
-    fwrite("garbage!garbage!", 1, 16, f);
-    fclose(f);
+    garble(ckpt);
 }
 
 static void garble_run_file(const char *ckpt, const char *part)
 {
     (void)ckpt;
-    FILE *f = fopen(part, "r+b");
-    assert_non_null(f);
-    fwrite("garbage!garbage!", 1, 16, f);
-    fclose(f);
+    garble(part);
 }
 
 static void remove_checkpoint(const char *ckpt, const char *part)

@@ -1,0 +1,113 @@
+/* help: every verb's usage and a line per option, for `runner VERB --help`
+ * (stdout, exit 0) and for usage errors (their first lines, on stderr). */
+#include "help.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct verb_help {
+    const char *verb;
+    const char *usage;   /* the usage lines */
+    const char *what;    /* one line: what the verb does */
+    const char *options; /* a line per option */
+};
+
+static const struct verb_help helps[] = {
+    {"train",
+     "usage: runner train CONFIG.yaml [key=value ...] [--force] [--quiet]\n"
+     "       runner train --from RUN [key=value ...] [--force] [--quiet]\n",
+     "Trains one run of a config and writes RESULTS/runs/RUN_ID.h5 (a config with a\n"
+     "sweep: section is for `runner sweep`). A run that already has a result is not\n"
+     "trained again; an interrupted one resumes from its checkpoint.\n",
+     "  key=value       set a config key (dotted path, YAML value): model.hidden=512\n"
+     "  --from RUN      the config stored in a finished run: RESULTS/runs/ID.h5, or\n"
+     "                  RESULTS/runs/ID with a unique prefix of the id\n"
+     "  --force         train again a run that already has a result\n"
+     "  --quiet         print only errors and the result line\n"
+     "  -h, --help      this help\n"},
+    {"sweep",
+     "usage: runner sweep CONFIG.yaml [key=value ...] [--jobs J] [--shard I/N]\n"
+     "                    [--dry-run] [--quiet]\n",
+     "A worker: claims each run of the config's sweep that nobody holds, trains it,\n"
+     "and takes the next; runs with a result are skipped. Any number of workers\n"
+     "(Slurm array tasks, other nodes) drain one sweep together.\n",
+     "  key=value       set a config key for every run (a key the sweep varies is an\n"
+     "                  error: override sweep.grid.KEY=[...] instead)\n"
+     "  --jobs J        train J runs at once (1-256; default 1)\n"
+     "  --shard I/N     only the runs with index k % N == I\n"
+     "  --dry-run       list the runs and their stored results; train nothing\n"
+     "  --quiet         print only errors and the result line\n"
+     "  -h, --help      this help\n"},
+    {"check",
+     "usage: runner check CONFIG.yaml [key=value ...]\n",
+     "Validates a config and lists the runs its sweep expands to (index, run id,\n"
+     "stored result, swept values); trains nothing.\n",
+     "  key=value       set a config key, as for train and sweep\n"
+     "  -h, --help      this help\n"},
+    {"data",
+     "usage: runner data CONFIG.yaml [key=value ...]\n",
+     "Dataset statistics of a config: corpus length, vocabulary size, the splits,\n"
+     "and the most frequent unigrams, bigrams and trigrams (d2l 8.3).\n",
+     "  key=value       set a config key: dataset.name=ptb\n"
+     "  -h, --help      this help\n"},
+    {"index",
+     "usage: runner index RESULTS\n",
+     "Rebuilds RESULTS/index.h5 from the run files in RESULTS/runs: external links\n"
+     "to every run and a /summary table (every sweep does this at its end).\n",
+     "  RESULTS         a results folder (output.dir: the folder holding runs/)\n"
+     "  -h, --help      this help\n"},
+    {"ls",
+     "usage: runner ls RESULTS [--sort COLUMN] [--csv]\n",
+     "The table of a results folder's runs: id, status, epochs, perplexities, the\n"
+     "best validation epoch, time, speed and swept values.\n",
+     "  RESULTS         a results folder (output.dir: the folder holding runs/)\n"
+     "  --sort COLUMN   order by a column (index, run_id, status, epochs, train_ppl,\n"
+     "                  valid_ppl, test_ppl, best_valid_ppl, seconds, tokens_per_s)\n"
+     "  --csv           comma-separated, with a header line\n"
+     "  -h, --help      this help\n"},
+    {"generate",
+     "usage: runner generate RESULTS RUN_ID --prefix TEXT [--length N]\n"
+     "                       [--temperature T] [--alpha A] [--seed S] [--greedy]\n"
+     "       runner generate RESULTS/runs/RUN_ID.h5 --prefix TEXT [...]\n",
+     "Text from a finished run's weights and vocabulary, with the run's generate\n"
+     "settings unless an option says otherwise. RUN_ID may be a unique prefix.\n",
+     "  --prefix TEXT   the text to continue (required)\n"
+     "  --length N      tokens to generate (default: the run's generate.length)\n"
+     "  --temperature T sample from p ~ exp(logit / T)\n"
+     "  --alpha A       sample from p^A / sum p^A\n"
+     "  --seed S        the sampling generator's seed\n"
+     "  --greedy        take the most likely token (no sampling)\n"
+     "  -h, --help      this help\n"},
+};
+
+static const struct verb_help *find(const char *verb)
+{
+    for (size_t i = 0; i < sizeof helps / sizeof *helps; i++)
+        if (strcmp(helps[i].verb, verb) == 0)
+            return &helps[i];
+    return NULL;
+}
+
+int help_print(const char *verb)
+{
+    const struct verb_help *h = find(verb);
+    if (!h)
+        return -1;
+    printf("%s\n%s\noptions:\n%s", h->usage, h->what, h->options);
+    printf("\nThe config keys and their defaults: configs/README.md.\n");
+    return 0;
+}
+
+const char *help_usage(const char *verb)
+{
+    const struct verb_help *h = find(verb);
+    return h ? h->usage : "";
+}
+
+int help_wanted(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
