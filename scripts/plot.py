@@ -4,8 +4,9 @@ d2l's Animator draws, into one PNG.
 
     scripts/plot.py RESULTS [--out FILE.png] [--metric train_ppl|valid_ppl|test_ppl]
 
-Needs Debian's python3-h5py and python3-matplotlib (optional tools, never
-needed by make test). Reads the run files directly (finished and running
+Needs Debian's python3-h5py and python3-matplotlib (`apt-get install
+python3-h5py python3-matplotlib`; /usr/bin/python3, not another python3 on
+the PATH). Never needed by make test. Reads the run files directly (finished and running
 ones), with HDF5 file locking off so a sweep may still be writing.
 """
 import argparse
@@ -19,6 +20,7 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator  # noqa: E402
 
 
 def runs(folder):
@@ -50,7 +52,7 @@ def main():
                     choices=["train_ppl", "valid_ppl", "test_ppl"])
     args = ap.parse_args()
     out = args.out or os.path.join(args.results, "perplexity.png")
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(10, 5))
     n = 0
     for label, status, epoch, metrics in runs(args.results):
         y = metrics[args.metric]
@@ -64,8 +66,17 @@ def main():
     ax.set_xlabel("epoch")
     ax.set_ylabel(args.metric.replace("_", " "))
     ax.set_yscale("log")
+    # epochs are whole numbers; a log axis spanning less than a decade
+    # (one run, 1.29 to 2.1) gets plain numbers at several ticks
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2, 3, 5)))
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize="small")
+    # outside the axes, so no legend hides a curve
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1),
+              borderaxespad=0)
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     print(f"plot: {n} run(s) -> {out}")

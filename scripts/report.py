@@ -13,7 +13,6 @@ are listed as such.
 """
 import argparse
 import datetime
-import glob
 import math
 import os
 import platform
@@ -133,9 +132,25 @@ def swept(values):
     return out
 
 
-def load_runs(folder):
+def config_run_ids(name, runner="bin/runner"):
+    """The run ids `runner check configs/NAME.yaml` lists: the runs of the
+    experiment's own config, never other runs a user left in its folder."""
+    res = subprocess.run([runner, "check", f"configs/{name}.yaml"],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(f"report: runner check configs/{name}.yaml: {res.stderr.strip()}")
+    ids = []
+    for line in res.stdout.splitlines()[2:]:
+        cols = line.split()
+        if len(cols) >= 2 and len(cols[1]) == 12:
+            ids.append(cols[1])
+    return ids
+
+
+def load_runs(folder, ids):
     runs = []
-    for path in sorted(glob.glob(os.path.join(folder, "runs", "*.h5"))):
+    paths = [os.path.join(folder, "runs", f"{i}.h5") for i in ids]
+    for path in sorted(p for p in paths if os.path.exists(p)):
         with h5py.File(path, "r") as f:
             m = f["metrics"]
             runs.append(dict(
@@ -192,12 +207,12 @@ def row_lines(runs, label, need, metric, epochs, published):
     return lines, verdicts
 
 
-def sampling_demo(folder):
+def sampling_demo(folder, ids):
     """Exercise 8.5.3: sampling vs alpha 10 from the same trained model."""
-    runs = glob.glob(os.path.join(folder, "runs", "*.h5"))
+    runs = [i for i in ids if os.path.exists(os.path.join(folder, "runs", f"{i}.h5"))]
     if not runs:
         return ["(configs/timemachine_rnn.yaml has not run yet)"]
-    rid = os.path.basename(runs[0])[:12]
+    rid = runs[0]
     out = []
     for label, args in (("greedy", ["--greedy"]),
                         ("sampling, temperature 1", ["--temperature", "1"]),
@@ -224,7 +239,8 @@ def main():
            f"the published figure, or the same outcome where the source gives only that.", ""]
     for number, name, title, source, rows in EXPERIMENTS:
         folder = os.path.join(a.results, name)
-        runs = load_runs(folder) if os.path.isdir(folder) else []
+        ids = config_run_ids(name)
+        runs = load_runs(folder, ids) if os.path.isdir(folder) else []
         doc += [f"## {number}. {title}", "",
                 f"Source: {source}. Config: `configs/{name}.yaml`."]
         if runs:
@@ -242,7 +258,7 @@ def main():
             doc += [f"Note: {NOTES[name]}", ""]
         if name == "timemachine_rnn":
             doc += ["### 8. Exercise 8.5.3: sampling vs alpha from the same model", ""]
-            doc += sampling_demo(folder) + [""]
+            doc += sampling_demo(folder, ids) + [""]
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     with open(a.out, "w") as f:
         f.write("\n".join(doc) + "\n")
