@@ -198,7 +198,7 @@ static const struct field clip_fields[] = {
 static const struct field train_fields[] = {
     KEY("epochs", F_INT, train.epochs, 1, 1e9),
     KEY("eval_every", F_INT, train.eval_every, 1, 1e9),
-    HOW("threads", F_INT, train.threads, 1, 256),
+    HOW("threads", F_INT, train.threads, 0, 256),
     KEY("grad_shards", F_INT, train.grad_shards, 1, 64),
     KEY("max_ppl", F_FLOAT, train.max_ppl, 0, 1e300),
     END,
@@ -274,7 +274,7 @@ int config_defaults(struct config *c, const char *src, struct err *e)
         .betas = {0.9, 0.999}, .eps = UNSET_DOUBLE, .alpha = 0.99};
     c->schedule = (struct schedule_config){
         .kind = SCHEDULE_CONSTANT, .gamma = 0.5, .factor = 4};
-    c->train = (struct train_config){.epochs = 10, .eval_every = 1, .threads = 1,
+    c->train = (struct train_config){.epochs = 10, .eval_every = 1, .threads = 0,
                                      .grad_shards = 2};
     c->generate = (struct generate_config){
         .length = 50, .strategy = GEN_GREEDY, .temperature = 1, .alpha = 1,

@@ -113,7 +113,8 @@ struct clip_config {
 struct train_config {
     long epochs;
     long eval_every;       /* validation/test every this many epochs */
-    long threads;          /* worker threads (how to run: not in the run id) */
+    long threads;          /* worker threads (how to run: not in the run id);
+                            * 0: one per CPU this process may use */
     long grad_shards;      /* the batch's split into model replicas whose
                             * gradients are summed in order (what to
                             * compute: in the run id) */

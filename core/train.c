@@ -1,5 +1,9 @@
 /* train: see train.h. */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include "train.h"
+
+#include <sched.h>
+#include <unistd.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +21,17 @@ double train_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The CPUs this process may run on (its affinity: what a Slurm allocation
+ * or taskset leaves it), at least 1. */
+size_t train_usable_cpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return (size_t)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (size_t)n : 1;
 }
 
 int trainer_create(const struct config *cfg, const struct dataset *d,
@@ -39,7 +54,7 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     t->nreplicas = shards < B ? shards : B;
     if (t->nreplicas > TRAIN_MAX_THREADS)
         t->nreplicas = TRAIN_MAX_THREADS;
-    size_t threads = (size_t)cfg->train.threads;
+    size_t threads = cfg->train.threads ? (size_t)cfg->train.threads : train_usable_cpus();
     t->nthreads = threads < t->nreplicas ? threads : t->nreplicas;
     /* data parallelism owns the cores: each replica's BLAS runs alone */
     gemm_set_threads(1);

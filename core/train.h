@@ -118,6 +118,10 @@ double trainer_evaluate(struct trainer *t, const struct split *s);
  * copying the blocks' bytes back. */
 size_t trainer_state_blocks(struct trainer *t, struct state_block *out);
 
+/* The CPUs this process may run on (its affinity), at least 1: what
+ * train.threads = 0 uses. */
+size_t train_usable_cpus(void);
+
 /* Seconds on a monotonic clock. */
 double train_now(void);
 

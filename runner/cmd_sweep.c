@@ -178,6 +178,12 @@ static void run_child(struct sweep *s, size_t k, const struct options *opt,
         _exit(CHILD_STOPPED);
     setvbuf(stdout, NULL, _IOLBF, 0);
     struct sweep_run *r = &s->runs[k];
+    /* train.threads: 0 shares the CPUs among the runs trained at once (the
+     * thread count changes no number) */
+    if (r->cfg.train.threads == 0) {
+        size_t cpus = train_usable_cpus(), share = cpus / (size_t)opt->jobs;
+        r->cfg.train.threads = (long)(share ? share : 1);
+    }
     char *values = sweep_describe(s, r);
     struct run_label label = {.index = (long)k, .values = values ? values : ""};
     struct run_outcome out;
@@ -439,6 +445,7 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
            s->runs[0].cfg.name, s->n, shard, mine - n, n, a.jobs);
     struct options child_opt = *opt;
     child_opt.plain = a.jobs > 1;
+    child_opt.jobs = a.jobs;
     run_on_stop_signals(on_sweep_signal);
     struct tally t = {0};
     run_all(s, pending, n, a.jobs, &child_opt, &t);

@@ -12,6 +12,7 @@ struct options {
     int quiet; /* --quiet: only errors and the final result line */
     int plain; /* one line per epoch even on a terminal (parallel runs) */
     int force; /* train: train again a run that already has a result */
+    long jobs; /* sweep: runs trained at once */
 };
 
 /* Prints "runner: FILE:LINE:COL: msg" and returns the exit status it maps to. */

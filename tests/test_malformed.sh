@@ -145,8 +145,8 @@ printf 'generate: {prefixes: "the "}\n' | body
 want 2 "$E:3:22: generate.prefixes: expected a list of strings, got a scalar" "$R" check "$C"
 printf 'generate: {temperature: 0.5}\n' | body
 want 2 "$E:3:12: generate.temperature: applies to strategy: sample only" "$R" check "$C"
-printf 'train: {threads: 0}\n' | body
-want 2 "$E:3:18: train.threads: 0 is out of range [1, 256]" "$R" check "$C"
+printf 'train: {threads: -1}\n' | body
+want 2 "$E:3:18: train.threads: -1 is out of range [0, 256]" "$R" check "$C"
 printf 'seed: -1\n' | body
 want 2 "$E:3:7: seed: -1 is out of range [0, 4294967295]" "$R" check "$C"
 printf 'name: ""\nseed: 1\n' > "$C"
@@ -161,7 +161,7 @@ printf 'seed: 1\n' | body
 want 2 "runner: command line 'train.epochs=many': train.epochs: expected an integer, got 'many'" "$R" check "$C" train.epochs=many
 want 2 "runner: bad key path 'model.hidden.': a part between dots is empty" "$R" check "$C" model.hidden.=8
 want 2 "runner: bad key path '.model': a part between dots is empty" "$R" check "$C" .model=8
-want 2 "runner: command line 'epochs=5': unknown key 'epochs'" "$R" check "$C" epochs=5
+want 2 "runner: command line 'epochs=5': unknown key 'epochs' (did you mean 'train.epochs'?)" "$R" check "$C" epochs=5
 want 2 "runner: command line 'model.hidden=[1,': malformed YAML: did not find expected node content while parsing a flow node" "$R" check "$C" "model.hidden=[1,"
 want 2 "runner: command line 'dataset.path=': dataset.path: expected a non-empty string" "$R" check "$C" dataset.name=text dataset.path=
 want 2 "runner: command line 'sweep.grid.model.hidden=[]': sweep.grid.model.hidden: expected a non-empty list of values" "$R" check "$C" "sweep.grid.model.hidden=[]"
