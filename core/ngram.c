@@ -5,15 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "mem.h"
 
 static uint64_t hash_gram(const int32_t *g, int order)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (int i = 0; i < order; i++) {
-        h ^= (uint32_t)g[i];
-        h *= 1099511628211ULL;
-    }
+    uint64_t h = hash_fnv1a(g, (size_t)order * sizeof *g);
     return h ^ (h >> 29);
 }
 

@@ -8,6 +8,7 @@
 #include <yaml.h>
 
 #include "files.h"
+#include "hash.h"
 #include "mem.h"
 
 static struct tree *tree_new(enum tree_kind kind, const char *src, int line,
@@ -143,10 +144,7 @@ struct keyset {
 
 static size_t key_hash(const char *s)
 {
-    size_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
+    return (size_t)hash_fnv1a(s, strlen(s));
 }
 
 /* The index of the member of t named key, or -1 (t's items 0..n-1 are in

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "mem.h"
 
 struct type_entry {
@@ -23,16 +24,6 @@ struct vocab {
     size_t size;
     uint32_t unk_type;        /* type number of "<unk>", or UINT32_MAX */
 };
-
-static uint64_t fnv1a(const char *s, size_t len)
-{
-    uint64_t h = 14695981039346656037ULL;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
 
 struct vocab *vocab_create(void)
 {
@@ -65,7 +56,7 @@ void vocab_free(struct vocab *v)
 static size_t slot_of(const struct vocab *v, const char *s, size_t len)
 {
     size_t mask = v->nslots - 1;
-    size_t i = (size_t)fnv1a(s, len) & mask;
+    size_t i = (size_t)hash_fnv1a(s, len) & mask;
     while (v->slots[i]) {
         const struct type_entry *t = &v->types[v->slots[i] - 1];
         if (t->len == len && memcmp(t->text, s, len) == 0)
