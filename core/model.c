@@ -184,7 +184,7 @@ static int model_build(const struct model_spec *spec, size_t Bmax, size_t Tmax,
     m->targets = m->ids + Bmax * Tmax;
     bind_workspace(m);
     bind_views(m);
-    rng_seed(&m->rng, dropout_seed, 0x64726f70 /* "drop" */);
+    rng_seed(&m->rng, dropout_seed, RNG_STREAM_DROPOUT);
     *out = m;
     return 0;
 }

@@ -19,6 +19,14 @@ struct rng {
 /* Seeds g; stream picks one of 2^63 independent sequences. */
 void rng_seed(struct rng *g, uint64_t seed, uint64_t stream);
 
+/* The streams of one seed, one per purpose, named in one place (their
+ * values are part of every result: never renumber them). */
+enum rng_stream {
+    RNG_STREAM_TRAIN = 1,              /* initialisation and the sampler */
+    RNG_STREAM_GENERATE = 3,           /* text generation */
+    RNG_STREAM_DROPOUT = 0x64726f70,   /* dropout masks ("drop") */
+};
+
 uint32_t rng_u32(struct rng *g);
 
 /* Uniform integer in [0, n), n >= 1, without modulo bias (rejection). */

@@ -13,9 +13,6 @@
 #include "gemm.h"
 #include "mem.h"
 
-/* Generator streams of one seed: one sequence per purpose. */
-enum { STREAM_TRAIN = 1 };
-
 double train_now(void)
 {
     struct timespec ts;
@@ -58,7 +55,7 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     t->nthreads = threads < t->nreplicas ? threads : t->nreplicas;
     /* data parallelism owns the cores: each replica's BLAS runs alone */
     gemm_set_threads(1);
-    rng_seed(&t->rng, (uint64_t)cfg->seed, STREAM_TRAIN);
+    rng_seed(&t->rng, (uint64_t)cfg->seed, RNG_STREAM_TRAIN);
     struct model_spec spec = model_spec_from_config(&cfg->model, V);
     int rc = model_create(&spec, B, T, (uint64_t)cfg->seed, &t->model, e);
     t->replicas[0] = t->model;

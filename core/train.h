@@ -79,7 +79,9 @@ struct trainer {
 };
 
 /* Builds the model (initialised from cfg->seed), optimizer, schedule and
- * sampler, and sets the BLAS threads. */
+ * sampler and the gradient shards (train.grad_shards model replicas; a
+ * pool of train.threads threads, 0 = one per usable CPU, each with one
+ * BLAS thread). */
 int trainer_create(const struct config *cfg, const struct dataset *d,
                    struct trainer **out, struct err *e);
 void trainer_free(struct trainer *t);

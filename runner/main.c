@@ -1,6 +1,5 @@
 /* runner: entry point; parses the verb and the options every verb shares. */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,38 +24,6 @@ static const char usage[] =
     "options: --quiet (only errors and the result), --help, --version\n"
     "`runner VERB --help` explains a verb's options; configs/README.md lists\n"
     "every config key and its default.\n";
-
-int runner_report(const struct err *e)
-{
-    char line[2048];
-    err_format(e, line, sizeof line);
-    fprintf(stderr, "runner: %s\n", line);
-    switch (e->code) {
-    case ERR_USAGE:
-    case ERR_CONFIG:
-    case ERR_DATA:
-        return EXIT_BAD_INPUT;
-    default:
-        return EXIT_RUN_FAILED;
-    }
-}
-
-int runner_usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("runner: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return EXIT_BAD_INPUT;
-}
-
-const char *runner_data_dir(void)
-{
-    const char *env = getenv("RNNLAB_DATA");
-    return env && *env ? env : RNNLAB_DATA_DIR;
-}
 
 /* Removes the shared options from argv, keeping the verb's own in order. */
 static int take_shared_options(int *argc, char **argv, struct options *opt)

@@ -248,7 +248,7 @@ int run_config(const struct config *cfg, const struct run_label *label,
         err_msg(&e, ERR_NOMEM, "out of memory");
         goto fail;
     }
-    rng_seed(&j.gen, (uint64_t)cfg->generate.seed, 3);
+    rng_seed(&j.gen, (uint64_t)cfg->generate.seed, RNG_STREAM_GENERATE);
     if (dataset_load(&cfg->dataset, runner_data_dir(), &j.data, &e) < 0 ||
         trainer_create(cfg, j.data, &j.t, &e) < 0)
         goto fail;
