@@ -15,7 +15,9 @@ VECTOR   := -ftree-vectorize -fno-trapping-math -ffp-contract=off
 CFLAGS   := $(OPT) $(VECTOR) -std=c11 $(WARN) -D_DEFAULT_SOURCE -MMD -MP \
             -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' -Icore \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm -lpthread
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# the HDF5 "lite" API only the tests use
+TEST_LIBS := -lhdf5_hl
 
 CORE_SRC   := $(wildcard core/*.c)
 RUNNER_SRC := $(wildcard runner/*.c)
@@ -28,6 +30,7 @@ DCORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/double/%.o)
 RUNNER_OBJ := $(RUNNER_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 GRAD_BIN   := $(GRAD_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_BIN  := $(BUILD)/tests/bench_model $(BUILD)/tests/bench_train $(BUILD)/tests/bench_gemm
 LIB        := $(BUILD)/librnnlab.a
 DLIB       := $(BUILD)/double/librnnlab.a
 BIN        ?= bin
@@ -35,7 +38,7 @@ RUNNER     := $(BIN)/runner
 
 CONFIG ?= configs/timemachine_rnn.yaml
 
-.PHONY: all deps run test tests asan bench clean
+.PHONY: all deps run test tests asan bench clean install
 .SECONDARY:
 all: $(RUNNER)
 
@@ -60,12 +63,13 @@ asan: deps
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 SLURM_TEST=0 \
 	    RUNNER=build/asan/bin/runner scripts/run_tests.sh build/asan/tests
 
-tests: $(TEST_BIN)
+# the bench programs are built with the tests (so a change that breaks them
+# fails CI) but only run by `make bench`
+tests: $(TEST_BIN) $(BENCH_BIN)
 
 # Speed (never part of make test): the model's forward+backward at the
 # issue-3 shapes, then scripts/bench.sh: whole training steps of the bench
 # configs beside PyTorch (when /usr/bin/python3 has torch), 1 and 2 threads.
-BENCH_BIN := $(BUILD)/tests/bench_model $(BUILD)/tests/bench_train $(BUILD)/tests/bench_gemm
 bench: deps
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	@$(BUILD)/tests/bench_model 1
@@ -85,10 +89,10 @@ $(DLIB): $(DCORE_OBJ)
 	$(AR) rcs $@ $^
 
 $(GRAD_BIN): $(BUILD)/tests/%: $(BUILD)/double/tests/%.o $(DLIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(DLIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(DLIB) $(TEST_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) $(LDLIBS)
 
 $(BUILD)/double/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -98,10 +102,26 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: the runner in PREFIX/bin, and
+# in PREFIX/share/rnnlab its data (found there by the installed runner, or
+# through RNNLAB_DATA), configs and scripts.
+PREFIX ?= /usr/local
+SHARE  := $(DESTDIR)$(PREFIX)/share/rnnlab
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/data $(SHARE)/configs/bench \
+	    $(SHARE)/scripts/slurm
+	install -m 755 $(RUNNER) $(DESTDIR)$(PREFIX)/bin/runner
+	install -m 644 data/* $(SHARE)/data/
+	install -m 644 configs/*.yaml configs/*.md $(SHARE)/configs/
+	install -m 644 configs/bench/*.yaml $(SHARE)/configs/bench/
+	install -m 755 scripts/*.sh scripts/*.py $(SHARE)/scripts/
+	install -m 644 scripts/slurm/sweep.sbatch $(SHARE)/scripts/slurm/
+
 clean:
 	rm -rf build bin
 
 -include $(CORE_OBJ:.o=.d) $(DCORE_OBJ:.o=.d) $(RUNNER_OBJ:.o=.d) $(TEST_BIN:=.d) \
+         $(BENCH_BIN:=.d) \
          $(GRAD_SRC:tests/%.c=$(BUILD)/double/tests/%.d)
 
 # Fuzzing (clang's libFuzzer): the config reader and the dataset loaders,

@@ -26,7 +26,8 @@ int runner_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 struct index_row;
 void runner_warn_foreign(const char *dir, const struct index_row *rows, size_t n);
 
-/* Folder of the bundled datasets: $RNNLAB_DATA, else the build's data/. */
+/* Folder of the bundled datasets: $RNNLAB_DATA, else share/rnnlab/data
+ * beside an installed binary (make install), else the build's data/. */
 const char *runner_data_dir(void);
 
 int cmd_data(int argc, char **argv, const struct options *opt);
