@@ -1,0 +1,137 @@
+/* A training step allocates nothing, counted where it cannot be missed:
+ * this binary replaces malloc, calloc, realloc and free themselves (every
+ * library's calls come here, OpenBLAS's and the thread pool's included),
+ * and counts the calls made during steps on 1 and 2 threads, after a few
+ * warm-up steps (OpenBLAS sizes its buffers on first use). Under
+ * AddressSanitizer, which owns malloc, the count is skipped with a message.
+ */
+#include "support.h"
+
+#include "dataset.h"
+#include "train.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define COUNTING 0
+#else
+#define COUNTING 1
+#include <stdatomic.h>
+
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+void __libc_free(void *p);
+
+static atomic_long calls;
+
+void *malloc(size_t n)
+{
+    atomic_fetch_add(&calls, 1);
+    return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+    atomic_fetch_add(&calls, 1);
+    return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+    atomic_fetch_add(&calls, 1);
+    return __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+    if (p)
+        atomic_fetch_add(&calls, 1);
+    __libc_free(p);
+}
+#endif
+
+static void next_batch(struct trainer *t)
+{
+    if (!sampler_next(t->sampler, t->X, t->Y)) {
+        sampler_begin_epoch(t->sampler);
+        trainer_begin_state(t);
+        assert_int_equal(sampler_next(t->sampler, t->X, t->Y), 1);
+    }
+}
+
+/* Steps of an LSTM with dropout and embedding input (every buffer kind) on
+ * `threads` threads: no allocation call at all once warm. */
+static void steps_allocate_nothing(int threads, const char *cell)
+{
+    char dir[64], path[128], text[512];
+    support_tmpdir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/a.yaml", dir);
+    snprintf(text, sizeof text,
+             "dataset: {name: timemachine, max_tokens: 3000}\n"
+             "sampler: {batch_size: 8, num_steps: 10}\n"
+             "model: {cell: %s, hidden: 16, layers: 2, dropout: 0.2, input: embedding}\n"
+             "optimizer: {kind: adam, lr: 0.01}\n"
+             "clip: {max_norm: 1}\n"
+             "train: {threads: %d, grad_shards: 2}\n"
+             "output: {dir: %s/out}\n", cell, threads, dir);
+    support_write_text(path, text);
+    struct config cfg;
+    struct dataset *d = NULL;
+    struct trainer *t = NULL;
+    struct err e;
+    assert_int_equal(config_load(&cfg, path, 0, NULL, &e), 0);
+    assert_int_equal(dataset_load(&cfg.dataset, RNNLAB_DATA_DIR, &d, &e), 0);
+    assert_int_equal(trainer_create(&cfg, d, &t, &e), 0);
+    assert_int_equal(t->nthreads, (size_t)threads);
+    sampler_begin_epoch(t->sampler);
+    trainer_begin_state(t);
+    double loss, norm;
+    for (int i = 0; i < 3; i++) {
+        next_batch(t);
+        assert_int_equal(trainer_step(t, 0.01, &loss, &norm), TRAIN_OK);
+    }
+#if COUNTING
+    long before = atomic_load(&calls);
+    for (int i = 0; i < 20; i++) {
+        next_batch(t);
+        assert_int_equal(trainer_step(t, 0.01, &loss, &norm), TRAIN_OK);
+    }
+    long during = atomic_load(&calls) - before;
+    if (during != 0)
+        fail_msg("%s, %d thread(s): %ld allocation call(s) in 20 steps", cell, threads,
+                 during);
+    /* the counter counts: a step that allocated would be caught */
+    before = atomic_load(&calls);
+    void *volatile probe = malloc(16); /* volatile: the pair is not elided */
+    free(probe);
+    assert_int_equal(atomic_load(&calls) - before, 2);
+#else
+    print_message("test_alloc: under AddressSanitizer malloc is not ours to count\n");
+#endif
+    trainer_free(t);
+    dataset_free(d);
+    config_free(&cfg);
+    support_rmtree(dir);
+}
+
+static void test_one_thread(void **state)
+{
+    (void)state;
+    steps_allocate_nothing(1, "lstm");
+    steps_allocate_nothing(1, "gru");
+}
+
+static void test_two_threads(void **state)
+{
+    (void)state;
+    steps_allocate_nothing(2, "lstm");
+    steps_allocate_nothing(2, "rnn_tanh");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_thread),
+        cmocka_unit_test(test_two_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
