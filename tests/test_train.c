@@ -327,6 +327,32 @@ static void test_resume_is_bit_identical(void **state)
     resume_matches_straight_run("sampler.reset_state=never");
 }
 
+/* The test config trained 2 epochs into support_dir()/SUB, each epoch
+ * appended, sampled and checkpointed as runner train does; the run file is
+ * left open (returned), its id and folder written to id and dir. */
+static struct results *checkpointed_run(struct run *r, const char *sub, char id[13],
+                                        char *dir, size_t ndir, struct state_block *b,
+                                        size_t *nb)
+{
+    struct err e;
+    memset(r, 0, sizeof *r);
+    tiny_config(&r->cfg, "", 1, NULL);
+    assert_int_equal(dataset_load(&r->cfg.dataset, RNNLAB_DATA_DIR, &r->data, &e), 0);
+    assert_int_equal(trainer_create(&r->cfg, r->data, &r->t, &e), 0);
+    assert_int_equal(config_run_id(&r->cfg, id), 0);
+    snprintf(dir, ndir, "%s/%s", support_dir(), sub);
+    *nb = trainer_state_blocks(r->t, b);
+    struct results *res;
+    assert_int_equal(results_create(dir, id, "name: x\n", 3, r->data->vocab, 1, &res, &e), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(trainer_epoch(r->t, &r->m[i], NULL, NULL), TRAIN_OK);
+        assert_int_equal(results_append_epoch(res, &r->m[i], &e), 0);
+        assert_int_equal(results_add_sample(res, i + 1, "a", "b", &e), 0);
+        assert_int_equal(results_checkpoint(res, r->t->epoch, b, *nb, &e), 0);
+    }
+    return res;
+}
+
 /* Writes a two-epoch run with a checkpoint, then damages it with `damage`
  * and checks that resuming refuses it: the note names why, both files are
  * set aside as .bad (never deleted), and the trainer's state is untouched. */
@@ -335,24 +361,12 @@ static void damaged_checkpoint_restarts(void (*damage)(const char *ckpt, const c
 {
     struct run r;
     struct err e;
-    memset(&r, 0, sizeof r);
-    tiny_config(&r.cfg, "", 1, NULL);
-    assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
-    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
     char id[13], dir[256], part[512], ckpt[512], bad[600];
-    assert_int_equal(config_run_id(&r.cfg, id), 0);
-    snprintf(dir, sizeof dir, "%s/damaged", support_dir());
+    struct state_block b[TRAIN_STATE_BLOCKS];
+    size_t nb;
+    struct results *res = checkpointed_run(&r, "damaged", id, dir, sizeof dir, b, &nb);
     snprintf(part, sizeof part, "%s/runs/%s.h5.part", dir, id);
     snprintf(ckpt, sizeof ckpt, "%s/runs/%s.h5.ckpt", dir, id);
-    struct state_block b[TRAIN_STATE_BLOCKS];
-    size_t nb = trainer_state_blocks(r.t, b);
-    struct results *res;
-    assert_int_equal(results_create(dir, id, "name: x\n", 3, r.data->vocab, 1, &res, &e), 0);
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(trainer_epoch(r.t, &r.m[i], NULL, NULL), TRAIN_OK);
-        assert_int_equal(results_append_epoch(res, &r.m[i], &e), 0);
-        assert_int_equal(results_checkpoint(res, r.t->epoch, b, nb, &e), 0);
-    }
     assert_int_equal(results_finish(res, "running", NULL, 1, NULL, &e), 0);
     damage(ckpt, part);
     trainer_free(r.t);
@@ -449,24 +463,11 @@ static void test_damaged_run_file_resumes_from_checkpoint(void **state)
     (void)state;
     struct run r;
     struct err e;
-    memset(&r, 0, sizeof r);
-    tiny_config(&r.cfg, "", 1, NULL);
-    assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
-    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
     char id[13], dir[256], part[512];
-    assert_int_equal(config_run_id(&r.cfg, id), 0);
-    snprintf(dir, sizeof dir, "%s/garbled", support_dir());
-    snprintf(part, sizeof part, "%s/runs/%s.h5.part", dir, id);
     struct state_block b[TRAIN_STATE_BLOCKS];
-    size_t nb = trainer_state_blocks(r.t, b);
-    struct results *res;
-    assert_int_equal(results_create(dir, id, "name: x\n", 3, r.data->vocab, 1, &res, &e), 0);
-    for (int i = 0; i < 2; i++) {
-        assert_int_equal(trainer_epoch(r.t, &r.m[i], NULL, NULL), TRAIN_OK);
-        assert_int_equal(results_append_epoch(res, &r.m[i], &e), 0);
-        assert_int_equal(results_add_sample(res, i + 1, "a", "b", &e), 0);
-        assert_int_equal(results_checkpoint(res, r.t->epoch, b, nb, &e), 0);
-    }
+    size_t nb;
+    struct results *res = checkpointed_run(&r, "garbled", id, dir, sizeof dir, b, &nb);
+    snprintf(part, sizeof part, "%s/runs/%s.h5.part", dir, id);
     size_t bytes = r.t->model->nparams * sizeof(real);
     real *checkpointed = malloc(bytes);
     memcpy(checkpointed, r.t->model->params, bytes);
