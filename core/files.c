@@ -51,12 +51,13 @@ static int sync_fd_of(const char *path, int flags, struct err *e)
     return 0;
 }
 
-int files_sync(const char *path, struct err *e)
+static int files_sync(const char *path, struct err *e)
 {
     return sync_fd_of(path, O_RDONLY, e);
 }
 
-int files_sync_dir_of(const char *path, struct err *e)
+/* fsync of the folder that holds path. */
+static int files_sync_dir_of(const char *path, struct err *e)
 {
     char dir[1200];
     snprintf(dir, sizeof dir, "%s", path);

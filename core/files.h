@@ -23,10 +23,6 @@ int files_make_dirs(const char *path, struct err *e);
  * ERR_IO with the OS reason; on failure final is untouched. */
 int files_commit(const char *path, const char *final, struct err *e);
 
-/* fsync of an existing file (by path), and of a folder. */
-int files_sync(const char *path, struct err *e);
-int files_sync_dir_of(const char *path, struct err *e);
-
 /* Opens path for reading only if it is a regular file: never blocks on a
  * FIFO. what names the file's role in messages ("config", "data file").
  * code is the ERR_* used for "missing" and "not a regular file". */

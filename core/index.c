@@ -223,17 +223,20 @@ static void part_status(const char *dir, const char *runs, struct index_row *row
     row->detail = text;
 }
 
-/* A run with only an attempts log: it failed before writing a run file. */
-static void attempts_row(const char *runs, struct index_row *row)
+/* A run with only an attempts log: running while its claim is held (it has
+ * not made its file yet), else it failed before writing a run file. */
+static void attempts_row(const char *dir, const char *runs, struct index_row *row)
 {
     char status[16], detail[1100];
     row->best_valid_ppl = row->train_ppl = row->valid_ppl = row->test_ppl = NAN;
     row->wall_seconds = row->tokens_per_s = NAN;
     row->sweep_index = -1;
     last_attempt(runs, row->run_id, status, detail, sizeof detail);
-    snprintf(row->status, sizeof row->status, "failed");
+    int held = claim_is_held(dir, row->run_id);
+    snprintf(row->status, sizeof row->status, held ? "running" : "failed");
     row->values = mem_strdup("");
-    row->detail = mem_strdup(detail);
+    row->detail = mem_strdup(held || strcmp(status, "failed") == 0
+                                 ? detail : "its process ended before it wrote a run file");
 }
 
 size_t index_count_foreign(const struct index_row *rows, size_t n,
@@ -301,7 +304,7 @@ int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *
         snprintf(row->file, sizeof row->file, "runs/%.24s", ent->d_name);
         snprintf(path, sizeof path, "%.1100s/%.24s", runs, ent->d_name);
         if (kind == RUN_ATTEMPTS) {
-            attempts_row(runs, row);
+            attempts_row(dir, runs, row);
             row->file[0] = '\0'; /* nothing to link */
         } else {
             index_read_run(path, row);

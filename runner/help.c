@@ -1,5 +1,5 @@
 /* help: every verb's usage and a line per option, for `runner VERB --help`
- * (stdout, exit 0) and for usage errors (their first lines, on stderr). */
+ * (stdout, exit 0). Usage errors are one line and point here. */
 #include "help.h"
 
 #include <stdio.h>
@@ -96,12 +96,6 @@ int help_print(const char *verb)
     printf("%s\n%s\noptions:\n%s", h->usage, h->what, h->options);
     printf("\nThe config keys and their defaults: configs/README.md.\n");
     return 0;
-}
-
-const char *help_usage(const char *verb)
-{
-    const struct verb_help *h = find(verb);
-    return h ? h->usage : "";
 }
 
 int help_wanted(int argc, char **argv)

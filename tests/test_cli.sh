@@ -6,10 +6,8 @@ set -u
 R=${RUNNER:-bin/runner}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_cli: $*"; }
+TEST=test_cli
+. "$(dirname "$0")/lib.sh"
 
 # expect STATUS PATTERN CMD...: exit status and a line of stderr+stdout
 expect() {
@@ -267,7 +265,4 @@ if [ "$status" -eq 1 ] && [ "$summary" = " 2 completed; 1 failed;" ] &&
     bad "killed run: exit $status, statuses '$summary'"; fi
 expect 0 "3 of 3 run(s) in this shard completed" "$R" sweep "$T/crash.yaml" --quiet
 
-echo "[==========] test_cli: $((pass + fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
-[ "$fail" -eq 0 ]
+summary

@@ -29,8 +29,9 @@ cleanup() {
     rm -rf "$T"
 }
 [ -n "${FAULT_KEEP:-}" ] || trap cleanup EXIT
-pass=0 fail=0 skipped=0
-ok() { pass=$((pass + 1)); }
+TEST=test_faults
+. "$(dirname "$0")/lib.sh"
+# every failure names the seed, so it can be replayed
 bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_faults: $* (FAULT_SEED=$SEED)"; }
 echo "test_faults: seed $SEED, $KILLS kills (replay: FAULT_SEED=$SEED FAULT_KILLS=$KILLS)"
 
@@ -309,8 +310,4 @@ else
     MOUNTS=()
 fi
 
-echo "[==========] test_faults: $((pass + fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$skipped" -eq 0 ] || echo "[  SKIPPED ] $skipped test(s): not root."
-[ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
-[ "$fail" -eq 0 ]
+summary

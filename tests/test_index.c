@@ -162,13 +162,33 @@ static void test_interrupted_and_failed_runs(void **state)
                         "cannot write: No space left on device");
     assert_string_equal(find(rows, n, "bbbbbbbbbbbb")->file, "");
     index_free(rows, n);
+    /* a log cut by a kill in the middle of a line, or garbled: the run is
+     * still listed (running: nothing says its last attempt failed) */
+    snprintf(path, sizeof path, "%s/runs/aaaaaaaaaaaa.attempts", dir);
+    FILE *log = fopen(path, "ab");
+    assert_non_null(log);
+    fputs("2026-01-01T00:00:00Z\tpid 1\tfai", log); /* no newline: cut */
+    fclose(log);
+    snprintf(path, sizeof path, "%s/runs/bbbbbbbbbbbb.attempts", dir);
+    support_write(path, "\xff\x00\t\t\n\t", 6);
+    assert_int_equal(index_scan(dir, &rows, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(find(rows, n, "aaaaaaaaaaaa")->status, "running");
+    assert_string_equal(find(rows, n, "bbbbbbbbbbbb")->status, "failed");
+    assert_string_equal(find(rows, n, "bbbbbbbbbbbb")->detail,
+                        "its process ended before it wrote a run file");
+    index_free(rows, n);
     /* while a process holds the claim, the .part is running whatever the log */
     int fd;
     assert_int_equal(claim_take(dir, "aaaaaaaaaaaa", &fd, &e), 1);
+    int fd2;
+    assert_int_equal(claim_take(dir, "bbbbbbbbbbbb", &fd2, &e), 1);
     assert_int_equal(index_scan(dir, &rows, &n, &e), 0);
     assert_string_equal(find(rows, n, "aaaaaaaaaaaa")->status, "running");
+    assert_string_equal(find(rows, n, "bbbbbbbbbbbb")->status, "running");
     index_free(rows, n);
     claim_release(fd);
+    claim_release(fd2);
     /* the index links the run files, not the attempts-only run */
     size_t indexed;
     assert_int_equal(index_rebuild(dir, &indexed, &e), 0);

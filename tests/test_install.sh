@@ -6,9 +6,8 @@ set -u
 top=$(pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_install: $*"; }
+TEST=test_install
+. "$(dirname "$0")/lib.sh"
 if ! make --no-print-directory -C "$top" install PREFIX=/opt/rnnlab DESTDIR="$T/stage" \
         >"$T/install.log" 2>&1; then
     bad "make install failed: $(tail -n 5 "$T/install.log")"
@@ -38,7 +37,4 @@ mkdir -p "$T/elsewhere"
 cp "$share"/data/* "$T/elsewhere/"
 RNNLAB_DATA=$T/elsewhere "$run" data "$share/configs/timemachine_rnn.yaml" 2>&1 |
     grep -q "from $T/elsewhere/timemachine.txt" && ok || bad "RNNLAB_DATA is not honoured"
-echo "[==========] test_install: $((pass + fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
-[ "$fail" -eq 0 ]
+summary

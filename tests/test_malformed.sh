@@ -9,8 +9,9 @@ set -u
 R=${RUNNER:-bin/runner}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0 cases=0
-bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_malformed: $*"; }
+TEST=test_malformed
+. "$(dirname "$0")/lib.sh"
+cases=0
 
 # A config body in $T/c.yaml (the common header first, so only the case's
 # lines are its own; they start at line 3).
@@ -39,7 +40,7 @@ want() {
     elif [ -e "$T/out" ]; then
         bad "case $cases: '$*' left $(ls -R "$T/out")"
     else
-        pass=$((pass + 1))
+        ok
     fi
 }
 C=$T/c.yaml
@@ -234,7 +235,4 @@ printf 'dataset: {name: text, path: %s/empty.txt}\n' "$T" | body
 want 2 "runner: model: the vocabulary has 1 token(s); a language model needs at least 2" "$R" train "$C"
 
 echo "test_malformed: $cases malformed inputs, each with its exact message"
-echo "[==========] test_malformed: $cases test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
-[ "$fail" -eq 0 ]
+summary

@@ -13,8 +13,8 @@ R=${RUNNER:-bin/runner}
 top=$(pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0 skipped=0
-bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_readme: $*"; }
+TEST=test_readme
+. "$(dirname "$0")/lib.sh"
 
 if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
     git clone -q "$top" "$T/clone"
@@ -53,14 +53,12 @@ while IFS= read -r cmd; do
     eval "$cmd" >"$T/out" 2>&1 </dev/null
     status=$?
     if [ "$status" -eq 0 ]; then
-        pass=$((pass + 1))
+        ok
     else
         bad "README command $n '$cmd' exited $status: $(tail -n 3 "$T/out")"
     fi
 done < "$T/commands"
 [ "$n" -ge 10 ] || bad "only $n commands found in README.md's console blocks"
 echo "test_readme: $n README commands, $pass ran and exited 0, $skipped skipped (cluster, hours, pager, make)"
-echo "[==========] test_readme: $((pass + fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
-[ "$fail" -eq 0 ]
+skipped=0 # skipped commands are counted in the line above, not as tests
+summary

@@ -9,16 +9,9 @@ R=${RUNNER:-bin/runner}
 top=$(pwd)
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_report: $*"; }
-finish() {
-    echo "[==========] test_report: $((pass + fail)) test(s) run."
-    echo "[  PASSED  ] $pass test(s)."
-    [ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
-    [ "$fail" -eq 0 ]
-    exit
-}
+TEST=test_report
+. "$(dirname "$0")/lib.sh"
+finish() { summary; exit; }
 if ! /usr/bin/python3 -c 'import h5py, matplotlib' 2>/dev/null; then
     if [ "${CI:-}" = true ]; then bad "python3-h5py/python3-matplotlib missing under CI"
     else echo "test_report: SKIPPED: needs Debian's python3-h5py and python3-matplotlib"; fi

@@ -8,7 +8,8 @@ set -u
 R=${RUNNER:-bin/runner}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
+TEST=test_reproduce
+. "$(dirname "$0")/lib.sh"
 
 # check NAME COLUMN BOUND CONFIG ARGS...: sweep, then COLUMN of its one run < BOUND
 check() {
@@ -42,7 +43,4 @@ check gluon_ptb valid_ppl 2000 configs/gluon_ptb_rnn.yaml \
     'sweep.grid.model.cell=[rnn_relu]' dataset.max_tokens=20000 train.epochs=1 \
     train.threads=1 train.grad_shards=1
 
-echo "[==========] test_reproduce: $((pass + fail)) test(s) run."
-echo "[  PASSED  ] $pass test(s)."
-[ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
-[ "$fail" -eq 0 ]
+summary

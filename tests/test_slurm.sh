@@ -16,16 +16,9 @@
 # summary lines for scripts/run_tests.sh.
 set -u
 R=${RUNNER:-bin/runner}
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_slurm: $*"; }
-finish() {
-    echo "[==========] test_slurm: $((pass + fail)) test(s) run."
-    echo "[  PASSED  ] $pass test(s)."
-    [ "$fail" -eq 0 ] || echo "[  FAILED  ] $fail test(s), listed above."
-    [ "$fail" -eq 0 ]
-    exit
-}
+TEST=test_slurm
+. "$(dirname "$0")/lib.sh"
+finish() { summary; exit; }
 cannot() {
     if [ "${CI:-}" = true ]; then
         bad "cannot run under CI: $*"
