@@ -148,6 +148,10 @@ printf 'generate: {temperature: 0.5}\n' | body
 want 2 "$E:3:12: generate.temperature: applies to strategy: sample only" "$R" check "$C"
 printf 'train: {threads: -1}\n' | body
 want 2 "$E:3:18: train.threads: -1 is out of range [0, 256]" "$R" check "$C"
+printf 'train: {grad_shards: 0}\n' | body
+want 2 "$E:3:22: train.grad_shards: 0 is out of range [1, 64]" "$R" check "$C"
+printf 'train: {grad_shards: two}\n' | body
+want 2 "$E:3:22: train.grad_shards: expected an integer, got 'two'" "$R" check "$C"
 printf 'seed: -1\n' | body
 want 2 "$E:3:7: seed: -1 is out of range [0, 4294967295]" "$R" check "$C"
 printf 'name: ""\nseed: 1\n' > "$C"
