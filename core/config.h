@@ -1,9 +1,10 @@
 /* config: the typed, validated settings of one run.
  *
  * Owns: struct config, its documented defaults (configs/README.md lists them),
- * the schema that maps YAML keys to fields, every check on a value's type,
- * range and relevance, and the emission of a resolved config as YAML text
- * (what a results file stores and `runner train --from` reads back).
+ * every check on a value's type, range and relevance (against the key
+ * tables of schema.h), and, in config_emit.c, the resolved config as YAML
+ * text (what a results file stores and `runner train --from` reads back)
+ * and the run id hashed from it.
  * Reading goes tree -> struct config; unknown keys, wrong types, out-of-range
  * values and keys that do not apply (optimizer.betas with kind: sgd) are
  * errors carrying the YAML position of the offending key or value, with the
@@ -160,6 +161,11 @@ int config_read(struct config *c, const struct tree *root, struct err *e);
 /* Parses and reads a file, applying overrides "dotted.key=yaml" in order. */
 int config_load(struct config *c, const char *path, int noverrides,
                 char *const *overrides, struct err *e);
+
+/* The same for config text (a run file's stored config); src names it in
+ * messages and gives the default name. */
+int config_load_text(struct config *c, const char *text, const char *src,
+                     int noverrides, char *const *overrides, struct err *e);
 
 /* An error when root sets no key at all (an empty or comment-only file
  * with no overrides). */

@@ -13,6 +13,13 @@
 #include <hdf5.h>
 #include <stddef.h>
 
+/* The memory type of a real (float, or double in the double build). */
+#ifdef RNNLAB_DOUBLE
+#define H5_NATIVE_REAL H5T_NATIVE_DOUBLE
+#else
+#define H5_NATIVE_REAL H5T_NATIVE_FLOAT
+#endif
+
 /* Turns HDF5's automatic error printing off (idempotent). */
 void h5_quiet(void);
 

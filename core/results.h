@@ -37,9 +37,9 @@
 
 #include "config.h"
 #include "err.h"
+#include "metrics.h"
 #include "model.h"
 #include "state.h"
-#include "train.h"
 #include "version.h"
 #include "vocab.h"
 

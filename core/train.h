@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "dataset.h"
+#include "metrics.h"
 #include "model.h"
 #include "optim.h"
 #include "pool.h"
@@ -32,15 +33,6 @@
 #include "state.h"
 
 enum train_status { TRAIN_OK = 0, TRAIN_DIVERGED = 1, TRAIN_STOPPED = 2 };
-
-struct epoch_metrics {
-    long epoch;
-    double train_ppl, valid_ppl, test_ppl; /* NaN where not evaluated */
-    double tokens_per_s;                   /* training tokens per second */
-    double seconds;                        /* wall time of the epoch */
-    double lr;
-    double grad_norm;                      /* mean pre-clip gradient norm */
-};
 
 struct train_progress {
     long epoch, epochs;

@@ -10,6 +10,7 @@
 #include "files.h"
 #include "hash.h"
 #include "mem.h"
+#include "text.h"
 
 static struct tree *tree_new(enum tree_kind kind, const char *src, int line,
                              int col)
@@ -570,76 +571,29 @@ fail:
 
 /* ---- flow text -------------------------------------------------------- */
 
-struct flow {
-    char *s;
-    size_t n, cap;
-    int failed;
-};
-
-static void flow_add(struct flow *f, const char *s, size_t n)
-{
-    if (f->failed)
-        return;
-    if (f->n + n + 1 > f->cap) {
-        size_t cap = (f->cap + n + 1) * 2;
-        char *p = mem_realloc(f->s, cap);
-        if (!p) {
-            f->failed = 1;
-            return;
-        }
-        f->s = p;
-        f->cap = cap;
-    }
-    memcpy(f->s + f->n, s, n);
-    f->n += n;
-    f->s[f->n] = '\0';
-}
-
-static void flow_str(struct flow *f, const char *s)
-{
-    flow_add(f, s, strlen(s));
-}
-
-static void flow_node(struct flow *f, const struct tree *t)
+static void flow_node(struct text *f, const struct tree *t)
 {
     if (t->kind == TREE_SCALAR) {
-        if (!t->quoted) {
-            flow_str(f, t->value);
-            return;
-        }
-        flow_str(f, "\"");
-        for (const char *c = t->value; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                flow_str(f, "\\");
-            if (*c == '\n')
-                flow_str(f, "\\n");
-            else
-                flow_add(f, c, 1);
-        }
-        flow_str(f, "\"");
+        if (t->quoted)
+            text_quoted(f, t->value);
+        else
+            text_put(f, t->value, strlen(t->value));
         return;
     }
-    flow_str(f, t->kind == TREE_SEQ ? "[" : "{");
+    text_put(f, t->kind == TREE_SEQ ? "[" : "{", 1);
     for (size_t i = 0; i < t->n; i++) {
         if (i)
-            flow_str(f, ", ");
-        if (t->kind == TREE_MAP) {
-            flow_str(f, t->items[i]->key);
-            flow_str(f, ": ");
-        }
+            text_put(f, ", ", 2);
+        if (t->kind == TREE_MAP)
+            text_add(f, "%s: ", t->items[i]->key);
         flow_node(f, t->items[i]);
     }
-    flow_str(f, t->kind == TREE_SEQ ? "]" : "}");
+    text_put(f, t->kind == TREE_SEQ ? "]" : "}", 1);
 }
 
 char *tree_to_flow(const struct tree *t)
 {
-    struct flow f = {0};
-    flow_str(&f, "");
+    struct text f = {0};
     flow_node(&f, t);
-    if (f.failed) {
-        mem_free(f.s);
-        return NULL;
-    }
-    return f.s;
+    return text_take(&f);
 }

@@ -23,6 +23,7 @@
 #include "results.h"
 #include "run.h"
 #include "runner.h"
+#include "train.h"
 #include "sweep.h"
 #include "table.h"
 
