@@ -13,6 +13,7 @@
 
 #include "cell.h"
 #include "mem.h"
+#include "recipe.h"
 #include "schema.h"
 
 /* Sentinels for defaults that depend on other keys (resolved after reading). */
@@ -457,13 +458,10 @@ static int error_at(const struct tree *root, const char *path, struct err *e,
 static int resolve(struct config *c, const struct tree *root, struct err *e)
 {
     struct dataset_config *d = &c->dataset;
-    if (d->tokens == UNSET_ENUM)
-        d->tokens = d->name == DATASET_PTB ? TOKENS_WORD : TOKENS_CHAR;
+    if (d->tokens == UNSET_ENUM) /* the dataset's own (recipe.h) */
+        d->tokens = recipe_of(d->name)->tokens;
     if (d->max_tokens == UNSET_LONG)
-        /* d2l's load_data_time_machine and d2lzh's load_data_jay_lyrics keep
-         * the first 10000 tokens; PTB and user text default to all. */
-        d->max_tokens = (d->name == DATASET_TIMEMACHINE ||
-                         d->name == DATASET_JAYCHOU) ? 10000 : -1;
+        d->max_tokens = recipe_of(d->name)->max_tokens;
     if (d->max_tokens == 0)
         return error_at(root, "dataset.max_tokens", e,
                         "0 keeps nothing; use -1 for the whole corpus or a "

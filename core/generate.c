@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "recipe.h"
 #include "utf8.h"
 
 /* A growable array of token indices. */
@@ -27,42 +28,36 @@ static int id_push(struct id_list *l, int32_t id)
     return 0;
 }
 
-static int is_space(char c)
+struct lookup {
+    const struct vocab *vocab;
+    struct id_list *ids;
+    size_t *unknown;
+};
+
+/* The token sink of a prefix: each token looked up, a missing one <unk>. */
+static int look_up(void *ctx, const char *s, size_t len, struct err *e)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
+    struct lookup *l = ctx;
+    int32_t id = vocab_lookup(l->vocab, s, len);
+    if (id == 0 && !(len == strlen(VOCAB_UNK) && !memcmp(s, VOCAB_UNK, len)))
+        (*l->unknown)++;
+    return id_push(l->ids, id) < 0 ? err_msg(e, ERR_NOMEM, "out of memory") : 0;
 }
 
-static int tokenize_prefix(const struct vocab *v, int tokens, const char *s,
-                           struct id_list *ids, size_t *unknown, struct err *e)
+/* The prefix cut by the dataset's own tokenizer (recipe.h). */
+static int tokenize_prefix(const struct vocab *v, const struct dataset_config *d,
+                           const char *s, struct id_list *ids, size_t *unknown,
+                           struct err *e)
 {
     size_t n = strlen(s);
     if (utf8_validate(s, n) < n)
         return err_msg(e, ERR_USAGE, "generate: the prefix is not valid UTF-8");
-    for (size_t i = 0; i < n;) {
-        size_t len;
-        if (tokens == TOKENS_WORD) {
-            if (is_space(s[i])) {
-                i++;
-                continue;
-            }
-            len = 0;
-            while (i + len < n && !is_space(s[i + len]))
-                len++;
-        } else {
-            uint32_t cp;
-            len = (size_t)utf8_next((const unsigned char *)s + i, n - i, &cp);
-        }
-        int32_t id = vocab_lookup(v, s + i, len);
-        if (id == 0 && !(len == strlen(VOCAB_UNK) && !memcmp(s + i, VOCAB_UNK, len)))
-            (*unknown)++;
-        if (id_push(ids, id) < 0)
-            return err_msg(e, ERR_NOMEM, "out of memory");
-        i += len;
-    }
-    if (ids->n == 0)
-        return err_msg(e, ERR_USAGE, "generate: the prefix has no tokens");
-    return 0;
+    struct lookup l = {v, ids, unknown};
+    struct token_sink sink = {look_up, &l, 1};
+    int rc = recipe_of(d->name)->tokenize(&sink, s, n, d->tokens, e);
+    if (rc == 0 && ids->n == 0)
+        rc = err_msg(e, ERR_USAGE, "generate: the prefix has no tokens");
+    return rc;
 }
 
 /* The next token from one row of logits. */
@@ -107,14 +102,15 @@ static char *join(const struct vocab *v, int tokens, const struct id_list *ids)
     return s;
 }
 
-int generate_text(struct model *m, const struct vocab *v, int tokens,
-                  const char *prefix, const struct generate_config *g,
+int generate_text(struct model *m, const struct vocab *v,
+                  const struct dataset_config *data, const char *prefix,
+                  const struct generate_config *g,
                   struct rng *rng, char **out, size_t *unknown, struct err *e)
 {
     struct id_list ids = {0};
     *out = NULL;
     *unknown = 0;
-    int rc = tokenize_prefix(v, tokens, prefix, &ids, unknown, e);
+    int rc = tokenize_prefix(v, data, prefix, &ids, unknown, e);
     if (rc < 0)
         goto done;
     size_t warm = ids.n;
@@ -129,7 +125,7 @@ int generate_text(struct model *m, const struct vocab *v, int tokens,
         }
     }
     model_reset_state(m);
-    *out = join(v, tokens, &ids);
+    *out = join(v, data->tokens, &ids);
     if (!*out)
         rc = err_msg(e, ERR_NOMEM, "out of memory");
 done:

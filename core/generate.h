@@ -6,8 +6,9 @@
  *            gives p^(1/T), alpha gives p^alpha / sum p^alpha (d2l exercise
  *            8.5.3); both together multiply
  * Char tokens join without separators, word tokens with single spaces. The
- * prefix is tokenized the same way (code points, or whitespace-split words);
- * tokens missing from the vocabulary become <unk> and are counted.
+ * prefix is cut by the dataset's own tokenizer (recipe.h), so it is cleaned
+ * as the corpus was; tokens missing from the vocabulary become <unk> and
+ * are counted.
  * Owns nothing beyond the returned text. Leaves the model's carried state
  * reset. "sampler" never means this module: that one makes batches.
  */
@@ -24,8 +25,9 @@
 
 /* Writes the prefix and its continuation, joined, into *out (mem_free it);
  * *unknown gets the number of prefix tokens mapped to <unk>. */
-int generate_text(struct model *m, const struct vocab *v, int tokens,
-                  const char *prefix, const struct generate_config *g,
+int generate_text(struct model *m, const struct vocab *v,
+                  const struct dataset_config *data, const char *prefix,
+                  const struct generate_config *g,
                   struct rng *rng, char **out, size_t *unknown, struct err *e);
 
 #endif

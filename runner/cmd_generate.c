@@ -124,7 +124,7 @@ int cmd_generate(int argc, char **argv, const struct options *opt)
     struct rng rng;
     rng_seed(&rng, (uint64_t)g.seed, RNG_STREAM_GENERATE);
     size_t unknown;
-    if (generate_text(m, v, cfg.dataset.tokens, o.prefix, &g, &rng, &text,
+    if (generate_text(m, v, &cfg.dataset, o.prefix, &g, &rng, &text,
                       &unknown, &e) < 0)
         goto fail;
     if (unknown)

@@ -67,7 +67,7 @@ static int sample_all(struct job *j, long epoch, struct err *e)
     for (size_t i = 0; i < prefixes->n; i++) {
         char *text;
         size_t unknown;
-        int rc = generate_text(j->t->model, j->data->vocab, j->data->tokens,
+        int rc = generate_text(j->t->model, j->data->vocab, &j->cfg->dataset,
                                prefixes->items[i], &j->cfg->generate, &j->gen,
                                &text, &unknown, e);
         if (rc < 0)

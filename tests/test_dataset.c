@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include "datafile.h"
 #include "dataset.h"
 #include "mem.h"
 #include "ngram.h"
@@ -223,15 +224,15 @@ static void test_checksum_mismatch_and_missing_sums(void **state)
     snprintf(sums, sizeof sums, "%s/SHA256SUMS", dir);
     support_copy(RNNLAB_DATA_DIR "/timemachine.txt", path);
     struct err e;
-    assert_int_equal(dataset_verify_checksum(path, 1, &e), ERR_DATA);
+    assert_int_equal(datafile_verify_checksum(path, 1, &e), ERR_DATA);
     assert_non_null(strstr(e.msg, "cannot open"));
     support_copy(RNNLAB_DATA_DIR "/SHA256SUMS", sums);
-    assert_int_equal(dataset_verify_checksum(path, 1, &e), 0);
+    assert_int_equal(datafile_verify_checksum(path, 1, &e), 0);
     FILE *f = fopen(path, "r+b");
     assert_non_null(f);
     fputc('X', f);
     fclose(f);
-    assert_int_equal(dataset_verify_checksum(path, 1, &e), ERR_DATA);
+    assert_int_equal(datafile_verify_checksum(path, 1, &e), ERR_DATA);
     err_format(&e, msg, sizeof msg);
     assert_non_null(strstr(msg, "timemachine.txt: checksum mismatch"));
     assert_non_null(strstr(msg, "SHA256SUMS says 8424dbd9532a"));

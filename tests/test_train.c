@@ -133,8 +133,8 @@ static char *sample_of(struct run *r)
     char *text = NULL;
     size_t unknown;
     struct err e;
-    assert_int_equal(generate_text(r->t->model, r->data->vocab, r->data->tokens, "the ",
-                                   &g, &gen, &text, &unknown, &e), 0);
+    assert_int_equal(generate_text(r->t->model, r->data->vocab, &r->cfg.dataset,
+                                   "the ", &g, &gen, &text, &unknown, &e), 0);
     return text;
 }
 
@@ -575,7 +575,7 @@ static void test_run_file_layout_and_reload(void **state)
     rng_seed(&g, 1, 3);
     char *sample;
     size_t unknown;
-    assert_int_equal(generate_text(r.t->model, r.data->vocab, TOKENS_CHAR, "the ",
+    assert_int_equal(generate_text(r.t->model, r.data->vocab, &r.cfg.dataset, "the ",
                                    &r.cfg.generate, &g, &sample, &unknown, &e), 0);
     assert_int_equal(unknown, 0);
     assert_int_equal(strlen(sample), 14);
@@ -692,13 +692,15 @@ static void test_generation_strategies(void **state)
     struct err e;
     assert_int_equal(vocab_from_list(&v, tokens, 4, &e), 0);
     struct model *m = fixed_distribution(p, 4);
+    const struct dataset_config chars = {.name = DATASET_TEXT, .tokens = TOKENS_CHAR};
+    const struct dataset_config words = {.name = DATASET_TEXT, .tokens = TOKENS_WORD};
     struct generate_config g = {.length = 20000, .strategy = GEN_GREEDY,
                                 .temperature = 1, .alpha = 1};
     struct rng rng;
     rng_seed(&rng, 5, 3);
     char *text;
     size_t unknown;
-    assert_int_equal(generate_text(m, v, TOKENS_CHAR, "ab", &g, &rng, &text,
+    assert_int_equal(generate_text(m, v, &chars, "ab", &g, &rng, &text,
                                    &unknown, &e), 0);
     assert_int_equal(strlen(text), 20002);
     assert_true(text[2] == 'c' && text[19999] == 'c'); /* argmax */
@@ -707,7 +709,7 @@ static void test_generation_strategies(void **state)
     for (int alpha = 1; alpha <= 2; alpha++) {
         g.strategy = GEN_SAMPLE;
         g.alpha = alpha;
-        assert_int_equal(generate_text(m, v, TOKENS_CHAR, "a", &g, &rng, &text,
+        assert_int_equal(generate_text(m, v, &chars, "a", &g, &rng, &text,
                                        &unknown, &e), 0);
         double count[4] = {0}, norm = 0, total = 0;
         for (const char *c = text + 1; *c; total++) {
@@ -734,19 +736,32 @@ static void test_generation_strategies(void **state)
     rng_seed(&r1, 9, 3);
     rng_seed(&r2, 9, 3);
     g.length = 5;
-    assert_int_equal(generate_text(m, v, TOKENS_WORD, "a  zz b", &g, &r1, &t1,
+    assert_int_equal(generate_text(m, v, &words, "a  zz b", &g, &r1, &t1,
                                    &unknown, &e), 0);
     assert_int_equal(unknown, 1);
-    assert_int_equal(generate_text(m, v, TOKENS_WORD, "a  zz b", &g, &r2, &t2,
+    assert_int_equal(generate_text(m, v, &words, "a  zz b", &g, &r2, &t2,
                                    &unknown, &e), 0);
     assert_string_equal(t1, t2);
     assert_memory_equal(t1, "a <unk> b ", 10);
     assert_int_equal(strlen(t1), 10 + 5 * 2 - 1);
     mem_free(t1);
     mem_free(t2);
-    assert_int_equal(generate_text(m, v, TOKENS_WORD, "   ", &g, &r1, &t1,
+    assert_int_equal(generate_text(m, v, &words, "   ", &g, &r1, &t1,
                                    &unknown, &e), ERR_USAGE);
     assert_string_equal(e.msg, "generate: the prefix has no tokens");
+    /* the prefix is cleaned by the dataset's recipe: timemachine lowercases
+     * and reads every run of non-letters as one space; text keeps it */
+    const struct dataset_config book = {.name = DATASET_TIMEMACHINE,
+                                        .tokens = TOKENS_WORD};
+    assert_int_equal(generate_text(m, v, &book, "A,  B!", &g, &r1, &t1,
+                                   &unknown, &e), 0);
+    assert_int_equal(unknown, 0);
+    assert_memory_equal(t1, "a b ", 4);
+    mem_free(t1);
+    assert_int_equal(generate_text(m, v, &words, "A,  B!", &g, &r1, &t1,
+                                   &unknown, &e), 0);
+    assert_int_equal(unknown, 2);
+    mem_free(t1);
     model_free(m);
     vocab_free(v);
 }
