@@ -2,6 +2,7 @@
  * position (the ids themselves are compared through the corpus). */
 #include "ngram.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,4 +66,21 @@ int ngram_top(const int32_t *ids, size_t n, int order, size_t k,
     mem_free(slots);
     mem_free(all);
     return 0;
+}
+
+double ngram_unigram_ppl(const int32_t *fit, size_t nfit, const int32_t *eval,
+                         size_t neval, size_t V)
+{
+    if (neval == 0)
+        return NAN;
+    double *count = mem_calloc(V ? V : 1, sizeof *count);
+    if (!count)
+        return NAN;
+    for (size_t i = 0; i < nfit; i++)
+        count[fit[i]]++;
+    double total = (double)nfit + (double)V, nll = 0;
+    for (size_t i = 0; i < neval; i++)
+        nll -= log((count[eval[i]] + 1) / total);
+    mem_free(count);
+    return exp(nll / (double)neval);
 }

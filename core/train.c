@@ -267,6 +267,8 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
     if (!isfinite(*norm))
         return diverged(t, "gradient norm", *norm);
     optim_step(t->opt, m->params, m->grads, lr);
+    if (t->after_step)
+        t->after_step(t, t->hook_ctx);
     return TRAIN_OK;
 }
 

@@ -68,6 +68,10 @@ struct trainer {
     double max_ppl;       /* diverged above it */
     char diverged_why[128];
     volatile const int *stop; /* when set and nonzero: stop after this batch */
+    /* Tests only: called after every optimizer step (tests/test_context.c
+     * holds the recurrent weights at zero through it). */
+    void (*after_step)(struct trainer *t, void *ctx);
+    void *hook_ctx;
 };
 
 /* Builds the model (initialised from cfg->seed), optimizer, schedule and

@@ -1,5 +1,6 @@
 /* runner data: corpus and vocabulary statistics of a config's dataset
- * (d2l §8.2-8.3: corpus length, vocabulary size, Zipf's law n-grams). */
+ * (d2l §8.2-8.3: corpus length, vocabulary size, Zipf's law n-grams) and
+ * the unigram perplexity a model must beat. */
 #include <stdio.h>
 #include <string.h>
 
@@ -65,6 +66,24 @@ static int print_ngrams(const struct dataset *d, int order)
     return 0;
 }
 
+/* The perplexity of the unigram model fitted on train, on every split
+ * there is: the floor a model that reads context must get under. */
+static void print_unigram(const struct dataset *d)
+{
+    static const char *const names[] = {"train", "valid", "test"};
+    const struct split *splits[] = {&d->train, &d->valid, &d->test};
+    printf("unigram ppl ");
+    for (int k = 0, first = 1; k < 3; k++) {
+        if (!splits[k]->n)
+            continue;
+        printf("%s %s %.4g", first ? "" : ",", names[k],
+               ngram_unigram_ppl(d->train.ids, d->train.n, splits[k]->ids,
+                                 splits[k]->n, vocab_size(d->vocab)));
+        first = 0;
+    }
+    printf(" (fitted on train, add-one smoothing)\n");
+}
+
 int cmd_data(int argc, char **argv, const struct options *opt)
 {
     (void)opt;
@@ -93,6 +112,7 @@ int cmd_data(int argc, char **argv, const struct options *opt)
            vocab_size(d->vocab), cfg.dataset.min_freq);
     printf("splits       train %zu, valid %zu, test %zu tokens\n", d->train.n,
            d->valid.n, d->test.n);
+    print_unigram(d);
     for (int order = 1; order <= 3 && status == EXIT_OK; order++)
         status = print_ngrams(d, order);
 done:
