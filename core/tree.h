@@ -71,9 +71,16 @@ int tree_map_add(struct tree *map, const char *key, struct tree *node);
  * scalars in double quotes. Caller frees with mem_free; NULL on ENOMEM. */
 char *tree_to_flow(const struct tree *t);
 
-/* New empty map / scalar owned by the caller, or NULL. */
+/* New empty node / map / scalar owned by the caller, or NULL. */
+struct tree *tree_new_node(enum tree_kind kind, const char *src, int line,
+                           int col);
 struct tree *tree_new_map(const char *src, int line, int col);
 struct tree *tree_new_scalar(const char *text, int quoted, const char *src,
                              int line, int col);
+
+/* Appends child (its key already set, if any) to a map or sequence without
+ * checking for a duplicate key: the parser checks with its own key set.
+ * 0 or ERR_NOMEM; the child is not freed on failure. */
+int tree_append_child(struct tree *parent, struct tree *child);
 
 #endif

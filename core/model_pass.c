@@ -1,0 +1,185 @@
+/* model_pass: the forward and backward passes of model.h over the
+ * parameter block model.c lays out, the loss, and the carried state between
+ * passes. */
+#include "model.h"
+
+#include <string.h>
+
+#include "gemm.h"
+#include "loss.h"
+
+/* ---- forward ---------------------------------------------------------- */
+
+void model_reset_state(struct model *m)
+{
+    size_t n = m->spec.L * m->Bmax * m->spec.H;
+    memset(m->state_h, 0, n * sizeof *m->state_h);
+    memset(m->state_c, 0, n * sizeof *m->state_c);
+}
+
+size_t model_state_size(const struct model *m)
+{
+    return 2 * m->spec.L * m->Bmax * m->spec.H;
+}
+
+void model_save_state(const struct model *m, real *out)
+{
+    size_t n = model_state_size(m) / 2;
+    memcpy(out, m->state_h, n * sizeof *out);
+    memcpy(out + n, m->state_c, n * sizeof *out);
+}
+
+void model_load_state(struct model *m, const real *in)
+{
+    size_t n = model_state_size(m) / 2;
+    memcpy(m->state_h, in, n * sizeof *in);
+    memcpy(m->state_c, in + n, n * sizeof *in);
+}
+
+/* y = x * mask with a fresh inverted-dropout mask (kept: 1/(1-p), else 0). */
+static void dropout_forward(real *y, real *mask, const real *x, size_t n,
+                            double p, struct rng *g)
+{
+    uint32_t threshold = (uint32_t)(p * 4294967296.0);
+    real keep = (real)(1.0 / (1.0 - p));
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = rng_u32(g) >= threshold ? keep : 0;
+        y[i] = x[i] * mask[i];
+    }
+}
+
+void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
+                   int train)
+{
+    const struct model_spec *s = &m->spec;
+    size_t rows = T * B, H = s->H;
+    int drop = train && s->dropout > 0;
+    m->B = B;
+    m->T = T;
+    m->train = drop;
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            m->ids[t * B + b] = X[b * T + t];
+    const real *x = NULL;
+    if (s->embedding) {
+        for (size_t r = 0; r < rows; r++)
+            memcpy(m->emb_out + r * s->E, m->emb + (size_t)m->ids[r] * s->E,
+                   s->E * sizeof *m->emb);
+        if (drop)
+            dropout_forward(m->emb_out, m->masks, m->emb_out, rows * s->E,
+                            s->dropout, &m->rng);
+        x = m->emb_out;
+    }
+    for (size_t l = 0; l < s->L; l++) {
+        struct cell_cache *k = &m->caches[l];
+        cell_forward(&m->cells[l], k, x, x ? NULL : m->ids,
+                     m->state_h + l * m->Bmax * H, m->state_c + l * m->Bmax * H,
+                     T, B);
+        x = k->h + B * H;
+        if (s->dropout > 0) {
+            real *y = m->layer_out + l * rows * H;
+            if (drop)
+                dropout_forward(y, m->masks + rows * s->E + l * rows * H, x,
+                                rows * H, s->dropout, &m->rng);
+            else
+                memcpy(y, x, rows * H * sizeof *y);
+            x = y;
+        }
+    }
+    /* Decoder over all T*B rows at once: logits = x W^T + b. */
+    for (size_t r = 0; r < rows; r++)
+        memcpy(m->logits + r * s->V, m->dec_b, s->V * sizeof *m->dec_b);
+    gemm(GEMM_N, GEMM_T, rows, s->V, H, 1, x, H, m->dec_W, H, 1, m->logits, s->V);
+}
+
+void model_carry_state(struct model *m)
+{
+    size_t H = m->spec.H, n = m->B * H;
+    for (size_t l = 0; l < m->spec.L; l++) {
+        const struct cell_cache *k = &m->caches[l];
+        memcpy(m->state_h + l * m->Bmax * H, k->h + m->T * n, n * sizeof(real));
+        if (k->c)
+            memcpy(m->state_c + l * m->Bmax * H, k->c + m->T * n, n * sizeof(real));
+    }
+}
+
+double model_loss(struct model *m, const int32_t *Y, int grad)
+{
+    size_t B = m->B, T = m->T;
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            m->targets[t * B + b] = Y[b * T + t];
+    return loss_softmax_xent(m->logits, m->targets, T * B, m->spec.V, grad);
+}
+
+/* ---- backward --------------------------------------------------------- */
+
+void model_zero_grad(struct model *m)
+{
+    memset(m->grads, 0, m->nparams * sizeof *m->grads);
+}
+
+static void mask_multiply(real *d, const real *mask, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        d[i] *= mask[i];
+}
+
+void model_backward(struct model *m)
+{
+    const struct model_spec *s = &m->spec;
+    size_t B = m->B, T = m->T, rows = T * B, H = s->H, L = s->L;
+    const real *x_last = s->dropout > 0 ? m->layer_out + (L - 1) * rows * H
+                                        : m->caches[L - 1].h + B * H;
+    /* logits = x W^T + b:  dW += dlogits^T x,  db += sum dlogits,
+     * dx = dlogits W */
+    gemm(GEMM_T, GEMM_N, s->V, H, rows, 1, m->logits, s->V, x_last, H, 1,
+         m->ddec_W, H);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < s->V; j++)
+            m->ddec_b[j] += m->logits[r * s->V + j];
+    real *dh = m->dbuf[0], *dx = m->dbuf[1];
+    gemm(GEMM_N, GEMM_N, rows, H, s->V, 1, m->logits, s->V, m->dec_W, H, 0, dh, H);
+    for (size_t l = L; l-- > 0;) {
+        if (m->train)
+            mask_multiply(dh, m->masks + rows * s->E + l * rows * H, rows * H);
+        const real *x = NULL;
+        if (l > 0)
+            x = s->dropout > 0 ? m->layer_out + (l - 1) * rows * H
+                               : m->caches[l - 1].h + B * H;
+        else if (s->embedding)
+            x = m->emb_out;
+        int want_dx = l > 0 || s->embedding;
+        cell_backward(&m->cells[l], &m->caches[l], want_dx ? dx : NULL,
+                      m->dstate_h + l * m->Bmax * H, m->dstate_c + l * m->Bmax * H,
+                      dh, x, x ? NULL : m->ids, T, B);
+        real *t = dh;
+        dh = dx;
+        dx = t;
+    }
+    if (s->embedding) {
+        /* the gather's backward: scatter-add into the used rows */
+        if (m->train)
+            mask_multiply(dh, m->masks, rows * s->E);
+        for (size_t r = 0; r < rows; r++) {
+            real *g = m->demb + (size_t)m->ids[r] * s->E;
+            const real *d = dh + r * s->E;
+            for (size_t j = 0; j < s->E; j++)
+                g[j] += d[j];
+        }
+    }
+}
+
+double model_flops_per_token(const struct model *m)
+{
+    const struct model_spec *s = &m->spec;
+    double G = (double)cell_gates(s->cell), H = (double)s->H, f = 0;
+    for (size_t l = 0; l < s->L; l++) {
+        /* a one-hot input projection is a gather: no products */
+        double in = l == 0 ? (s->embedding ? (double)s->E : 0) : H;
+        /* forward x W_ih^T and h W_hh^T; backward dW_ih, dX, dW_hh, dh */
+        f += 2 * G * H * (in + H) * 3;
+    }
+    f += 2 * (double)s->V * H * 3; /* decoder forward, dW, dx */
+    return f;
+}
