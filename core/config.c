@@ -162,40 +162,44 @@ static int bad_value(const struct tree *t, const char *path, const char *what,
                    "%s: expected %s, got '%s'", path, what, t->value);
 }
 
-static int read_long(const struct tree *t, const char *path, double min,
-                     double max, long *out, struct err *e)
+/* A scalar as an integer (strtol) or a finite number (strtod) within
+ * [min, max]; *out gets it as a double (exact: integer bounds stay under
+ * 2^53). */
+static int read_number(const struct tree *t, const char *path, int integer,
+                       double min, double max, double *out, struct err *e)
 {
-    int rc = expect_scalar(t, path, "an integer", e);
+    const char *what = integer ? "an integer" : "a number";
+    int rc = expect_scalar(t, path, what, e);
     if (rc < 0)
         return rc;
     char *end;
     errno = 0;
-    long v = strtol(t->value, &end, 10);
-    if (!t->value[0] || *end || errno)
-        return bad_value(t, path, "an integer", e);
+    double v = integer ? (double)strtol(t->value, &end, 10) : strtod(t->value, &end);
+    if (!t->value[0] || *end || errno || !isfinite(v))
+        return bad_value(t, path, integer ? what : "a finite number", e);
     if (v < min || v > max)
         return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "%s: %ld is out of range [%.0f, %.0f]", path, v, min, max);
+                       integer ? "%s: %.0f is out of range [%.0f, %.0f]"
+                               : "%s: %g is out of range [%g, %g]",
+                       path, v, min, max);
     *out = v;
     return 0;
+}
+
+static int read_long(const struct tree *t, const char *path, double min,
+                     double max, long *out, struct err *e)
+{
+    double v;
+    int rc = read_number(t, path, 1, min, max, &v, e);
+    if (rc == 0)
+        *out = (long)v;
+    return rc;
 }
 
 static int read_double(const struct tree *t, const char *path, double min,
                        double max, double *out, struct err *e)
 {
-    int rc = expect_scalar(t, path, "a number", e);
-    if (rc < 0)
-        return rc;
-    char *end;
-    errno = 0;
-    double v = strtod(t->value, &end);
-    if (!t->value[0] || *end || errno || !isfinite(v))
-        return bad_value(t, path, "a finite number", e);
-    if (v < min || v > max)
-        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "%s: %g is out of range [%g, %g]", path, v, min, max);
-    *out = v;
-    return 0;
+    return read_number(t, path, 0, min, max, out, e);
 }
 
 static int read_string(const struct tree *t, const char *path, char **out,
