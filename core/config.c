@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "recipe.h"
 #include "schema.h"
+#include "suggest.h"
 
 /* Sentinels for defaults that depend on other keys (resolved after reading). */
 #define UNSET_ENUM (-1)
@@ -82,52 +83,6 @@ void config_free(struct config *c)
     strlist_free(&c->generate.prefixes);
     mem_free(c->output.dir);
     memset(c, 0, sizeof *c);
-}
-
-/* ---- key suggestions -------------------------------------------------- */
-
-int config_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 64;
-    int row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* Nearest of a NULL-terminated array of names (stride bytes apart) to key,
- * or NULL when nothing is close. */
-static const char *nearest(const char *key, const char *const *names,
-                           size_t stride)
-{
-    const char *best = NULL;
-    int best_d = INT_MAX;
-    for (const char *const *n = names; *n;
-         n = (const char *const *)((const char *)n + stride)) {
-        int d = config_edit_distance(key, *n);
-        if (d < best_d) {
-            best_d = d;
-            best = *n;
-        }
-    }
-    int limit = (int)strlen(key) / 3 + 1;
-    return best_d <= (limit > 3 ? 3 : limit) ? best : NULL;
 }
 
 /* ---- scalars ---------------------------------------------------------- */
@@ -270,7 +225,7 @@ static int read_enum(const struct tree *t, const char *path,
         return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
                        "%s: expected one of %s, got %s", path, list,
                        kind_word(t));
-    const char *near = nearest(t->value, choices, sizeof *choices);
+    const char *near = suggest_nearest(t->value, choices, sizeof *choices);
     if (near)
         return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
                        "%s: unknown value '%s' (did you mean '%s'?)", path,
@@ -399,7 +354,7 @@ static int read_map(struct config *c, const struct tree *map,
                            "unknown key '%s' (did you mean '%s.%s'?)", path, section,
                            t->key);
         if (!f) {
-            const char *near = nearest(t->key, &fields->key, sizeof *fields);
+            const char *near = suggest_nearest(t->key, &fields->key, sizeof *fields);
             if (near)
                 return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
                                "unknown key '%s' (did you mean '%s%s'?)", path,

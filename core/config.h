@@ -194,7 +194,4 @@ const char *config_tokens_name(int tokens);
 const char *config_cell_name(int cell);
 const char *config_optim_name(int kind);
 
-/* Levenshtein distance, exposed for tests of the key suggestions. */
-int config_edit_distance(const char *a, const char *b);
-
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "suggest.h"
 
 /* Default of sweep.max_runs: a sweep bigger than this is more likely a
  * mistake (a grid of 20 keys) than a plan; a config may raise it. */
@@ -117,10 +118,12 @@ static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
         } else if (strcmp(t->key, "max_runs") == 0) {
             rc = read_count(t, "max_runs", 1, SWEEP_MAX_RUNS_CEILING, &p->max_runs, e);
         } else {
-            const char *hint = config_edit_distance(t->key, "grid") <= 2 ? " (did you mean 'grid'?)"
-                               : config_edit_distance(t->key, "repeat") <= 2 ? " (did you mean 'repeat'?)"
-                               : config_edit_distance(t->key, "max_runs") <= 3 ? " (did you mean 'max_runs'?)"
-                               : config_edit_distance(t->key, "zip") <= 1 ? " (did you mean 'zip'?)" : "";
+            static const char *const keys[] = {"grid", "zip", "repeat",
+                                               "max_runs", NULL};
+            const char *near = suggest_nearest(t->key, keys, sizeof *keys);
+            char hint[64] = "";
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
             return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
                            "unknown key 'sweep.%s'%s", t->key, hint);
         }

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "mem.h"
+#include "suggest.h"
 
 /* Loads text as a config file named cfg.yaml; returns the rc and puts the
  * formatted error (with the folder stripped) in msg. */
@@ -240,9 +241,9 @@ static void test_missing_config_file(void **state)
 static void test_edit_distance(void **state)
 {
     (void)state;
-    assert_int_equal(config_edit_distance("kitten", "sitting"), 3);
-    assert_int_equal(config_edit_distance("", "abc"), 3);
-    assert_int_equal(config_edit_distance("same", "same"), 0);
+    assert_int_equal(suggest_distance("kitten", "sitting"), 3);
+    assert_int_equal(suggest_distance("", "abc"), 3);
+    assert_int_equal(suggest_distance("same", "same"), 0);
 }
 
 static void test_tree_edits(void **state)
