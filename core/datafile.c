@@ -137,7 +137,7 @@ done:
 }
 
 int datafile_read(const char *path, const char *member, long max_bytes,
-                      char **text, size_t *len, struct err *e)
+                  char **text, size_t *len, struct err *e)
 {
     *text = NULL;
     *len = 0;
@@ -206,7 +206,7 @@ int datafile_verify_checksum(const char *path, int required, struct err *e)
 }
 
 int datafile_read_utf8(const char *path, const char *member, long max_bytes,
-                     char **text, size_t *len, struct err *e)
+                       char **text, size_t *len, struct err *e)
 {
     int rc = datafile_read(path, member, max_bytes, text, len, e);
     if (rc < 0)

@@ -1,5 +1,6 @@
 /* results: one HDF5 file per run, in the layout of SPEC.md, and the files
- * beside it.
+ * beside it. results.c writes and finishes the run file, resume.c reopens an
+ * interrupted one, results_read.c reads one back.
  *
  * Owns, in <dir>/runs/:
  *   <id>.h5.part   the run file while the run trains: root attributes,

@@ -1,7 +1,8 @@
 /* tree: a parsed YAML document as a tree that remembers where each node was.
  *
- * Owns: the node type, parsing with libyaml (files and strings), lookup and
- * edits by dotted path (command-line overrides, sweep points) and deep copies.
+ * Owns: the node type, parsing with libyaml (files and strings; in
+ * tree_parse.c), lookup and edits by dotted path (command-line overrides,
+ * sweep points), deep copies and flow text.
  * Must not: interpret values. Turning scalars into typed settings, and
  * rejecting bad ones, is config's job; tree only reports YAML syntax errors.
  *
