@@ -220,6 +220,15 @@ static real *tensor_at(real *block, const struct model_tensor *t, size_t r,
     return block + t->offset + (t->transposed ? c * t->rows + r : r * t->cols + c);
 }
 
+size_t model_largest_tensor(const struct model *m)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < m->ntensors; i++)
+        if (m->tensors[i].rows * m->tensors[i].cols > most)
+            most = m->tensors[i].rows * m->tensors[i].cols;
+    return most;
+}
+
 void model_get_tensor(const struct model *m, const struct model_tensor *t,
                       real *out)
 {

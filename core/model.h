@@ -131,6 +131,9 @@ void model_zero_grad(struct model *m);
 /* The tensor named name, or NULL. */
 const struct model_tensor *model_find(const struct model *m, const char *name);
 
+/* The element count of the largest tensor (a buffer for any one of them). */
+size_t model_largest_tensor(const struct model *m);
+
 /* Copies a tensor to / from PyTorch's layout (rows * cols floats). */
 void model_get_tensor(const struct model *m, const struct model_tensor *t,
                       real *out);

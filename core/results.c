@@ -285,11 +285,7 @@ static int write_weights(hid_t file, const struct model *m)
     hid_t g = H5Gcreate2(file, "weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return -1;
-    size_t most = 0;
-    for (size_t i = 0; i < m->ntensors; i++)
-        if (m->tensors[i].rows * m->tensors[i].cols > most)
-            most = m->tensors[i].rows * m->tensors[i].cols;
-    real *buf = mem_alloc(most * sizeof *buf);
+    real *buf = mem_alloc(model_largest_tensor(m) * sizeof *buf);
     int rc = buf ? 0 : -1;
     for (size_t i = 0; i < m->ntensors && rc == 0; i++) {
         const struct model_tensor *t = &m->tensors[i];

@@ -108,11 +108,7 @@ int results_load_weights(const char *path, struct model *m, struct err *e)
     hid_t f = open_read(path, e);
     if (f < 0)
         return ERR_IO;
-    size_t most = 0;
-    for (size_t i = 0; i < m->ntensors; i++)
-        if (m->tensors[i].rows * m->tensors[i].cols > most)
-            most = m->tensors[i].rows * m->tensors[i].cols;
-    real *buf = mem_alloc(most * sizeof *buf);
+    real *buf = mem_alloc(model_largest_tensor(m) * sizeof *buf);
     int rc = buf ? 0 : err_msg(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < m->ntensors && rc == 0; i++) {
         const struct model_tensor *t = &m->tensors[i];
