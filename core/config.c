@@ -435,7 +435,7 @@ static int resolve(struct config *c, const struct tree *root, struct err *e)
         m->embed_dim = m->hidden;
     /* the recurrent weights alone (W_ih from a hidden-sized input, W_hh,
      * two biases per layer): a bound below what the vocabulary adds */
-    double gates = m->cell == CELL_LSTM ? 4 : m->cell == CELL_GRU ? 3 : 1;
+    double gates = (double)cell_gates(m->cell);
     double h = (double)m->hidden, least = (double)m->layers * gates * h * (2 * h + 2);
     if (least > MODEL_MAX_PARAMS)
         return error_at(root, "model", e, "hidden %ld x %ld layers needs at least "

@@ -3,8 +3,6 @@
 
 #include <stddef.h>
 
-#include "cell.h"
-
 static const char *const dataset_names[] = {"timemachine", "jaychou", "ptb",
                                             "text", NULL};
 static const char *const token_names[] = {"char", "word", NULL};

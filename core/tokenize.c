@@ -6,7 +6,7 @@
 #include "mem.h"
 #include "utf8.h"
 
-int tokenize_is_space(char c)
+static int is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
            c == '\v';
@@ -24,10 +24,10 @@ int tokenize_words(const struct token_sink *k, const char *s, size_t n,
 {
     size_t i = 0;
     while (i < n) {
-        while (i < n && tokenize_is_space(s[i]))
+        while (i < n && is_space(s[i]))
             i++;
         size_t start = i;
-        while (i < n && !tokenize_is_space(s[i]))
+        while (i < n && !is_space(s[i]))
             i++;
         if (i > start) {
             int rc = k->take(k->ctx, s + start, i - start, e);

@@ -25,10 +25,8 @@ struct token_sink {
                     * keeps its space, as d2l's predict_ch8) */
 };
 
-/* 1 for the bytes Python's str.split() splits on. */
-int tokenize_is_space(char c);
-
-/* Whitespace-separated words of s[0..n). */
+/* Whitespace-separated words of s[0..n) (the bytes Python's str.split()
+ * splits on). */
 int tokenize_words(const struct token_sink *k, const char *s, size_t n,
                    struct err *e);
 

@@ -3,9 +3,6 @@
 # train -> generate -> train --from round trip. Prints cmocka-style summary
 # lines for scripts/run_tests.sh. Run from the repository root.
 set -u
-R=${RUNNER:-bin/runner}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 TEST=test_cli
 . "$(dirname "$0")/lib.sh"
 

@@ -19,18 +19,16 @@
 # CI they are skipped with a message; under CI=true they must run.
 # Prints cmocka-style summary lines for scripts/run_tests.sh.
 set -u
-R=${RUNNER:-bin/runner}
 SEED=${FAULT_SEED:-$(date +%s)}
 KILLS=${FAULT_KILLS:-10}
-T=$(mktemp -d)
+TEST=test_faults
+. "$(dirname "$0")/lib.sh"
 MOUNTS=()
 cleanup() {
     for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done
     rm -rf "$T"
 }
-[ -n "${FAULT_KEEP:-}" ] || trap cleanup EXIT
-TEST=test_faults
-. "$(dirname "$0")/lib.sh"
+if [ -n "${FAULT_KEEP:-}" ]; then trap - EXIT; else trap cleanup EXIT; fi
 # every failure names the seed, so it can be replayed
 bad() { fail=$((fail + 1)); echo "[  ERROR   ] test_faults: $* (FAULT_SEED=$SEED)"; }
 echo "test_faults: seed $SEED, $KILLS kills (replay: FAULT_SEED=$SEED FAULT_KILLS=$KILLS)"
@@ -235,7 +233,7 @@ if [ "$status" -eq 1 ] && grep -q "^runner: $T/disk/res/runs/$id.h5.tmp: cannot 
     [ -f "$T/disk/res/runs/$id.h5.part" ] && [ -f "$T/disk/res/runs/$id.h5.ckpt" ] &&
     [ ! -e "$T/disk/res/runs/$id.h5" ]; then ok; else
     bad "failure at the end: exit $status: $(grep -v epoch "$T/run.log")"; fi
-rmdir "$T/disk/res/runs/$id.h5.tmp"
+rm -rf "$T/disk/res/runs/$id.h5.tmp" # gone already when empty: the runner clears its own temporary name
 out=$("$R" train "$T/d.yaml" 2>&1)
 if [ $? -eq 0 ] && printf '%s\n' "$out" | grep -q "resuming after epoch 150 of 150" &&
     out2=$(same_as "$T/dref" "$T/disk/res"); then ok; else

@@ -4,8 +4,6 @@
 # sweeps from the installed configs. Prints cmocka-style summary lines.
 set -u
 top=$(pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 TEST=test_install
 . "$(dirname "$0")/lib.sh"
 if ! make --no-print-directory -C "$top" install PREFIX=/opt/rnnlab DESTDIR="$T/stage" \

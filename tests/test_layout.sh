@@ -7,8 +7,6 @@
 set -u
 TEST=test_layout
 . "$(dirname "$0")/lib.sh"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 
 # the names in the README's core/ block: the first column of its lines
 awk '/^## Layout/ { on = 1 } on && /^core\/$/ { block = 1; next }

@@ -6,9 +6,6 @@
 # a FIFO, a folder) and the ones that used to be accepted silently.
 # Prints cmocka-style summary lines for scripts/run_tests.sh.
 set -u
-R=${RUNNER:-bin/runner}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 TEST=test_malformed
 . "$(dirname "$0")/lib.sh"
 cases=0

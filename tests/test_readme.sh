@@ -9,10 +9,7 @@
 # scripts/plot.py runs when /usr/bin/python3 has h5py and matplotlib
 # (under CI=true it must). Prints cmocka-style summary lines.
 set -u
-R=${RUNNER:-bin/runner}
 top=$(pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 TEST=test_readme
 . "$(dirname "$0")/lib.sh"
 

@@ -5,10 +5,7 @@
 # python3-h5py and python3-matplotlib: skipped with a message without them,
 # a failure under CI=true. Prints cmocka-style summary lines.
 set -u
-R=${RUNNER:-bin/runner}
 top=$(pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 TEST=test_report
 . "$(dirname "$0")/lib.sh"
 finish() { summary; exit; }

@@ -7,9 +7,6 @@
 # current token): tests/test_context.c catches that one. Prints cmocka-style summary
 # lines for scripts/run_tests.sh. Run from the repository root.
 set -u
-R=${RUNNER:-bin/runner}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 TEST=test_reproduce
 . "$(dirname "$0")/lib.sh"
 

@@ -15,7 +15,6 @@
 # Not run under ASan (make asan sets SLURM_TEST=0). Prints cmocka-style
 # summary lines for scripts/run_tests.sh.
 set -u
-R=${RUNNER:-bin/runner}
 TEST=test_slurm
 . "$(dirname "$0")/lib.sh"
 finish() { summary; exit; }
@@ -35,7 +34,6 @@ for b in munged slurmctld slurmd sbatch squeue scancel sinfo; do
         cannot "$b is missing (apt-get install slurm-wlm munge)"
 done
 
-T=$(mktemp -d)
 S=$T/slurm
 mkdir -p "$S/state" "$S/spool"
 pids=()
