@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cell.h"
+#include "include.h"
 #include "mem.h"
 #include "recipe.h"
 #include "schema.h"
@@ -553,7 +554,7 @@ int config_load(struct config *c, const char *path, int noverrides,
     struct tree *root = NULL;
     int rc = config_defaults(c, path, e);
     if (rc == 0)
-        rc = tree_parse_file(path, &root, e);
+        rc = include_parse_file(path, &root, e);
     if (rc == 0)
         rc = read_tree(c, root, noverrides, overrides, e);
     tree_free(root);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "include.h"
 #include "mem.h"
 #include "suggest.h"
 
@@ -315,7 +316,7 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
     struct tree *root = NULL, *sw = NULL;
     struct sweep *s = NULL;
     struct plan p;
-    int rc = tree_parse_file(path, &root, e);
+    int rc = include_parse_file(path, &root, e);
     for (int i = 0; rc == 0 && i < noverrides; i++)
         rc = config_apply_override(root, overrides[i], e);
     if (rc == 0)
