@@ -525,6 +525,27 @@ int config_apply_override(struct tree *root, const char *assignment,
     return tree_set(root, key, value, e);
 }
 
+int config_key_kind(const char *path)
+{
+    const struct field *fields = schema_root, *f = NULL;
+    char part[256];
+    while (*path) {
+        size_t len = strcspn(path, ".");
+        if (!fields || len == 0 || len >= sizeof part)
+            return 0;
+        memcpy(part, path, len);
+        part[len] = '\0';
+        if (!(f = field_named(fields, part)))
+            return 0;
+        fields = f->type == F_MAP ? f->sub : NULL;
+        path += len + (path[len] == '.');
+    }
+    if (!f)
+        return 0;
+    return f->type == F_INT ? 'i'
+           : f->type == F_FLOAT || f->type == F_NONE_OR_FLOAT ? 'f' : 's';
+}
+
 int config_check_not_empty(const struct tree *root, struct err *e)
 {
     if (root->kind == TREE_MAP && root->n == 0)

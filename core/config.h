@@ -188,6 +188,11 @@ int config_run_id(const struct config *c, char id[13]);
 
 void config_free(struct config *c);
 
+/* What the dotted key takes: 'i' an integer, 'f' a real number, 's'
+ * anything else (a name, a choice, a list, a section), 0 no such key. For
+ * sweep.sample, which must know before drawing whether a key takes numbers. */
+int config_key_kind(const char *path);
+
 /* Names of enum values, for messages and output. */
 const char *config_dataset_name(int name);
 const char *config_tokens_name(int tokens);

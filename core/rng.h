@@ -25,6 +25,7 @@ enum rng_stream {
     RNG_STREAM_TRAIN = 1,              /* initialisation and the sampler */
     RNG_STREAM_GENERATE = 3,           /* text generation */
     RNG_STREAM_DROPOUT = 0x64726f70,   /* dropout masks ("drop") */
+    RNG_STREAM_SWEEP = 0x73776570,     /* sweep.sample draws ("swep") */
 };
 
 uint32_t rng_u32(struct rng *g);

@@ -8,6 +8,7 @@
 #include "include.h"
 #include "mem.h"
 #include "suggest.h"
+#include "sweep_sample.h"
 
 /* Default of sweep.max_runs: a sweep bigger than this is more likely a
  * mistake (a grid of 20 keys) than a plan; a config may raise it. */
@@ -65,7 +66,8 @@ static int collect(const struct tree *node, const char *prefix, const char *what
 
 struct plan {
     struct axes grid, zip;
-    size_t grid_points, zip_len;
+    struct sample_plan sample; /* sample.n == 0: none */
+    size_t grid_points, zip_len, sample_points;
     long repeat;
     long max_runs;
 };
@@ -103,7 +105,8 @@ static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
     p->max_runs = SWEEP_DEFAULT_MAX_RUNS;
     if (sw->kind != TREE_MAP || sw->n == 0)
         return err_set(e, ERR_CONFIG, sw->src, sw->line, sw->col,
-                       "sweep: expected a mapping with grid, zip and/or repeat%s",
+                       "sweep: expected a mapping with grid, zip, sample and/or "
+                       "repeat%s",
                        sw->kind == TREE_MAP ? ", got an empty one" : "");
     for (size_t i = 0; i < sw->n; i++) {
         const struct tree *t = sw->items[i];
@@ -114,13 +117,15 @@ static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
                                "sweep.%s: expected a mapping of keys to lists%s",
                                t->key, t->kind == TREE_MAP ? ", got an empty one" : "");
             rc = collect(t, "", t->key, t->key[0] == 'g' ? &p->grid : &p->zip, e);
+        } else if (strcmp(t->key, "sample") == 0) {
+            rc = sample_read(t, &p->sample, e);
         } else if (strcmp(t->key, "repeat") == 0) {
             rc = read_count(t, "repeat", 1, 100000, &p->repeat, e);
         } else if (strcmp(t->key, "max_runs") == 0) {
             rc = read_count(t, "max_runs", 1, SWEEP_MAX_RUNS_CEILING, &p->max_runs, e);
         } else {
-            static const char *const keys[] = {"grid", "zip", "repeat",
-                                               "max_runs", NULL};
+            static const char *const keys[] = {"grid", "zip", "sample", "repeat",
+                                               "max_runs", "early_stop", NULL};
             const char *near = suggest_nearest(t->key, keys, sizeof *keys);
             char hint[64] = "";
             if (near)
@@ -135,6 +140,7 @@ static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
     for (size_t i = 0; i < p->grid.n && p->grid_points; i++)
         p->grid_points = times(p->grid_points, p->grid.a[i].list->n);
     p->zip_len = p->zip.n ? p->zip.a[0].list->n : 1;
+    p->sample_points = p->sample.n ? (size_t)p->sample.count : 1;
     for (size_t i = 1; i < p->zip.n; i++)
         if (p->zip.a[i].list->n != p->zip_len) {
             const struct tree *t = p->zip.a[i].list;
@@ -162,6 +168,35 @@ static int put(struct tree *root, const char *key, const struct tree *list,
     return rc;
 }
 
+/* The ends of every numeric sampled range and every value of a choice, read
+ * as a written value would be (in the first run's config), so that a range
+ * outside the key's (a dropout up to 2) or a misspelt choice is an error
+ * whatever the draws. */
+static int check_bounds(const struct tree *root, const struct sample_plan *sp,
+                        const char *path, struct err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; i < sp->n && rc == 0; i++) {
+        const struct sample_axis *a = &sp->a[i];
+        size_t ends = a->dist == DIST_CHOICE ? a->args->n : 2;
+        for (size_t end = 0; end < ends && rc == 0; end++) {
+            struct tree *copy = tree_copy(root);
+            struct config c;
+            if (!copy)
+                return err_msg(e, ERR_NOMEM, "out of memory");
+            rc = put(copy, a->key, a->entry, a->args->items[end], e);
+            if (rc == 0)
+                rc = config_defaults(&c, path, e);
+            if (rc == 0) {
+                rc = config_read(&c, copy, e);
+                config_free(&c);
+            }
+            tree_free(copy);
+        }
+    }
+    return rc;
+}
+
 static char *seed_text(long seed)
 {
     char buf[32];
@@ -176,6 +211,8 @@ static int build_run(const struct tree *base, const struct plan *p, size_t k,
     struct sweep_run *r = &s->runs[k];
     r->index = k;
     size_t rep = k % (size_t)p->repeat, rest = k / (size_t)p->repeat;
+    size_t point = rest % p->sample_points;
+    rest /= p->sample_points;
     size_t z = rest % p->zip_len, g = rest / p->zip_len;
     struct tree *root = tree_copy(base);
     r->values = mem_calloc(s->nkeys ? s->nkeys : 1, sizeof *r->values);
@@ -193,6 +230,14 @@ static int build_run(const struct tree *base, const struct plan *p, size_t k,
     for (size_t i = 0; i < p->zip.n && rc == 0; i++) {
         const struct tree *v = p->zip.a[i].list->items[z];
         rc = put(root, p->zip.a[i].key, p->zip.a[i].list, v, e);
+        if (rc == 0 && !(r->values[col++] = tree_to_flow(v)))
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+    }
+    if (rc == 0 && k == 0)
+        rc = check_bounds(root, &p->sample, path, e);
+    for (size_t i = 0; i < p->sample.n && rc == 0; i++) {
+        const struct tree *v = sample_value(&p->sample, point, i);
+        rc = put(root, p->sample.a[i].key, p->sample.a[i].entry, v, e);
         if (rc == 0 && !(r->values[col++] = tree_to_flow(v)))
             rc = err_msg(e, ERR_NOMEM, "out of memory");
     }
@@ -217,7 +262,7 @@ static int build_run(const struct tree *base, const struct plan *p, size_t k,
 
 static int name_columns(const struct plan *p, struct sweep *s, struct err *e)
 {
-    s->nkeys = p->grid.n + p->zip.n + (p->repeat > 1);
+    s->nkeys = p->grid.n + p->zip.n + p->sample.n + (p->repeat > 1);
     s->keys = mem_calloc(s->nkeys ? s->nkeys : 1, sizeof *s->keys);
     if (!s->keys)
         return err_msg(e, ERR_NOMEM, "out of memory");
@@ -227,6 +272,9 @@ static int name_columns(const struct plan *p, struct sweep *s, struct err *e)
             return err_msg(e, ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < p->zip.n; i++)
         if (!(s->keys[c++] = mem_strdup(p->zip.a[i].key)))
+            return err_msg(e, ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < p->sample.n; i++)
+        if (!(s->keys[c++] = mem_strdup(p->sample.a[i].key)))
             return err_msg(e, ERR_NOMEM, "out of memory");
     if (p->repeat > 1 && !(s->keys[c++] = mem_strdup("seed")))
         return err_msg(e, ERR_NOMEM, "out of memory");
@@ -305,8 +353,22 @@ static int check_overrides(const struct plan *p, int noverrides,
                                    "override sweep.%s.%s=[...] to change them",
                                    overrides[i], both[g]->a[k].key, g ? "zip" : "grid",
                                    g ? "zip" : "grid", both[g]->a[k].key);
+        for (size_t k = 0; k < p->sample.n; k++)
+            if (overlaps(key, p->sample.a[k].key))
+                return err_msg(e, ERR_USAGE, "command line '%s': the sweep samples %s "
+                               "(sweep.sample.space), whose draws would replace this; "
+                               "override sweep.sample.space.%s={...} to change them",
+                               overrides[i], p->sample.a[k].key, p->sample.a[k].key);
     }
     return 0;
+}
+
+/* The config's seed as written (0, its default, when absent or not a
+ * number: reading the config reports a bad one). */
+static long written_seed(const struct tree *root)
+{
+    const struct tree *t = tree_get(root, "seed");
+    return t && t->kind == TREE_SCALAR ? strtol(t->value, NULL, 10) : 0;
 }
 
 int sweep_load(const char *path, int noverrides, char *const *overrides,
@@ -316,6 +378,7 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
     struct tree *root = NULL, *sw = NULL;
     struct sweep *s = NULL;
     struct plan p;
+    memset(&p, 0, sizeof p);
     int rc = include_parse_file(path, &root, e);
     for (int i = 0; rc == 0 && i < noverrides; i++)
         rc = config_apply_override(root, overrides[i], e);
@@ -332,14 +395,17 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
     if (rc == 0 && sw)
         rc = check_overrides(&p, noverrides, overrides, e);
     else if (rc == 0)
-        p = (struct plan){.grid_points = 1, .zip_len = 1, .repeat = 1,
-                          .max_runs = SWEEP_DEFAULT_MAX_RUNS};
+        p = (struct plan){.grid_points = 1, .zip_len = 1, .sample_points = 1,
+                          .repeat = 1, .max_runs = SWEEP_DEFAULT_MAX_RUNS};
+    if (rc == 0 && p.sample.n)
+        rc = sample_draw(&p.sample, written_seed(root), e);
     if (rc == 0 && !(s = mem_calloc(1, sizeof *s)))
         rc = err_msg(e, ERR_NOMEM, "out of memory");
     if (rc == 0)
         rc = name_columns(&p, s, e);
     if (rc == 0) {
-        s->n = times(times(p.grid_points, p.zip_len), (size_t)p.repeat);
+        s->n = times(times(times(p.grid_points, p.zip_len), p.sample_points),
+                     (size_t)p.repeat);
         if (s->n == 0 || s->n > (size_t)p.max_runs) {
             const struct tree *at = sw ? sw : root;
             char count[32] = "more than 2^64";
@@ -359,6 +425,7 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
         rc = index_runs(s, e);
     tree_free(root);
     tree_free(sw);
+    sample_free(&p.sample);
     if (rc < 0) {
         sweep_free(s);
         return rc;

@@ -5,13 +5,14 @@
  *   grid:   dotted keys -> lists; the cartesian product, keys in file order,
  *           the last key varying fastest;
  *   zip:    dotted keys -> lists of one common length, walked together;
+ *   sample: N points drawn from distributions (sweep_sample.h), one axis;
  *   repeat: N seeds per point: seed, seed + 1, ..., seed + N - 1;
  *   max_runs: the most runs the expansion may give (default 100000); more
  *           is an error, as is a count that overflows.
  * Keys may also be nested maps (grid: {model: {cell: [lstm, gru]}}, what the
  * override sweep.grid.model.cell=[lstm,gru] makes); a list ends the key. A
  * value may be any YAML value, mappings included. Order of the runs: grid
- * (outermost), then zip, then repeat (innermost). A run's id hashes its
+ * (outermost), then zip, then the sampled point, then repeat (innermost). A run's id hashes its
  * resolved config (schema order, canonical numbers), so it does not depend
  * on the sweep's order or on which shard runs it.
  * Must not: train or touch results.

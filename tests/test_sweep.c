@@ -6,6 +6,8 @@
 #include "mem.h"
 #include "sweep.h"
 
+#include <math.h>
+
 static struct sweep *expand(const char *text, int n, char *const *over)
 {
     char path[128];
@@ -180,6 +182,180 @@ static void test_errors(void **state)
                  "81f81047ca1e); remove the duplicate value");
 }
 
+/* The value of key k (a sampled one) of run r as a number. */
+static double value_of(const struct sweep *s, size_t r, size_t k)
+{
+    return strtod(s->runs[r].values[k], NULL);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Kolmogorov-Smirnov distance of the sample u[0..n) (sorted here) from
+ * U(0, 1). */
+static double ks_uniform(double *u, size_t n)
+{
+    qsort(u, n, sizeof *u, compare_doubles);
+    double d = 0;
+    for (size_t i = 0; i < n; i++) {
+        double lo = u[i] - (double)i / (double)n, hi = (double)(i + 1) / (double)n - u[i];
+        d = fmax(d, fmax(lo, hi));
+    }
+    return d;
+}
+
+static void test_sample_distributions(void **state)
+{
+    (void)state;
+    enum { N = 4000 };
+    struct sweep *s = expand("seed: 7\nsweep:\n  sample:\n    count: 4000\n    space:\n"
+                             "      optimizer.lr: {loguniform: [0.001, 10]}\n"
+                             "      model.dropout: {uniform: [0.1, 0.5]}\n"
+                             "      model: {hidden: {int: [3, 6]}}\n"
+                             "      model.cell: {choice: [lstm, gru, rnn_tanh]}\n",
+                             0, NULL);
+    assert_int_equal(s->n, N);
+    assert_int_equal(s->nkeys, 4);
+    assert_string_equal(s->keys[0], "optimizer.lr");
+    assert_string_equal(s->keys[2], "model.hidden");
+    static double logs[N], drops[N];
+    size_t ints[7] = {0}, cells[4] = {0};
+    for (size_t r = 0; r < N; r++) {
+        const struct config *c = &s->runs[r].cfg;
+        /* the config holds exactly the value the table shows */
+        assert_true(c->optimizer.lr == value_of(s, r, 0));
+        assert_true(c->optimizer.lr >= 0.001 && c->optimizer.lr <= 10);
+        assert_true(c->model.dropout >= 0.1 && c->model.dropout < 0.5);
+        assert_true(c->model.hidden >= 3 && c->model.hidden <= 6);
+        ints[c->model.hidden]++;
+        cells[c->model.cell]++;
+        logs[r] = (log(c->optimizer.lr) - log(0.001)) / (log(10) - log(0.001));
+        drops[r] = (c->model.dropout - 0.1) / 0.4;
+    }
+    /* KS at the 0.1% level: 1.95 / sqrt(N); the draws are fixed by the
+     * seed, so this either always passes or always fails */
+    double bound = 1.95 / sqrt((double)N);
+    assert_true(ks_uniform(logs, N) < bound);
+    assert_true(ks_uniform(drops, N) < bound);
+    /* uniform in lr itself would put ~90% of the draws above 1; log-uniform
+     * puts a quarter there */
+    size_t above1 = 0;
+    for (size_t r = 0; r < N; r++)
+        above1 += s->runs[r].cfg.optimizer.lr > 1;
+    assert_in_range(above1, N / 4 - 150, N / 4 + 150);
+    /* int includes both ends; choice covers its values evenly (each count
+     * within 5 standard deviations of N/k) */
+    for (size_t v = 3; v <= 6; v++)
+        assert_in_range(ints[v], N / 4 - 137, N / 4 + 137);
+    assert_int_equal(cells[CELL_RNN_RELU], 0);
+    assert_in_range(cells[CELL_LSTM], N / 3 - 149, N / 3 + 149);
+    assert_in_range(cells[CELL_GRU], N / 3 - 149, N / 3 + 149);
+    sweep_free(s);
+}
+
+static void test_sample_is_stable_and_combines(void **state)
+{
+    (void)state;
+    const char *text = "seed: 3\nsweep:\n  grid: {model.cell: [lstm, gru]}\n"
+                       "  sample:\n    count: 3\n    space: {optimizer.lr: "
+                       "{loguniform: [0.01, 1]}}\n  repeat: 2\n";
+    struct sweep *a = expand(text, 0, NULL), *b = expand(text, 0, NULL);
+    assert_int_equal(a->n, 12); /* grid 2 x sample 3 x repeat 2 */
+    for (size_t r = 0; r < a->n; r++)
+        assert_string_equal(a->runs[r].run_id, b->runs[r].run_id);
+    /* order: grid outermost, then the sampled point, repeat innermost; the
+     * same three points under each grid value */
+    assert_string_equal(a->runs[0].values[1], a->runs[1].values[1]);
+    assert_string_equal(a->runs[0].values[1], a->runs[6].values[1]);
+    assert_string_equal(a->runs[2].values[1], a->runs[8].values[1]);
+    assert_true(strcmp(a->runs[0].values[1], a->runs[2].values[1]) != 0);
+    assert_int_equal(a->runs[1].cfg.seed, 4);
+    /* pinned: the draws of a seed never change (PCG32 stream "swep") */
+    assert_string_equal(a->runs[0].values[1], "0.011819982303200034");
+    sweep_free(b);
+    /* sample.seed picks other points; the config's seed is the default */
+    char *over[] = {"sweep.sample.seed=3"};
+    b = expand(text, 1, over);
+    assert_string_equal(a->runs[0].values[1], b->runs[0].values[1]);
+    sweep_free(b);
+    char *over2[] = {"sweep.sample.seed=4"};
+    b = expand(text, 1, over2);
+    assert_true(strcmp(a->runs[0].values[1], b->runs[0].values[1]) != 0);
+    sweep_free(b);
+    sweep_free(a);
+}
+
+static void test_sample_errors(void **state)
+{
+    (void)state;
+    const char *head = "sweep:\n  sample:\n    count: 2\n    space:\n      ";
+    struct { const char *dist, *message; } cases[] = {
+        {"optimizer.lr: {loguniform: [0, 1]}",
+         "sweep.yaml:5:34: sweep.sample.space.optimizer.lr: loguniform: the range "
+         "must lie above 0 (its logarithm is drawn), got [0, 1]"},
+        {"optimizer.lr: {loguniform: [-1, 1]}",
+         "sweep.yaml:5:34: sweep.sample.space.optimizer.lr: loguniform: the range "
+         "must lie above 0 (its logarithm is drawn), got [-1, 1]"},
+        {"optimizer.lr: {uniform: [2, 1]}",
+         "sweep.yaml:5:31: sweep.sample.space.optimizer.lr: uniform: lo must be "
+         "below hi, got [2, 1]"},
+        {"optimizer.lr: {int: [1, 3]}",
+         "sweep.yaml:5:22: sweep.sample.space.optimizer.lr: int draws integers, but "
+         "optimizer.lr takes real numbers; use uniform, loguniform or choice"},
+        {"model.hidden: {uniform: [8, 64]}",
+         "sweep.yaml:5:22: sweep.sample.space.model.hidden: uniform draws real "
+         "numbers, but model.hidden takes integers; use int: [lo, hi] or choice: "
+         "[...]"},
+        {"model.cell: {int: [1, 2]}",
+         "sweep.yaml:5:20: sweep.sample.space.model.cell: int draws integers, but "
+         "model.cell takes no number; use choice: [...]"},
+        {"model.hidden: {int: [8.5, 64]}",
+         "sweep.yaml:5:28: sweep.sample.space.model.hidden: expected an integer "
+         "bound, got '8.5'"},
+        {"model.hidden: {int: [8, 9, 10]}",
+         "sweep.yaml:5:27: sweep.sample.space.model.hidden: int: expected [lo, hi]"},
+        {"model.hidden: {int: [8, 70000]}",
+         "sweep.yaml:5:31: model.hidden: 70000 is out of range [1, 65536]"},
+        {"model.dropout: {uniform: [0, 2]}",
+         "sweep.yaml:5:36: model.dropout: 2 is out of range [0, 0.99]"},
+        {"model.hiden: {int: [8, 9]}",
+         "sweep.yaml:5:7: unknown key 'model.hiden' (did you mean 'model.hidden'?)"},
+        {"model.cell: {choice: []}",
+         "sweep.yaml:5:28: sweep.sample.space.model.cell: choice: expected a "
+         "non-empty list of values"},
+        {"model.cell: {choice: [lstm, lsmt]}",
+         "sweep.yaml:5:35: model.cell: unknown value 'lsmt' (did you mean 'lstm'?)"},
+        {"model.cell: {chioce: [lstm]}",
+         "sweep.yaml:5:20: sweep.sample.space.model.cell: unknown distribution "
+         "'chioce' (did you mean 'choice'?); expected uniform, loguniform, int or "
+         "choice"},
+        {"model.cell: {choice: [lstm], int: [1, 2]}",
+         "sweep.yaml:5:19: sweep.sample.space.model.cell: a distribution has one "
+         "kind (uniform, loguniform, int or choice), got 2 keys"},
+        {"model.cell: lstm",
+         "sweep.yaml:5:19: sweep.sample.space.model.cell: expected a distribution "
+         "such as {uniform: [lo, hi]}, {loguniform: [lo, hi]}, {int: [lo, hi]} or "
+         "{choice: [...]}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "%s%s\n", head, cases[i].dist);
+        expect_error(text, cases[i].message);
+    }
+    expect_error("sweep:\n  sample: {count: 0, space: {seed: {int: [1, 2]}}}\n",
+                 "sweep.yaml:2:19: sweep.sample.count: expected an integer in [1, "
+                 "1000000], got '0'");
+    expect_error("sweep:\n  sample: {space: {seed: {int: [1, 2]}}}\n",
+                 "sweep.yaml:2:11: sweep.sample: needs count: N and space: {KEY: "
+                 "DIST, ...}");
+    expect_error("sweep:\n  sample: {count: 2, space: {}, sed: 1}\n",
+                 "sweep.yaml:2:33: unknown key 'sweep.sample.sed' (did you mean "
+                 "'seed'?)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +366,9 @@ int main(void)
         cmocka_unit_test(test_run_ids_are_stable),
         cmocka_unit_test(test_shards_cover_every_run_once),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_sample_distributions),
+        cmocka_unit_test(test_sample_is_stable_and_combines),
+        cmocka_unit_test(test_sample_errors),
     };
     return cmocka_run_group_tests(tests, support_dir_setup, support_dir_teardown);
 }
