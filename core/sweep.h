@@ -12,9 +12,9 @@
  * Keys may also be nested maps (grid: {model: {cell: [lstm, gru]}}, what the
  * override sweep.grid.model.cell=[lstm,gru] makes); a list ends the key. A
  * value may be any YAML value, mappings included. Order of the runs: grid
- * (outermost), then zip, then the sampled point, then repeat (innermost). A run's id hashes its
- * resolved config (schema order, canonical numbers), so it does not depend
- * on the sweep's order or on which shard runs it.
+ * (outermost), then zip, then the sampled point, then repeat (innermost).
+ * A run's id hashes its resolved config (schema order, canonical numbers),
+ * so it does not depend on the sweep's order or on which shard runs it.
  * Must not: train or touch results.
  */
 #ifndef RNNLAB_SWEEP_H
