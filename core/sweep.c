@@ -70,6 +70,8 @@ struct plan {
     size_t grid_points, zip_len, sample_points;
     long repeat;
     long max_runs;
+    struct asha_config early_stop;
+    const struct tree *early_stop_at;
 };
 
 /* A non-negative integer written as a plain YAML scalar (not "3"). */
@@ -121,6 +123,9 @@ static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
             rc = sample_read(t, &p->sample, e);
         } else if (strcmp(t->key, "repeat") == 0) {
             rc = read_count(t, "repeat", 1, 100000, &p->repeat, e);
+        } else if (strcmp(t->key, "early_stop") == 0) {
+            p->early_stop_at = t;
+            rc = asha_read(t, &p->early_stop, e);
         } else if (strcmp(t->key, "max_runs") == 0) {
             rc = read_count(t, "max_runs", 1, SWEEP_MAX_RUNS_CEILING, &p->max_runs, e);
         } else {
@@ -363,6 +368,47 @@ static int check_overrides(const struct plan *p, int noverrides,
     return 0;
 }
 
+/* Early stopping must be able to judge every run: a rung below its last
+ * epoch, and the metric measured at every rung. */
+static int check_early_stop(const struct plan *p, const struct sweep *s,
+                            struct err *e)
+{
+    const struct asha_config *a = &p->early_stop;
+    const struct tree *at = p->early_stop_at;
+    if (!a->enabled)
+        return 0;
+    if (a->metric == ASHA_VALID_MSE || a->metric == ASHA_TRAIN_MSE)
+        return err_set(e, ERR_CONFIG, at->src, at->line, at->col,
+                       "sweep.early_stop.metric: %s is measured by regression runs "
+                       "only, and these runs are language models (use valid_ppl or "
+                       "train_ppl)", asha_metric_name(a->metric));
+    for (size_t k = 0; k < s->n; k++) {
+        const struct config *c = &s->runs[k].cfg;
+        if (asha_rung_count(a, c->train.epochs) == 0)
+            return err_set(e, ERR_CONFIG, at->src, at->line, at->col,
+                           "sweep.early_stop.min_epochs: %ld leaves no rung below "
+                           "train.epochs (%ld) in run %zu: no run could be stopped",
+                           a->min_epochs, c->train.epochs, k);
+        if (a->metric != ASHA_VALID_PPL)
+            continue;
+        if (c->dataset.name != DATASET_PTB && c->dataset.valid_fraction == 0)
+            return err_set(e, ERR_CONFIG, at->src, at->line, at->col,
+                           "sweep.early_stop.metric: valid_ppl needs a validation "
+                           "split (dataset.valid_fraction > 0, or ptb) in run %zu", k);
+        long epoch = a->min_epochs;
+        for (int r = 0; r < asha_rung_count(a, c->train.epochs); r++) {
+            if (epoch % c->train.eval_every)
+                return err_set(e, ERR_CONFIG, at->src, at->line, at->col,
+                               "sweep.early_stop: rung %d ends at epoch %ld, but "
+                               "train.eval_every %ld measures valid_ppl only every "
+                               "%ld epochs (run %zu)", r, epoch, c->train.eval_every,
+                               c->train.eval_every, k);
+            epoch *= a->reduction;
+        }
+    }
+    return 0;
+}
+
 /* The config's seed as written (0, its default, when absent or not a
  * number: reading the config reports a bad one). */
 static long written_seed(const struct tree *root)
@@ -423,6 +469,10 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
         rc = build_run(root, &p, k, path, s, e);
     if (rc == 0)
         rc = index_runs(s, e);
+    if (rc == 0)
+        rc = check_early_stop(&p, s, e);
+    if (rc == 0)
+        s->early_stop = p.early_stop;
     tree_free(root);
     tree_free(sw);
     sample_free(&p.sample);

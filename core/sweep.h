@@ -8,7 +8,10 @@
  *   sample: N points drawn from distributions (sweep_sample.h), one axis;
  *   repeat: N seeds per point: seed, seed + 1, ..., seed + N - 1;
  *   max_runs: the most runs the expansion may give (default 100000); more
- *           is an error, as is a count that overflows.
+ *           is an error, as is a count that overflows;
+ *   early_stop: ASHA's settings (asha.h), checked against every run (a
+ *           rung below train.epochs; valid_ppl needs a validation split
+ *           evaluated at every rung).
  * Keys may also be nested maps (grid: {model: {cell: [lstm, gru]}}, what the
  * override sweep.grid.model.cell=[lstm,gru] makes); a list ends the key. A
  * value may be any YAML value, mappings included. Order of the runs: grid
@@ -22,6 +25,7 @@
 
 #include <stddef.h>
 
+#include "asha.h"
 #include "config.h"
 #include "err.h"
 
@@ -40,6 +44,7 @@ struct sweep {
     size_t nkeys;
     size_t *slots;       /* run-id table: indices into runs, (size_t)-1 free */
     size_t nslots;       /* a power of two */
+    struct asha_config early_stop; /* enabled == 0: every run trains on */
 };
 
 /* Reads path, applies overrides, expands. A config without a sweep section

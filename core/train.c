@@ -171,10 +171,11 @@ size_t trainer_state_blocks(struct trainer *t, struct state_block *out)
     return n;
 }
 
-static int diverged(struct trainer *t, const char *what, double value)
+/* Records why the run diverged in epoch `epoch` (counted from 1). */
+static int diverged(struct trainer *t, const char *what, double value, long epoch)
 {
     snprintf(t->diverged_why, sizeof t->diverged_why, "%s %g in epoch %ld",
-             what, value, t->epoch + 1);
+             what, value, epoch);
     return TRAIN_DIVERGED;
 }
 
@@ -260,12 +261,12 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
         *loss += t->part_loss[k] * (double)(t->first_row[k + 1] - t->first_row[k]) /
                  (double)t->first_row[K];
     if (!isfinite(*loss))
-        return diverged(t, "training loss", *loss);
+        return diverged(t, "training loss", *loss, t->epoch + 1);
     if (K > 1)
         pool_run(t->pool, reduce_part, t);
     *norm = optim_clip(m->grads, m->nparams, t->cfg->clip.max_norm);
     if (!isfinite(*norm))
-        return diverged(t, "gradient norm", *norm);
+        return diverged(t, "gradient norm", *norm, t->epoch + 1);
     optim_step(t->opt, m->params, m->grads, lr);
     if (t->after_step)
         t->after_step(t, t->hook_ctx);
@@ -313,7 +314,7 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
         .seconds = secs, .lr = lr, .grad_norm = norm_sum / (double)batches};
     t->epoch = e;
     if (!isfinite(m->train_ppl) || m->train_ppl > t->max_ppl)
-        return diverged(t, "training perplexity", m->train_ppl);
+        return diverged(t, "training perplexity", m->train_ppl, e);
     if (e % cfg->train.eval_every == 0 || e == cfg->train.epochs) {
         m->valid_ppl = trainer_evaluate(t, &t->data->valid);
         m->test_ppl = trainer_evaluate(t, &t->data->test);

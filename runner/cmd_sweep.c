@@ -186,7 +186,8 @@ static void run_child(struct sweep *s, size_t k, const struct options *opt,
         r->cfg.train.threads = (long)(share ? share : 1);
     }
     char *values = sweep_describe(s, r);
-    struct run_label label = {.index = (long)k, .values = values ? values : ""};
+    struct run_label label = {.index = (long)k, .values = values ? values : "",
+                              .sweep = s};
     struct run_outcome out;
     int status = run_config(&r->cfg, &label, opt, &out);
     int code = status == EXIT_OK ? CHILD_DONE
@@ -466,7 +467,8 @@ int cmd_sweep(int argc, char **argv, const struct options *opt)
     if (t.elsewhere)
         fprintf(stderr, "runner: %zu run(s) were being trained by other processes "
                 "(not waited for)\n", t.elsewhere);
-    printf("sweep %s: %zu of %zu run(s) in this shard completed or diverged -> %s\n",
+    printf("sweep %s: %zu of %zu run(s) in this shard completed, diverged or "
+           "stopped -> %s\n",
            s->runs[0].cfg.name, done_runs, mine, s->runs[0].cfg.output.dir);
     index_free(t.unfiled, t.nunfiled);
 done:

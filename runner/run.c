@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "asha.h"
 #include "claim.h"
 #include "dataset.h"
 #include "generate.h"
@@ -58,6 +59,7 @@ struct job {
     double wall_before;    /* of the attempts before this one */
     struct state_block blocks[TRAIN_STATE_BLOCKS + 2]; /* what a checkpoint holds */
     size_t nblocks;
+    struct asha_decision decision; /* the last rung's (early stopping) */
 };
 
 /* Generates from every prefix, prints the samples and stores them. */
@@ -89,8 +91,48 @@ static int sample_all(struct job *j, long epoch, struct err *e)
     return 0;
 }
 
-/* The epoch loop from the trainer's next epoch: the train status, or a
- * negative error. */
+/* Beside enum train_status: the sweep's early stopping ended the run. */
+#define RUN_EARLY_STOPPED 10
+
+static int in_sweep(void *ctx, const char *run_id)
+{
+    return sweep_find(ctx, run_id) != NULL;
+}
+
+/* At a rung of the sweep's early stopping: publishes the epoch's metric,
+ * takes the decision and records it in the run file. 1: stop here, 0: go
+ * on, or a negative error. */
+static int judge(struct job *j, const struct epoch_metrics *m,
+                 struct asha_decision *d, struct err *e)
+{
+    const struct sweep *s = j->label ? j->label->sweep : NULL;
+    if (!s || !s->early_stop.enabled)
+        return 0;
+    const struct asha_config *a = &s->early_stop;
+    int rung = asha_rung_at(a, j->cfg->train.epochs, m->epoch);
+    if (rung < 0)
+        return 0;
+    double value = a->metric == ASHA_VALID_PPL ? m->valid_ppl : m->train_ppl;
+    int rc = asha_decide(j->cfg->output.dir, j->out->run_id, rung, m->epoch, value,
+                         (size_t)a->reduction, in_sweep, (void *)s, d, e);
+    if (rc < 0)
+        return rc;
+    char name[32], line[256];
+    snprintf(name, sizeof name, "early_stop_rung%d", rung);
+    asha_describe(d, a->metric, line, sizeof line);
+    snprintf(line + strlen(line), sizeof line - strlen(line), ": %s",
+             d->stop ? "stop" : "continue");
+    if (results_set_attr(j->r, name, line, e) < 0)
+        return e->code;
+    if (!j->opt->quiet) {
+        progress_clear(&j->p);
+        printf("%s  %s\n", j->out->run_id, line);
+    }
+    return d->stop;
+}
+
+/* The epoch loop from the trainer's next epoch: the train status,
+ * RUN_EARLY_STOPPED, or a negative error. */
 static int train_epochs(struct job *j, struct err *e)
 {
     const struct config *cfg = j->cfg;
@@ -112,14 +154,20 @@ static int train_epochs(struct job *j, struct err *e)
         if (rc < 0)
             return rc;
         progress_epoch(&j->p, &m);
+        int stop = judge(j, &m, &j->decision, e);
+        if (stop < 0)
+            return stop;
         /* every `every` epochs, and always after the last (an `every` that
-         * does not divide train.epochs still gives the final sample) */
+         * does not divide train.epochs still gives the final sample; a run
+         * stopped early gets one too) */
         long every = cfg->generate.every;
-        if ((every && m.epoch % every == 0) || m.epoch == cfg->train.epochs) {
+        if ((every && m.epoch % every == 0) || m.epoch == cfg->train.epochs || stop) {
             rc = sample_all(j, m.epoch, e);
             if (rc < 0)
                 return rc;
         }
+        if (stop) /* finished as stopped: a checkpoint would only be removed */
+            return RUN_EARLY_STOPPED;
         /* after the samples: a resumed run draws them from the same state */
         j->wall_total = j->wall_before + train_now() - j->start;
         rc = results_checkpoint(j->r, t->epoch, j->blocks, j->nblocks, e);
@@ -225,7 +273,20 @@ static int claim_run(struct job *j, struct err *e)
 static const char *status_name(int status)
 {
     return status == TRAIN_DIVERGED ? "diverged"
-           : status == TRAIN_STOPPED ? "running" : "completed";
+           : status == TRAIN_STOPPED ? "running"
+           : status == RUN_EARLY_STOPPED ? "stopped" : "completed";
+}
+
+/* The detail a finished run file records: why it diverged, or the early
+ * stopping decision that ended it. */
+static const char *finish_detail(struct job *j, int status, char *buf, size_t n)
+{
+    if (status == TRAIN_DIVERGED)
+        return j->t->diverged_why;
+    if (status != RUN_EARLY_STOPPED)
+        return NULL;
+    asha_describe(&j->decision, j->label->sweep->early_stop.metric, buf, n);
+    return buf;
 }
 
 int run_config(const struct config *cfg, const struct run_label *label,
@@ -279,9 +340,10 @@ int run_config(const struct config *cfg, const struct run_label *label,
                             status == TRAIN_STOPPED ? "interrupted" : out->status,
                             "", &e) < 0)
         runner_report(&e); /* the result itself is not at stake */
+    char detail[256];
     int rc = results_finish(j.r, out->status,
                             status == TRAIN_STOPPED ? NULL : j.t->model, out->seconds,
-                            status == TRAIN_DIVERGED ? j.t->diverged_why : NULL, &e);
+                            finish_detail(&j, status, detail, sizeof detail), &e);
     j.r = NULL;
     if (rc < 0)
         goto fail;

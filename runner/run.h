@@ -5,6 +5,7 @@
 #define RNNLAB_RUN_H
 
 #include "config.h"
+#include "sweep.h"
 #include "runner.h"
 
 struct run_outcome {
@@ -23,10 +24,13 @@ struct run_outcome {
 struct run_label {
     long index;            /* -1: not part of a sweep */
     const char *values;    /* "model.hidden=256 optimizer.lr=1" */
+    const struct sweep *sweep; /* its sweep (early stopping), or NULL */
 };
 
 /* Claims the run (claim.h), then trains cfg, writes its run file and prints
- * progress per opt; returns an exit status (0 completed or diverged, or
+ * progress per opt. In a sweep with early_stop, a run that loses at a rung
+ * (asha.h) ends there with status stopped, its rung's decision recorded.
+ * Returns an exit status (0 completed, diverged or stopped, or
  * already finished when not opt->force; 1 failed, interrupted, or claimed
  * by another process; 2 bad input). label may be NULL. */
 int run_config(const struct config *cfg, const struct run_label *label,

@@ -236,6 +236,16 @@ static void test_divergence_is_detected(void **state)
     assert_int_equal(status, TRAIN_DIVERGED);
     assert_non_null(strstr(r.t->diverged_why, "in epoch 1"));
     free_run(&r);
+    /* a perplexity above train.max_ppl at an epoch's end names that epoch */
+    memset(&r, 0, sizeof r);
+    tiny_config(&r.cfg, "", 1, NULL);
+    r.cfg.train.max_ppl = 1.5;
+    assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    assert_int_equal(trainer_epoch(r.t, &r.m[0], NULL, NULL), TRAIN_DIVERGED);
+    assert_non_null(strstr(r.t->diverged_why, "training perplexity"));
+    assert_non_null(strstr(r.t->diverged_why, "in epoch 1"));
+    free_run(&r);
 }
 
 /* sampler.reset_state: never carries each replica's state from one epoch's
