@@ -186,6 +186,11 @@ char *config_emit(const struct config *c);
  * the same id whatever resources it runs with. 0 or ERR_NOMEM. */
 int config_run_id(const struct config *c, char id[13]);
 
+/* The sweep point's id: the run id of the config with its seed (and a
+ * generate.seed that follows it) set to 0, so the seeds of one point share
+ * it. 0 or ERR_NOMEM. */
+int config_point_id(const struct config *c, char id[13]);
+
 void config_free(struct config *c);
 
 /* What the dotted key takes: 'i' an integer, 'f' a real number, 's'

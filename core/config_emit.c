@@ -100,3 +100,12 @@ int config_run_id(const struct config *c, char id[13])
     mem_free(text);
     return 0;
 }
+
+int config_point_id(const struct config *c, char id[13])
+{
+    struct config point = *c; /* shallow: emission only reads */
+    if (point.generate.seed == point.seed)
+        point.generate.seed = 0; /* it follows the run's seed */
+    point.seed = 0;
+    return config_run_id(&point, id);
+}

@@ -15,6 +15,7 @@
 
 #include "claim.h"
 #include "files.h"
+#include "group.h"
 #include "h5.h"
 #include "mem.h"
 #include "version.h"
@@ -124,6 +125,7 @@ static void index_read_run(const char *path, struct index_row *row)
     }
     string_attr(f, "status", row->status, sizeof row->status);
     string_attr(f, "runner_version", row->version, sizeof row->version);
+    string_attr(f, "point_id", row->point_id, sizeof row->point_id);
     string_attr(f, "sweep_values", buf, sizeof buf);
     row->values = mem_strdup(buf);
     string_attr(f, "detail", buf, sizeof buf);
@@ -311,6 +313,8 @@ int index_scan(const char *dir, struct index_row **rows, size_t *n, struct err *
         }
         if (kind == RUN_PART && row->values && row->detail)
             part_status(dir, runs, row);
+        if (!row->point_id[0]) /* a file from before point ids: its own point */
+            memcpy(row->point_id, id, 13);
         if (!row->values || !row->detail)
             rc = err_msg(e, ERR_NOMEM, "out of memory");
     }
@@ -417,6 +421,64 @@ static int write_summary(hid_t f, const struct index_row *rows, size_t n)
     return rc;
 }
 
+/* /groups: one row per sweep point (group.h), a dataset per column:
+ * point_id, sweep_index, values, runs, completed, stopped, diverged, other,
+ * and <metric>_{n,mean,std,min,max} for train_ppl, valid_ppl, test_ppl,
+ * best_valid_ppl. */
+static int write_groups(hid_t f, const struct index_row *rows, size_t n)
+{
+    struct group_row *g;
+    size_t ng;
+    struct err e;
+    if (group_rows(rows, n, &g, &ng, &e) < 0)
+        return -1;
+    hid_t grp = H5Gcreate2(f, "groups", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const char **str = mem_calloc(ng + 1, sizeof *str);
+    double *num = mem_calloc(ng + 1, sizeof *num);
+    long long *whole = mem_calloc(ng + 1, sizeof *whole);
+    int rc = grp >= 0 && str && num && whole ? 0 : -1;
+#define COLUMN(buf, expr, write) do { for (size_t i = 0; i < ng; i++) buf[i] = (expr); \
+        rc |= (write); } while (0)
+#define WHOLES(expr, name) COLUMN(whole, (long long)(expr), write_column(grp, name, \
+        H5T_STD_I64LE, H5T_NATIVE_LLONG, whole, ng))
+#define NUMBERS(expr, name) COLUMN(num, expr, write_column(grp, name, H5T_IEEE_F64LE, \
+        H5T_NATIVE_DOUBLE, num, ng))
+    if (rc == 0) {
+        COLUMN(str, g[i].point_id, write_strings(grp, "point_id", str, ng));
+        WHOLES(g[i].sweep_index, "sweep_index");
+        COLUMN(str, g[i].values, write_strings(grp, "values", str, ng));
+        WHOLES(g[i].runs, "runs");
+        WHOLES(g[i].completed, "completed");
+        WHOLES(g[i].stopped, "stopped");
+        WHOLES(g[i].diverged, "diverged");
+        WHOLES(g[i].other, "other");
+        for (int m = 0; m < GROUP_METRICS; m++) {
+            char name[64];
+            const char *base = group_metric_names[m];
+            snprintf(name, sizeof name, "%s_n", base);
+            WHOLES(g[i].stat[m].n, name);
+            snprintf(name, sizeof name, "%s_mean", base);
+            NUMBERS(g[i].stat[m].mean, name);
+            snprintf(name, sizeof name, "%s_std", base);
+            NUMBERS(g[i].stat[m].std, name);
+            snprintf(name, sizeof name, "%s_min", base);
+            NUMBERS(g[i].stat[m].min, name);
+            snprintf(name, sizeof name, "%s_max", base);
+            NUMBERS(g[i].stat[m].max, name);
+        }
+    }
+#undef COLUMN
+#undef WHOLES
+#undef NUMBERS
+    mem_free(str);
+    mem_free(num);
+    mem_free(whole);
+    if (grp >= 0)
+        H5Gclose(grp);
+    group_free(g, ng);
+    return rc;
+}
+
 static int write_index(const char *path, const struct index_row *rows, size_t n)
 {
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -433,6 +495,8 @@ static int write_index(const char *path, const struct index_row *rows, size_t n)
         H5Gclose(g);
     if (rc == 0)
         rc = write_summary(f, rows, n);
+    if (rc == 0)
+        rc = write_groups(f, rows, n);
     if (H5Fclose(f) < 0)
         rc = -1;
     return rc;

@@ -5,8 +5,9 @@
  * a run that failed) into summary rows, one per run, and writing
  * <dir>/index.h5: external links /runs/<run_id> to each run file (relative
  * to the index's folder, so a results folder can be moved whole) and a
- * /summary group of per-column datasets. The index is written to a
- * temporary name and renamed, under an advisory lock on <dir>/index.lock, so
+ * /summary group of per-column datasets, one row per run, and a /groups
+ * group of them, one row per sweep point (group.h). The index is written to
+ * a temporary name and renamed, under an advisory lock on <dir>/index.lock, so
  * concurrent sweep processes never leave a half-written index. Run files are
  * opened with file locking off: a writer may hold them.
  * Must not: train or change run files.
@@ -20,6 +21,8 @@
 
 struct index_row {
     char run_id[13];
+    char point_id[13];      /* its sweep point (config_point_id); the run id
+                             * for files written before point ids */
     char status[16];        /* completed, diverged, stopped, failed, running,
                              * unreadable. A .part is running while its claim
                              * is held, failed when its last attempt failed,

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "group.h"
 #include "index.h"
 #include "runfile.h"
 #include "runner.h"
@@ -38,28 +39,51 @@ void runner_warn_foreign(const char *dir, const struct index_row *rows, size_t n
                 foreign, dir, example);
 }
 
+/* "index, run_id, ..." for messages. */
+static void column_list(const char *const *names, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (int c = 0; names[c]; c++)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", c ? ", " : "", names[c]);
+}
+
+/* Prints the rows one per sweep point, sorted by column `sort`. */
+static int print_groups(const struct index_row *rows, size_t n, const char *sort,
+                        int csv)
+{
+    int c = table_group_column(sort);
+    if (c < 0) {
+        char list[512];
+        column_list(table_group_columns, list, sizeof list);
+        return runner_usage_error("ls --group: unknown column '%s' (columns: %s)", sort,
+                                  list);
+    }
+    struct group_row *g;
+    size_t ng;
+    struct err e;
+    if (group_rows(rows, n, &g, &ng, &e) < 0)
+        return runner_report(&e);
+    table_sort_groups(g, ng, c);
+    table_print_groups(g, ng, csv);
+    group_free(g, ng);
+    return EXIT_OK;
+}
+
 int cmd_ls(int argc, char **argv, const struct options *opt)
 {
     (void)opt;
-    const char *dir = NULL;
-    int csv = 0, sort = table_column("index");
+    const char *dir = NULL, *sort = "index";
+    int csv = 0, group = 0;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--csv") == 0) {
             csv = 1;
+        } else if (strcmp(argv[i], "--group") == 0) {
+            group = 1;
         } else if (strcmp(argv[i], "--sort") == 0 && i + 1 >= argc) {
             return runner_usage_error("ls: --sort needs a column name, e.g. --sort "
                                       "valid_ppl");
         } else if (strcmp(argv[i], "--sort") == 0) {
-            sort = table_column(argv[++i]);
-            if (sort < 0) {
-                char list[512] = "";
-                for (int c = 0; table_columns[c]; c++) {
-                    strcat(list, c ? ", " : "");
-                    strcat(list, table_columns[c]);
-                }
-                return runner_usage_error("ls: unknown column '%s' (columns: %s)",
-                                          argv[i], list);
-            }
+            sort = argv[++i];
         } else if (argv[i][0] == '-') {
             return runner_usage_error("ls: unknown option '%s' (see 'runner ls --help')",
                                       argv[i]);
@@ -73,6 +97,11 @@ int cmd_ls(int argc, char **argv, const struct options *opt)
     if (!dir)
         return runner_usage_error("ls: expected a results folder: runner ls RESULTS "
                                   "(see 'runner ls --help')");
+    if (!group && table_column(sort) < 0) {
+        char list[512];
+        column_list(table_columns, list, sizeof list);
+        return runner_usage_error("ls: unknown column '%s' (columns: %s)", sort, list);
+    }
     int rc = runfile_results_folder("ls", dir);
     if (rc)
         return rc;
@@ -82,8 +111,12 @@ int cmd_ls(int argc, char **argv, const struct options *opt)
     if (index_scan(dir, &rows, &n, &e) < 0)
         return runner_report(&e);
     runner_warn_foreign(dir, rows, n);
-    table_sort(rows, n, sort);
-    table_print(rows, n, csv);
+    if (group) {
+        rc = print_groups(rows, n, sort, csv);
+    } else {
+        table_sort(rows, n, table_column(sort));
+        table_print(rows, n, csv);
+    }
     index_free(rows, n);
-    return EXIT_OK;
+    return rc;
 }

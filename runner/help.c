@@ -57,12 +57,19 @@ static const struct verb_help helps[] = {
      "  RESULTS         a results folder (output.dir: the folder holding runs/)\n"
      "  -h, --help      this help\n"},
     {"ls",
-     "usage: runner ls RESULTS [--sort COLUMN] [--csv]\n",
+     "usage: runner ls RESULTS [--group] [--sort COLUMN] [--csv]\n",
      "The table of a results folder's runs: id, status, epochs, perplexities, the\n"
-     "best validation epoch, time, speed and swept values.\n",
+     "best validation epoch, time, speed and swept values. With --group, one row\n"
+     "per sweep point (the runs that differ only in their seed): how many runs,\n"
+     "and mean \u00b1 standard deviation [min, max] of the completed runs' final\n"
+     "train, valid and test and best valid perplexities.\n",
      "  RESULTS         a results folder (output.dir: the folder holding runs/)\n"
+     "  --group         one row per sweep point over its seeds\n"
      "  --sort COLUMN   order by a column (index, run_id, status, epochs, train_ppl,\n"
-     "                  valid_ppl, test_ppl, best_valid_ppl, seconds, tokens_per_s)\n"
+     "                  valid_ppl, test_ppl, best_valid_ppl, best_valid_epoch,\n"
+     "                  wall_seconds, tokens_per_s, values, detail; with --group:\n"
+     "                  index, point_id, runs, completed, train_ppl, valid_ppl,\n"
+     "                  test_ppl, best_valid_ppl (by mean), values)\n"
      "  --csv           comma-separated, with a header line\n"
      "  -h, --help      this help\n"},
     {"generate",

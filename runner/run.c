@@ -221,6 +221,11 @@ static int open_results(struct job *j, struct err *e)
         if (rc < 0)
             return rc;
     }
+    char point[13];
+    if (config_point_id(cfg, point) < 0)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    if (results_set_attr(j->r, "point_id", point, e) < 0)
+        return e->code;
     return label_results(j, e);
 }
 

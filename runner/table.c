@@ -141,3 +141,127 @@ void table_print(const struct index_row *rows, size_t n, int csv)
                r->detail[0] ? "]" : "");
     }
 }
+
+/* ---- one row per sweep point ------------------------------------------ */
+
+const char *const table_group_columns[] = {
+    "index", "point_id", "runs", "completed", "train_ppl", "valid_ppl", "test_ppl",
+    "best_valid_ppl", "values", NULL};
+
+enum { G_INDEX, G_POINT, G_RUNS, G_COMPLETED, G_TRAIN, G_VALID, G_TEST, G_BEST,
+       G_VALUES };
+
+int table_group_column(const char *name)
+{
+    for (int i = 0; table_group_columns[i]; i++)
+        if (strcmp(table_group_columns[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static double group_number(const struct group_row *g, int c)
+{
+    switch (c) {
+    case G_INDEX: return g->sweep_index < 0 ? NAN : (double)g->sweep_index;
+    case G_RUNS: return (double)g->runs;
+    case G_COMPLETED: return (double)g->completed;
+    case G_TRAIN: case G_VALID: case G_TEST: case G_BEST:
+        return g->stat[c - G_TRAIN].mean;
+    default: return NAN;
+    }
+}
+
+static int compare_groups(const void *a, const void *b)
+{
+    const struct group_row *x = a, *y = b;
+    int c = sort_column;
+    if (c == G_POINT || c == G_VALUES) {
+        int d = c == G_POINT ? 0 : strcmp(x->values, y->values);
+        return d ? d : strcmp(x->point_id, y->point_id);
+    }
+    double u = group_number(x, c), v = group_number(y, c);
+    if (isnan(u) != isnan(v))
+        return isnan(u) ? 1 : -1;
+    if (!isnan(u) && u != v)
+        return u < v ? -1 : 1;
+    return strcmp(x->point_id, y->point_id);
+}
+
+void table_sort_groups(struct group_row *g, size_t n, int c)
+{
+    sort_column = c;
+    qsort(g, n, sizeof *g, compare_groups);
+}
+
+/* "9.620 ± 0.310 [9.310, 9.930]", "9.620 [9.620]" for one value, "-". */
+static void stat_cell(char *buf, size_t n, const struct group_stat *s)
+{
+    if (!s->n)
+        snprintf(buf, n, "-");
+    else if (s->n == 1)
+        snprintf(buf, n, "%.3f", s->mean);
+    else
+        snprintf(buf, n, "%.3f \u00b1 %.3f [%.3f, %.3f]", s->mean, s->std, s->min,
+                 s->max);
+}
+
+/* "1 stopped, 1 diverged": the runs not averaged. */
+static void others(char *buf, size_t n, const struct group_row *g)
+{
+    buf[0] = '\0';
+    const size_t count[] = {g->stopped, g->diverged, g->other};
+    const char *name[] = {"stopped", "diverged", "failed or running"};
+    for (int i = 0; i < 3; i++)
+        if (count[i])
+            snprintf(buf + strlen(buf), n - strlen(buf), "%s%zu %s",
+                     buf[0] ? ", " : "", count[i], name[i]);
+}
+
+void table_print_groups(const struct group_row *g, size_t n, int csv)
+{
+    if (csv) {
+        printf("index,point_id,runs,completed,stopped,diverged,other");
+        for (int m = 0; m < GROUP_METRICS; m++)
+            printf(",%s_n,%s_mean,%s_std,%s_min,%s_max", group_metric_names[m],
+                   group_metric_names[m], group_metric_names[m], group_metric_names[m],
+                   group_metric_names[m]);
+        printf(",values\n");
+        for (size_t k = 0; k < n; k++) {
+            if (g[k].sweep_index >= 0)
+                printf("%ld", g[k].sweep_index);
+            printf(",%s,%zu,%zu,%zu,%zu,%zu", g[k].point_id, g[k].runs, g[k].completed,
+                   g[k].stopped, g[k].diverged, g[k].other);
+            for (int m = 0; m < GROUP_METRICS; m++) {
+                const struct group_stat *s = &g[k].stat[m];
+                printf(",%zu", s->n);
+                const double v[] = {s->mean, s->std, s->min, s->max};
+                for (int i = 0; i < 4; i++) {
+                    putchar(',');
+                    if (!isnan(v[i]))
+                        printf("%.10g", v[i]);
+                }
+            }
+            putchar(',');
+            csv_field(g[k].values);
+            putchar('\n');
+        }
+        return;
+    }
+    printf("%5s  %-12s  %4s %4s  %-30s  %-30s  %-30s  %s\n", "index", "point_id",
+           "runs", "done", "train (mean \u00b1 sd [min, max])", "valid",
+           "best valid", "values");
+    for (size_t k = 0; k < n; k++) {
+        char idx[24] = "-", tr[96], va[96], be[96], rest[96];
+        if (g[k].sweep_index >= 0)
+            snprintf(idx, sizeof idx, "%ld", g[k].sweep_index);
+        stat_cell(tr, sizeof tr, &g[k].stat[GROUP_TRAIN]);
+        stat_cell(va, sizeof va, &g[k].stat[GROUP_VALID]);
+        stat_cell(be, sizeof be, &g[k].stat[GROUP_BEST_VALID]);
+        others(rest, sizeof rest, &g[k]);
+        /* the +1 widths pad for the two-byte \u00b1 */
+        printf("%5s  %-12s  %4zu %4zu  %-*s  %-*s  %-*s  %s%s%s%s\n", idx,
+               g[k].point_id, g[k].runs, g[k].completed, strchr(tr, '[') ? 31 : 30, tr,
+               strchr(va, '[') ? 31 : 30, va, strchr(be, '[') ? 31 : 30, be,
+               g[k].values, rest[0] ? "  [" : "", rest, rest[0] ? "]" : "");
+    }
+}

@@ -262,4 +262,33 @@ if [ "$status" -eq 1 ] && [ "$summary" = " 2 completed; 1 failed;" ] &&
     bad "killed run: exit $status, statuses '$summary'"; fi
 expect 0 "3 of 3 run(s) in this shard completed" "$R" sweep "$T/crash.yaml" --quiet
 
+# ls --group: one row per point over its seeds, the numbers recomputed here
+# from the per-run table (sample standard deviation)
+cat > "$T/seeds.yaml" <<YAML
+dataset: {name: timemachine, max_tokens: 2000}
+sampler: {batch_size: 8, num_steps: 10}
+train: {epochs: 2, threads: 1}
+generate: {prefixes: [], length: 0}
+output: {dir: $T/seeds}
+sweep:
+  grid: {model.hidden: [8, 12]}
+  repeat: 3
+YAML
+"$R" sweep "$T/seeds.yaml" --quiet > /dev/null 2>&1 || bad "the seeds sweep failed"
+want=$("$R" ls "$T/seeds" --csv | tail -n +2 | awk -F, '
+    { key = $12; gsub(/"/, "", key); sub(/ seed=[0-9]+$/, "", key); n[key]++; s[key] += $5; v[key, n[key]] = $5 }
+    END {
+        for (k in n) {
+            m = s[k] / n[k]; q = 0
+            for (i = 1; i <= n[k]; i++) q += (v[k, i] - m) ^ 2
+            printf "%s %d %.6g %.6g\n", k, n[k], m, sqrt(q / (n[k] - 1))
+        }
+    }' | sort)
+got=$("$R" ls "$T/seeds" --group --csv | tail -n +2 |
+      awk -F, '{ printf "%s %d %.6g %.6g\n", $28, $3, $9, $10 }' | sort)
+if [ -n "$want" ] && [ "$want" = "$got" ] && [ "$(printf '%s\n' "$got" | wc -l)" -eq 2 ]; then ok
+else bad "ls --group: got '$got', computed '$want'"; fi
+expect 0 "model.hidden=12" "$R" ls "$T/seeds" --group --sort valid_ppl
+expect 2 "unknown column 'run_id'" "$R" ls "$T/seeds" --group --sort run_id
+
 summary

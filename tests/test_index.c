@@ -256,12 +256,75 @@ static void test_claims(void **state)
     support_rmtree(dir);
 }
 
+/* A finished run file with a point id, a status and one epoch's train_ppl. */
+static void grouped_run(const char *dir, const char *id, const char *point,
+                        const char *status, double train)
+{
+    char path[256], name[32];
+    snprintf(name, sizeof name, "%s.h5", id);
+    path_in(path, sizeof path, dir, name);
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    put_metric(f, "train_ppl", &train, 1);
+    assert_int_equal(h5_set_string_attr(f, "status", status), 0);
+    assert_int_equal(h5_set_string_attr(f, "point_id", point), 0);
+    assert_int_equal(h5_set_string_attr(f, "sweep_values", "lr=1 seed=9"), 0);
+    H5Fclose(f);
+}
+
+static double read_group_number(hid_t f, const char *name, size_t row)
+{
+    char path[96];
+    snprintf(path, sizeof path, "groups/%s", name);
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(d >= 0);
+    double v[8];
+    assert_true(H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    return v[row];
+}
+
+/* index.h5's /groups: one row per point, the statistics of group.h. */
+static void test_index_groups(void **state)
+{
+    (void)state;
+    char dir[64], runs[128], path[256];
+    support_tmpdir(dir, sizeof dir);
+    snprintf(runs, sizeof runs, "%s/runs", dir);
+    assert_int_equal(mkdir(runs, 0777), 0);
+    grouped_run(dir, "aaaaaaaaaaa1", "p00000000001", "completed", 2.0);
+    grouped_run(dir, "aaaaaaaaaaa2", "p00000000001", "completed", 4.0);
+    grouped_run(dir, "aaaaaaaaaaa3", "p00000000001", "completed", 9.0);
+    grouped_run(dir, "aaaaaaaaaaa4", "p00000000001", "stopped", 50.0);
+    grouped_run(dir, "bbbbbbbbbbb1", "p00000000002", "completed", 3.0);
+    struct err e;
+    assert_int_equal(index_rebuild(dir, NULL, &e), 0);
+    snprintf(path, sizeof path, "%s/index.h5", dir);
+    hid_t f = h5_open_unlocked(path);
+    assert_true(f >= 0);
+    /* both points outside a sweep index: ordered by point id */
+    double mean = 5.0, sd = sqrt((9.0 + 1.0 + 16.0) / 2.0);
+    assert_true(read_group_number(f, "runs", 0) == 4);
+    assert_true(read_group_number(f, "completed", 0) == 3);
+    assert_true(read_group_number(f, "stopped", 0) == 1);
+    assert_true(read_group_number(f, "train_ppl_n", 0) == 3);
+    assert_true(fabs(read_group_number(f, "train_ppl_mean", 0) - mean) < 1e-12);
+    assert_true(fabs(read_group_number(f, "train_ppl_std", 0) - sd) < 1e-12);
+    assert_true(read_group_number(f, "train_ppl_min", 0) == 2.0);
+    assert_true(read_group_number(f, "train_ppl_max", 0) == 9.0);
+    assert_true(read_group_number(f, "runs", 1) == 1);
+    assert_true(read_group_number(f, "train_ppl_mean", 1) == 3.0);
+    assert_true(isnan(read_group_number(f, "train_ppl_std", 1)));
+    H5Fclose(f);
+    support_rmtree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_malformed_run_files_are_rows),
         cmocka_unit_test(test_interrupted_and_failed_runs),
         cmocka_unit_test(test_claims),
+        cmocka_unit_test(test_index_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
