@@ -7,6 +7,7 @@
 
 #include "include.h"
 #include "mem.h"
+#include "text.h"
 #include "suggest.h"
 #include "sweep_sample.h"
 
@@ -283,6 +284,17 @@ static int name_columns(const struct plan *p, struct sweep *s, struct err *e)
             return err_msg(e, ERR_NOMEM, "out of memory");
     if (p->repeat > 1 && !(s->keys[c++] = mem_strdup("seed")))
         return err_msg(e, ERR_NOMEM, "out of memory");
+    static const char *const dists[] = {"uniform", "loguniform", "int", "choice"};
+    struct text t = {0};
+    for (size_t i = 0; i < s->nkeys; i++) {
+        const char *how = i < p->grid.n ? "grid" : i < p->grid.n + p->zip.n ? "zip"
+                          : i < p->grid.n + p->zip.n + p->sample.n
+                              ? dists[p->sample.a[i - p->grid.n - p->zip.n].dist]
+                              : "repeat";
+        text_add(&t, "%s%s:%s", i ? " " : "", s->keys[i], how);
+    }
+    if (!(s->axes = text_take(&t)))
+        return err_msg(e, ERR_NOMEM, "out of memory");
     return 0;
 }
 
@@ -501,6 +513,7 @@ void sweep_free(struct sweep *s)
     for (size_t i = 0; s->keys && i < s->nkeys; i++)
         mem_free(s->keys[i]);
     mem_free(s->keys);
+    mem_free(s->axes);
     mem_free(s);
 }
 

@@ -42,6 +42,10 @@ struct sweep {
     size_t n;
     char **keys;         /* swept keys ("seed" last when repeat > 1) */
     size_t nkeys;
+    char *axes;          /* "key:how ..." per key, how one of grid, zip,
+                          * uniform, loguniform, int, choice, repeat (run
+                          * files keep it: a report draws loguniform keys on
+                          * a log axis) */
     size_t *slots;       /* run-id table: indices into runs, (size_t)-1 free */
     size_t nslots;       /* a power of two */
     struct asha_config early_stop; /* enabled == 0: every run trains on */

@@ -184,7 +184,9 @@ static int label_results(struct job *j, struct err *e)
     char index[32];
     snprintf(index, sizeof index, "%ld", j->label->index);
     if (results_set_attr(j->r, "sweep_index", index, e) < 0 ||
-        results_set_attr(j->r, "sweep_values", j->label->values, e) < 0)
+        results_set_attr(j->r, "sweep_values", j->label->values, e) < 0 ||
+        (j->label->sweep &&
+         results_set_attr(j->r, "sweep_axes", j->label->sweep->axes, e) < 0))
         return e->code;
     return 0;
 }
