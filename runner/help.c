@@ -29,10 +29,13 @@ static const struct verb_help helps[] = {
      "usage: runner sweep CONFIG.yaml [key=value ...] [--jobs J] [--shard I/N]\n"
      "                    [--dry-run] [--quiet]\n",
      "A worker: claims each run of the config's sweep that nobody holds, trains it,\n"
-     "and takes the next; runs with a result are skipped. Any number of workers\n"
-     "(Slurm array tasks, other nodes) drain one sweep together.\n",
+     "and takes the next; runs with a result (completed, diverged, stopped) are\n"
+     "skipped. Any number of workers (Slurm array tasks, other nodes) drain one\n"
+     "sweep together. With sweep.early_stop, a run that falls behind the sweep's\n"
+     "others at a rung epoch ends there as stopped (configs/README.md).\n",
      "  key=value       set a config key for every run (a key the sweep varies is an\n"
-     "                  error: override sweep.grid.KEY=[...] instead)\n"
+     "                  error: override sweep.grid.KEY=[...] or\n"
+     "                  sweep.sample.space.KEY={...} instead)\n"
      "  --jobs J        train J runs at once (1-256; default 1)\n"
      "  --shard I/N     only the runs with index k % N == I\n"
      "  --dry-run       list the runs and their stored results; train nothing\n"

@@ -40,7 +40,7 @@ while IFS= read -r cmd; do
     case $cmd in
     sbatch*|scancel*|*reproduce.sh*|less*|make*)
         skipped=$((skipped + 1)); continue ;;
-    scripts/plot.py*)
+    scripts/plot.py*|scripts/sweep_report.py*|/usr/bin/python3*)
         if [ "$has_python" = 0 ]; then
             if [ "${CI:-}" = true ]; then bad "'$cmd': python3-h5py/matplotlib missing under CI"
             else echo "test_readme: skipping '$cmd' (no python3-h5py/matplotlib)"; skipped=$((skipped + 1)); fi
