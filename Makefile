@@ -124,7 +124,8 @@ clean:
          $(BENCH_BIN:=.d) \
          $(GRAD_SRC:tests/%.c=$(BUILD)/double/tests/%.d)
 
-# Fuzzing (clang's libFuzzer): the config reader and the dataset loaders,
+# Fuzzing (clang's libFuzzer): the config reader, sweep expansion and the
+# dataset loaders,
 # built with ASan + UBSan in build/fuzz. `make fuzz` first replays the kept
 # regression inputs, then runs each harness deterministically (fixed -seed
 # and -runs, about a minute each); FUZZ_RUNS=N and FUZZ_SEED=S change that, and
@@ -134,7 +135,7 @@ FUZZ_BUILD := build/fuzz
 FUZZ_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 FUZZ_CORE  := $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o)
-FUZZ_BIN   := $(FUZZ_BUILD)/fuzz_config $(FUZZ_BUILD)/fuzz_dataset
+FUZZ_BIN   := $(FUZZ_BUILD)/fuzz_config $(FUZZ_BUILD)/fuzz_sweep $(FUZZ_BUILD)/fuzz_dataset
 FUZZ_SEED  ?= 1
 
 .PHONY: fuzz fuzz-build

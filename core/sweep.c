@@ -421,6 +421,32 @@ static int check_early_stop(const struct plan *p, const struct sweep *s,
     return 0;
 }
 
+/* Two axes that set one key (or a key and its section) would overwrite
+ * each other's values: an error at the later one. */
+static int check_axes_disjoint(const struct plan *p, struct err *e)
+{
+    struct named_axis {
+        const char *key, *what;
+        const struct tree *at;
+    } all[3 * 128];
+    size_t n = 0;
+    for (size_t i = 0; i < p->grid.n; i++)
+        all[n++] = (struct named_axis){p->grid.a[i].key, "grid", p->grid.a[i].list};
+    for (size_t i = 0; i < p->zip.n; i++)
+        all[n++] = (struct named_axis){p->zip.a[i].key, "zip", p->zip.a[i].list};
+    for (size_t i = 0; i < p->sample.n; i++)
+        all[n++] = (struct named_axis){p->sample.a[i].key, "sample.space",
+                                       p->sample.a[i].entry};
+    for (size_t j = 1; j < n; j++)
+        for (size_t i = 0; i < j; i++)
+            if (overlaps(all[i].key, all[j].key))
+                return err_set(e, ERR_CONFIG, all[j].at->src, all[j].at->key_line,
+                               all[j].at->key_col, "sweep.%s.%s: sweep.%s already "
+                               "varies %s; one key, one axis", all[j].what,
+                               all[j].key, all[i].what, all[i].key);
+    return 0;
+}
+
 /* The config's seed as written (0, its default, when absent or not a
  * number: reading the config reports a bad one). */
 static long written_seed(const struct tree *root)
@@ -451,12 +477,12 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
     if (rc == 0 && sw)
         rc = read_plan(sw, &p, e);
     if (rc == 0 && sw)
+        rc = check_axes_disjoint(&p, e);
+    if (rc == 0 && sw)
         rc = check_overrides(&p, noverrides, overrides, e);
     else if (rc == 0)
         p = (struct plan){.grid_points = 1, .zip_len = 1, .sample_points = 1,
                           .repeat = 1, .max_runs = SWEEP_DEFAULT_MAX_RUNS};
-    if (rc == 0 && p.sample.n)
-        rc = sample_draw(&p.sample, written_seed(root), e);
     if (rc == 0 && !(s = mem_calloc(1, sizeof *s)))
         rc = err_msg(e, ERR_NOMEM, "out of memory");
     if (rc == 0)
@@ -477,6 +503,9 @@ int sweep_load(const char *path, int noverrides, char *const *overrides,
             rc = err_msg(e, ERR_NOMEM, "out of memory");
         }
     }
+    /* after the count is known to be within max_runs */
+    if (rc == 0 && p.sample.n)
+        rc = sample_draw(&p.sample, written_seed(root), e);
     for (size_t k = 0; rc == 0 && k < s->n; k++)
         rc = build_run(root, &p, k, path, s, e);
     if (rc == 0)

@@ -9,12 +9,13 @@ set -eu
 dir=$1
 # about a minute each here: the config reader runs ~7x faster than the loaders
 config_runs=${FUZZ_RUNS:-400000}
+sweep_runs=${FUZZ_RUNS:-40000}
 dataset_runs=${FUZZ_RUNS:-80000}
 seed=${FUZZ_SEED:-1}
 art="$dir/artifacts"
 mkdir -p "$art"
 passed=0
-for name in config dataset; do
+for name in config sweep dataset; do
     bin="$dir/fuzz_$name"
     regress="tests/fuzz/regress/$name"
     if [ -d "$regress" ] && [ -n "$(ls "$regress")" ]; then

@@ -345,6 +345,17 @@ static void test_sample_errors(void **state)
         snprintf(text, sizeof text, "%s%s\n", head, cases[i].dist);
         expect_error(text, cases[i].message);
     }
+    expect_error("sweep:\n  grid: {model.hidden: [8, 9]}\n  sample:\n    count: 2\n"
+                 "    space:\n      model.hidden: {int: [3, 9]}\n",
+                 "sweep.yaml:6:7: sweep.sample.space.model.hidden: sweep.grid already "
+                 "varies model.hidden; one key, one axis");
+    expect_error("sweep:\n  grid: {model: [{hidden: 8}]}\n  zip: {model.hidden: [3]}\n",
+                 "sweep.yaml:3:9: sweep.zip.model.hidden: sweep.grid already varies "
+                 "model; one key, one axis");
+    /* the count is checked before anything is drawn */
+    expect_error("sweep:\n  sample: {count: 1000000, space: {seed: {int: [1, 2]}}}\n",
+                 "sweep.yaml:2:3: sweep: 1000000 runs, above sweep.max_runs (100000); "
+                 "raise it if you mean it");
     expect_error("sweep:\n  sample: {count: 0, space: {seed: {int: [1, 2]}}}\n",
                  "sweep.yaml:2:19: sweep.sample.count: expected an integer in [1, "
                  "1000000], got '0'");
