@@ -16,14 +16,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char dir[] = "/tmp/rnnlab-fuzz-sweep-XXXXXX", path[64];
+
+/* libFuzzer leaves through exit(): the scratch folder goes with it */
+static void remove_scratch(void)
+{
+    remove(path);
+    remove(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
     if (!path[0]) {
-        char dir[] = "/tmp/rnnlab-fuzz-sweep-XXXXXX";
         if (!mkdtemp(dir))
             abort();
         snprintf(path, sizeof path, "%s/fuzz.yaml", dir);
+        atexit(remove_scratch);
     }
     FILE *f = fopen(path, "wb");
     if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
