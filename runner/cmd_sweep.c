@@ -104,6 +104,22 @@ static int parse_args(int argc, char **argv, int sweep_options, struct sweep_arg
     return 0;
 }
 
+/* "; early stopping: valid_ppl at epochs 1, 3, 9, the best 1/3 go on" (the
+ * first run's rungs; runs with other train.epochs have their own). */
+static void print_early_stop(const struct sweep *s)
+{
+    const struct asha_config *a = &s->early_stop;
+    if (!a->enabled)
+        return;
+    int n = asha_rung_count(a, s->runs[0].cfg.train.epochs);
+    printf("; early stopping: %s at epoch%s", asha_metric_name(a->metric),
+           n > 1 ? "s" : "");
+    long epoch = a->min_epochs;
+    for (int k = 0; k < n; k++, epoch *= a->reduction)
+        printf("%s %ld", k ? "," : "", epoch);
+    printf(", the best 1/%ld go on", a->reduction);
+}
+
 /* Prints the expanded runs: index, run_id, existing status, swept values. */
 static void print_plan(const struct sweep *s, const struct sweep_args *a)
 {
@@ -132,7 +148,9 @@ int cmd_check(int argc, char **argv, const struct options *opt)
         if (sweep_load(a.config, a.noverrides, a.overrides, &s, &e) < 0) {
             rc = runner_report(&e);
         } else {
-            printf("%s: %zu run(s), all valid\n", a.config, s->n);
+            printf("%s: %zu run(s), all valid", a.config, s->n);
+            print_early_stop(s);
+            printf("\n");
             print_plan(s, &a);
             sweep_free(s);
         }

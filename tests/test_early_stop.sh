@@ -92,6 +92,10 @@ check_status() {
     [ "$stops" -ge 3 ] && ok || bad "$dir: only $stops run(s) stopped: the test sweep does not exercise the rule"
 }
 
+out=$("$R" check "$T/asha.yaml" | head -n 1)
+case $out in *"10 run(s), all valid; early stopping: valid_ppl at epochs 1, 2, the best 1/2 go on") ok ;;
+*) bad "runner check: '$out'" ;; esac
+
 # one worker
 "$R" sweep "$T/asha.yaml" output.dir="$T/one" --quiet > "$T/one.out" 2>&1 ||
     bad "the sweep failed: $(tail -3 "$T/one.out")"
