@@ -386,11 +386,13 @@ static int check_early_stop(const struct plan *p, const struct sweep *s,
                             struct err *e)
 {
     const struct asha_config *a = &p->early_stop;
-    const struct tree *at = p->early_stop_at;
     if (!a->enabled)
         return 0;
+    /* the keys exist: asha_read required them */
+    const struct tree *metric = tree_get(p->early_stop_at, "metric");
+    const struct tree *at = tree_get(p->early_stop_at, "min_epochs");
     if (a->metric == ASHA_VALID_MSE || a->metric == ASHA_TRAIN_MSE)
-        return err_set(e, ERR_CONFIG, at->src, at->line, at->col,
+        return err_set(e, ERR_CONFIG, metric->src, metric->line, metric->col,
                        "sweep.early_stop.metric: %s is measured by regression runs "
                        "only, and these runs are language models (use valid_ppl or "
                        "train_ppl)", asha_metric_name(a->metric));
@@ -404,7 +406,7 @@ static int check_early_stop(const struct plan *p, const struct sweep *s,
         if (a->metric != ASHA_VALID_PPL)
             continue;
         if (c->dataset.name != DATASET_PTB && c->dataset.valid_fraction == 0)
-            return err_set(e, ERR_CONFIG, at->src, at->line, at->col,
+            return err_set(e, ERR_CONFIG, metric->src, metric->line, metric->col,
                            "sweep.early_stop.metric: valid_ppl needs a validation "
                            "split (dataset.valid_fraction > 0, or ptb) in run %zu", k);
         long epoch = a->min_epochs;

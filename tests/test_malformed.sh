@@ -170,7 +170,7 @@ want 2 "runner: command line 'sweep.grid.model.hidden=[]': sweep.grid.model.hidd
 
 # ---- sweeps ------------------------------------------------------------------
 printf 'sweep: {}\n' | body
-want 2 "$E:3:8: sweep: expected a mapping with grid, zip and/or repeat, got an empty one" "$R" check "$C"
+want 2 "$E:3:8: sweep: expected a mapping with grid, zip, sample and/or repeat, got an empty one" "$R" check "$C"
 printf 'sweep: {grid: {}}\n' | body
 want 2 "$E:3:15: sweep.grid: expected a mapping of keys to lists, got an empty one" "$R" check "$C"
 printf 'sweep: {zip: {}}\n' | body
@@ -199,6 +199,26 @@ want 2 "$E:6:5: duplicate key 'seed' (first at line 5)" "$R" check "$C"
 want 2 "$E:4:3: sweep: 1000000 runs, above sweep.max_runs (100000); raise it if you mean it" "$R" check "$C"
 printf 'seed: 1\nsweep: {grid: {seed: [1, 2]}}\n' | body
 want 2 "$E:4:1: this config has a sweep: section; run it with 'runner sweep' (or remove the section)" "$R" train "$C"
+
+# ---- random search, early stopping, includes ---------------------------------
+printf 'sweep: {sample: {count: 2, space: {optimizer.lr: {loguniform: [0, 1]}}}}\n' | body
+want 2 "$E:3:63: sweep.sample.space.optimizer.lr: loguniform: the range must lie above 0 (its logarithm is drawn), got [0, 1]" "$R" check "$C"
+printf 'sweep: {sample: {count: 2, space: {model.hidden: {uniform: [8, 64]}}}}\n' | body
+want 2 "$E:3:51: sweep.sample.space.model.hidden: uniform draws real numbers, but model.hidden takes integers; use int: [lo, hi] or choice: [...]" "$R" check "$C"
+printf 'sweep: {sample: {count: 2, space: {model.cell: {choice: [lstm, lsmt]}}}}\n' | body
+want 2 "$E:3:64: model.cell: unknown value 'lsmt' (did you mean 'lstm'?)" "$R" check "$C"
+printf 'sweep: {sample: {count: 2, space: {model.hiden: {int: [8, 9]}}}}\n' | body
+want 2 "$E:3:36: unknown key 'model.hiden' (did you mean 'model.hidden'?)" "$R" check "$C"
+printf 'sweep: {grid: {seed: [1, 2]}, early_stop: {metric: valid_ppl, min_epochs: 1, reduction: 2}}\n' | body
+want 2 "$E:3:52: sweep.early_stop.metric: valid_ppl needs a validation split (dataset.valid_fraction > 0, or ptb) in run 0" "$R" check "$C"
+printf 'train: {epochs: 3}\nsweep: {grid: {seed: [1, 2]}, early_stop: {metric: train_ppl, min_epochs: 3, reduction: 2}}\n' | body
+want 2 "$E:4:75: sweep.early_stop.min_epochs: 3 leaves no rung below train.epochs (3) in run 0: no run could be stopped" "$R" check "$C"
+printf 'sweep: {grid: {seed: [1, 2]}, early_stop: {metric: valid_mse, min_epochs: 1, reduction: 2}}\n' | body
+want 2 "$E:3:52: sweep.early_stop.metric: valid_mse is measured by regression runs only, and these runs are language models (use valid_ppl or train_ppl)" "$R" check "$C"
+printf 'include: [c.yaml]\n' | body
+want 2 "$E:3:11: include 'c.yaml': a cycle: $C includes itself (through 0 file(s))" "$R" check "$C"
+printf 'include: [missing.yaml]\n' | body
+want 2 "runner: $T/missing.yaml: cannot open config: No such file or directory (included from $C:3:11)" "$R" check "$C"
 
 # ---- data files (bad input: nothing is written) ----------------------------
 printf 'dataset: {name: text, path: %s/missing.txt}\nsampler: {batch_size: 2, num_steps: 3}\n' "$T" | body
