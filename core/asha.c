@@ -204,8 +204,8 @@ static int rank_in_rung(const char *folder, const char *self, double value,
         if (!is_run_id(ent->d_name) || !member(ctx, ent->d_name))
             continue;
         struct record r;
-        char path[1300];
-        snprintf(path, sizeof path, "%s/%s", folder, ent->d_name);
+        char path[1200];
+        snprintf(path, sizeof path, "%.1100s/%.12s", folder, ent->d_name); /* an id */
         if (strcmp(ent->d_name, self) == 0) {
             r.value = value;
         } else if (read_record(path, &r) < 0) {
@@ -225,8 +225,8 @@ int asha_decide(const char *dir, const char *run_id, int rung, long epoch,
                 struct asha_decision *d, struct err *e)
 {
     char folder[1100], path[1200];
-    snprintf(folder, sizeof folder, "%s/rungs/%d", dir, rung);
-    snprintf(path, sizeof path, "%s/%s", folder, run_id);
+    snprintf(folder, sizeof folder, "%.1000s/rungs/%d", dir, rung);
+    snprintf(path, sizeof path, "%.1100s/%.12s", folder, run_id);
     struct record old;
     if (read_record(path, &old) == 0 && old.decided) {
         *d = old.d;
