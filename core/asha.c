@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "files.h"
 #include "mem.h"
 #include "suggest.h"
@@ -20,24 +21,6 @@ static const char *const metric_names[] = {"valid_ppl", "train_ppl", "valid_mse"
 const char *asha_metric_name(int metric)
 {
     return metric_names[metric];
-}
-
-static int read_integer(const struct tree *t, long lo, long hi, long *out, struct err *e)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = 0;
-    if (t->kind == TREE_SCALAR && !t->quoted && t->value[0])
-        v = strtol(t->value, &end, 10);
-    if (t->kind != TREE_SCALAR || t->quoted || !t->value[0] || *end || errno ||
-        v < lo || v > hi)
-        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "sweep.early_stop.%s: expected an integer in [%ld, %ld]%s%s%s",
-                       t->key, lo, hi, t->kind == TREE_SCALAR ? ", got '" : "",
-                       t->kind == TREE_SCALAR ? t->value : "",
-                       t->kind == TREE_SCALAR ? "'" : "");
-    *out = v;
-    return 0;
 }
 
 int asha_read(const struct tree *node, struct asha_config *a, struct err *e)
@@ -63,16 +46,13 @@ int asha_read(const struct tree *node, struct asha_config *a, struct err *e)
                              t->kind == TREE_SCALAR ? t->value : "",
                              t->kind == TREE_SCALAR ? "'" : "");
         } else if (strcmp(t->key, "min_epochs") == 0) {
-            rc = read_integer(t, 1, 1000000000L, &a->min_epochs, e);
+            rc = config_read_integer(t, "sweep.early_stop.min_epochs", 1, 1000000000L,
+                                     &a->min_epochs, e);
         } else if (strcmp(t->key, "reduction") == 0) {
-            rc = read_integer(t, 2, 1000000L, &a->reduction, e);
+            rc = config_read_integer(t, "sweep.early_stop.reduction", 2, 1000000L,
+                                     &a->reduction, e);
         } else {
-            const char *near = suggest_nearest(t->key, keys, sizeof *keys);
-            char hint[64] = "";
-            if (near)
-                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
-            rc = err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
-                         "unknown key 'sweep.early_stop.%s'%s", t->key, hint);
+            rc = suggest_unknown_key(t, "sweep.early_stop", keys, e);
         }
         if (rc < 0)
             return rc;

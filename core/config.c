@@ -525,6 +525,28 @@ int config_apply_override(struct tree *root, const char *assignment,
     return tree_set(root, key, value, e);
 }
 
+int config_read_integer(const struct tree *t, const char *path, long lo, long hi,
+                        long *out, struct err *e)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = 0;
+    if (t->kind == TREE_SCALAR && !t->quoted && t->value[0])
+        v = strtol(t->value, &end, 10);
+    if (t->kind == TREE_SCALAR && !t->quoted && t->value[0] && !*end && !errno &&
+        v >= lo && v <= hi) {
+        *out = v;
+        return 0;
+    }
+    if (t->kind != TREE_SCALAR)
+        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                       "%s: expected an integer in [%ld, %ld], got %s", path, lo, hi,
+                       kind_word(t));
+    return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
+                   "%s: expected an integer in [%ld, %ld], got '%s'%s", path, lo, hi,
+                   t->value, t->quoted ? " (quoted: a string)" : "");
+}
+
 int config_key_kind(const char *path)
 {
     const struct field *fields = schema_root, *f = NULL;

@@ -193,6 +193,12 @@ int config_point_id(const struct config *c, char id[13]);
 
 void config_free(struct config *c);
 
+/* A plain YAML integer in [lo, hi] (not "3", not 2.5), for the sweep's own
+ * keys; the message names path and the value: "sweep.repeat: expected an
+ * integer in [1, 100000], got '0'". */
+int config_read_integer(const struct tree *t, const char *path, long lo, long hi,
+                        long *out, struct err *e);
+
 /* What the dotted key takes: 'i' an integer, 'f' a real number, 's'
  * anything else (a name, a choice, a list, a section), 0 no such key. For
  * sweep.sample, which must know before drawing whether a key takes numbers. */

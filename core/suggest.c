@@ -2,6 +2,7 @@
 #include "suggest.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 int suggest_distance(const char *a, const char *b)
@@ -44,4 +45,15 @@ const char *suggest_nearest(const char *key, const char *const *names,
     }
     int limit = (int)strlen(key) / 3 + 1;
     return best_d <= (limit > 3 ? 3 : limit) ? best : NULL;
+}
+
+int suggest_unknown_key(const struct tree *t, const char *section,
+                        const char *const *keys, struct err *e)
+{
+    const char *near = suggest_nearest(t->key, keys, sizeof *keys);
+    char hint[300] = "";
+    if (near)
+        snprintf(hint, sizeof hint, " (did you mean '%.256s'?)", near);
+    return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
+                   "unknown key '%s.%s'%s", section, t->key, hint);
 }

@@ -75,26 +75,6 @@ struct plan {
     const struct tree *early_stop_at;
 };
 
-/* A non-negative integer written as a plain YAML scalar (not "3"). */
-static int read_count(const struct tree *t, const char *what, long lo, long hi,
-                      long *out, struct err *e)
-{
-    char *end = NULL;
-    long v = 0;
-    if (t->kind == TREE_SCALAR && !t->quoted && t->value[0])
-        v = strtol(t->value, &end, 10);
-    if (t->kind != TREE_SCALAR || t->quoted || !t->value[0] || *end || v < lo || v > hi)
-        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "sweep.%s: expected an integer in [%ld, %ld], got %s%s%s",
-                       what, lo, hi, t->kind != TREE_SCALAR ? "a " : "'",
-                       t->kind == TREE_SCALAR ? t->value
-                       : t->kind == TREE_MAP ? "mapping" : "list",
-                       t->kind == TREE_SCALAR ? (t->quoted ? "' (quoted: a string)" : "'")
-                                              : "");
-    *out = v;
-    return 0;
-}
-
 /* The product a * b, or 0 when it overflows size_t. */
 static size_t times(size_t a, size_t b)
 {
@@ -123,21 +103,17 @@ static int read_plan(const struct tree *sw, struct plan *p, struct err *e)
         } else if (strcmp(t->key, "sample") == 0) {
             rc = sample_read(t, &p->sample, e);
         } else if (strcmp(t->key, "repeat") == 0) {
-            rc = read_count(t, "repeat", 1, 100000, &p->repeat, e);
+            rc = config_read_integer(t, "sweep.repeat", 1, 100000, &p->repeat, e);
         } else if (strcmp(t->key, "early_stop") == 0) {
             p->early_stop_at = t;
             rc = asha_read(t, &p->early_stop, e);
         } else if (strcmp(t->key, "max_runs") == 0) {
-            rc = read_count(t, "max_runs", 1, SWEEP_MAX_RUNS_CEILING, &p->max_runs, e);
+            rc = config_read_integer(t, "sweep.max_runs", 1, SWEEP_MAX_RUNS_CEILING,
+                                     &p->max_runs, e);
         } else {
             static const char *const keys[] = {"grid", "zip", "sample", "repeat",
                                                "max_runs", "early_stop", NULL};
-            const char *near = suggest_nearest(t->key, keys, sizeof *keys);
-            char hint[64] = "";
-            if (near)
-                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
-            return err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
-                           "unknown key 'sweep.%s'%s", t->key, hint);
+            return suggest_unknown_key(t, "sweep", keys, e);
         }
         if (rc < 0)
             return rc;

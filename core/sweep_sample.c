@@ -169,25 +169,6 @@ static int collect(const struct tree *map, const char *prefix, struct sample_pla
     return 0;
 }
 
-static int read_count(const struct tree *t, const char *what, long lo, long hi,
-                      long *out, struct err *e)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = 0;
-    if (t->kind == TREE_SCALAR && !t->quoted && t->value[0])
-        v = strtol(t->value, &end, 10);
-    if (t->kind != TREE_SCALAR || t->quoted || !t->value[0] || *end || errno ||
-        v < lo || v > hi)
-        return err_set(e, ERR_CONFIG, t->src, t->line, t->col,
-                       "sweep.sample.%s: expected an integer in [%ld, %ld]%s%s%s", what,
-                       lo, hi, t->kind == TREE_SCALAR ? ", got '" : "",
-                       t->kind == TREE_SCALAR ? t->value : "",
-                       t->kind == TREE_SCALAR ? "'" : "");
-    *out = v;
-    return 0;
-}
-
 int sample_read(const struct tree *node, struct sample_plan *p, struct err *e)
 {
     static const char *const keys[] = {"count", "space", "seed", NULL};
@@ -201,19 +182,16 @@ int sample_read(const struct tree *node, struct sample_plan *p, struct err *e)
         int rc = 0;
         if (strcmp(t->key, "count") == 0) {
             count = t;
-            rc = read_count(t, "count", 1, SAMPLE_MAX_COUNT, &p->count, e);
+            rc = config_read_integer(t, "sweep.sample.count", 1, SAMPLE_MAX_COUNT,
+                                     &p->count, e);
         } else if (strcmp(t->key, "seed") == 0) {
             p->has_seed = 1;
-            rc = read_count(t, "seed", 0, 4294967295L, &p->seed, e);
+            rc = config_read_integer(t, "sweep.sample.seed", 0, 4294967295L, &p->seed,
+                                     e);
         } else if (strcmp(t->key, "space") == 0) {
             space = t;
         } else {
-            const char *near = suggest_nearest(t->key, keys, sizeof *keys);
-            char hint[64] = "";
-            if (near)
-                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
-            rc = err_set(e, ERR_CONFIG, t->src, t->key_line, t->key_col,
-                         "unknown key 'sweep.sample.%s'%s", t->key, hint);
+            rc = suggest_unknown_key(t, "sweep.sample", keys, e);
         }
         if (rc < 0)
             return rc;

@@ -40,6 +40,16 @@ static double number(const struct index_row *r, int c)
 
 static int sort_column;
 
+/* Ascending, NaN last, ties by id. */
+static int by_number(double u, double v, const char *idx, const char *idy)
+{
+    if (isnan(u) != isnan(v))
+        return isnan(u) ? 1 : -1;
+    if (!isnan(u) && u != v)
+        return u < v ? -1 : 1;
+    return strcmp(idx, idy);
+}
+
 static int compare_rows(const void *a, const void *b)
 {
     const struct index_row *x = a, *y = b;
@@ -52,12 +62,7 @@ static int compare_rows(const void *a, const void *b)
         int d = strcmp(s, t);
         return d ? d : strcmp(x->run_id, y->run_id);
     }
-    double u = number(x, c), v = number(y, c);
-    if (isnan(u) != isnan(v))
-        return isnan(u) ? 1 : -1;
-    if (!isnan(u) && u != v)
-        return u < v ? -1 : 1;
-    return strcmp(x->run_id, y->run_id);
+    return by_number(number(x, c), number(y, c), x->run_id, y->run_id);
 }
 
 void table_sort(struct index_row *rows, size_t n, int c)
@@ -179,12 +184,7 @@ static int compare_groups(const void *a, const void *b)
         int d = c == G_POINT ? 0 : strcmp(x->values, y->values);
         return d ? d : strcmp(x->point_id, y->point_id);
     }
-    double u = group_number(x, c), v = group_number(y, c);
-    if (isnan(u) != isnan(v))
-        return isnan(u) ? 1 : -1;
-    if (!isnan(u) && u != v)
-        return u < v ? -1 : 1;
-    return strcmp(x->point_id, y->point_id);
+    return by_number(group_number(x, c), group_number(y, c), x->point_id, y->point_id);
 }
 
 void table_sort_groups(struct group_row *g, size_t n, int c)
