@@ -95,21 +95,21 @@ static void add_column_sums(real *sum, const real *m, size_t rows, size_t cols)
 
 void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
                    real *dh0, real *dc0, real *dH, const real *X,
-                   const int32_t *ids, size_t T, size_t B)
+                   const int32_t *ids, const real *xi, size_t T, size_t B)
 {
     size_t H = c->H, GH = c->G * H, rows = T * B;
     switch (c->kind) {
     case CELL_RNN_TANH:
     case CELL_RNN_RELU:
-        rnn_backward(k->dgx, dh0, dH, k->h, c->W_hh, T, B, H,
+        rnn_backward(k->dgx, dh0, dH, k->h, c->W_hh, xi, T, B, H,
                      c->kind == CELL_RNN_RELU);
         break;
     case CELL_LSTM:
-        lstm_backward(k->dgx, dh0, dc0, dH, k->gates, k->c, k->tc, c->W_hh,
+        lstm_backward(k->dgx, dh0, dc0, dH, k->gates, k->c, k->tc, c->W_hh, xi,
                       T, B, H);
         break;
     case CELL_GRU:
-        gru_backward(k->dgx, k->dgh, dh0, dH, k->gates, k->hn, k->h, c->W_hh,
+        gru_backward(k->dgx, k->dgh, dh0, dH, k->gates, k->hn, k->h, c->W_hh, xi,
                      T, B, H);
         break;
     }

@@ -63,26 +63,30 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
 /* Backward of the last cell_forward. dH (T, B, H): gradient of the outputs,
  * used as scratch. Accumulates (+=) into the cell's gradient views; writes
  * dX (T*B, in) when dX is not NULL (dense input only), dh0 and, for LSTM,
- * dc0 (B, H): gradients of the initial state. */
+ * dc0 (B, H): gradients of the initial state. xi (T) scales the gradient
+ * that flows from step t back into the state of step t-1 (randomized
+ * truncation, d2l 8.7.1: 0 cuts it, 1/pi keeps it unbiased); NULL is 1
+ * everywhere, plain backpropagation through time. */
 void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
                    real *dh0, real *dc0, real *dH, const real *X,
-                   const int32_t *ids, size_t T, size_t B);
+                   const int32_t *ids, const real *xi, size_t T, size_t B);
 
 /* The recurrences (rnn.c, lstm.c, gru.c); see those files. */
 void rnn_forward(real *h, real *pre, const real *W_hh, size_t T, size_t B,
                  size_t H, int relu);
 void rnn_backward(real *dpre, real *dh0, real *dH, const real *h,
-                  const real *W_hh, size_t T, size_t B, size_t H, int relu);
+                  const real *W_hh, const real *xi, size_t T, size_t B, size_t H,
+                  int relu);
 void lstm_forward(real *h, real *c, real *gates, real *tc, const real *W_hh,
                   size_t T, size_t B, size_t H);
 void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
                    const real *gates, const real *c, const real *tc,
-                   const real *W_hh, size_t T, size_t B, size_t H);
+                   const real *W_hh, const real *xi, size_t T, size_t B, size_t H);
 void gru_forward(real *h, real *gates, real *hn, real *scratch,
                  const real *W_hh, const real *b_hn, size_t T, size_t B,
                  size_t H);
 void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,
-                  const real *hn, const real *h, const real *W_hh, size_t T,
-                  size_t B, size_t H);
+                  const real *hn, const real *h, const real *W_hh, const real *xi,
+                  size_t T, size_t B, size_t H);
 
 #endif

@@ -57,7 +57,8 @@ int config_defaults(struct config *c, const char *src, struct err *e)
     c->schedule = (struct schedule_config){
         .kind = SCHEDULE_CONSTANT, .gamma = 0.5, .factor = 4};
     c->train = (struct train_config){.epochs = 10, .eval_every = 1, .threads = 0,
-                                     .grad_shards = 2};
+                                     .grad_shards = 2, .bptt = BPTT_TRUNCATED,
+                                     .bptt_keep = 0.5};
     c->generate = (struct generate_config){
         .length = 50, .strategy = GEN_GREEDY, .temperature = 1, .alpha = 1,
         .seed = UNSET_LONG};
@@ -460,6 +461,9 @@ static int resolve(struct config *c, const struct tree *root, struct err *e)
         return error_at(root, "schedule", e,
                         "kind step needs exactly one of step_size (every N "
                         "epochs) or start_epoch (every epoch after it)");
+    if (c->train.bptt == BPTT_FULL && c->sampler.kind != SAMPLER_SEQUENTIAL)
+        return error_at(root, "train.bptt", e, "full needs sampler.kind: sequential "
+                        "(an epoch's minibatches form one sequence only there)");
     if (c->generate.seed == UNSET_LONG)
         c->generate.seed = c->seed;
     if (!c->output.dir) {

@@ -36,6 +36,7 @@ enum optim_kind { OPTIM_SGD, OPTIM_ADAM, OPTIM_ADAMW, OPTIM_RMSPROP,
 enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_EXPONENTIAL,
                      SCHEDULE_PLATEAU };
 enum gen_strategy { GEN_GREEDY, GEN_SAMPLE };
+enum bptt_kind { BPTT_TRUNCATED, BPTT_FULL, BPTT_RANDOMIZED };
 
 struct strlist {
     char **items;
@@ -120,6 +121,10 @@ struct train_config {
                             * gradients are summed in order (what to
                             * compute: in the run id) */
     double max_ppl;        /* diverged above it; 0: 10 x vocabulary size */
+    int bptt;              /* enum bptt_kind (d2l 8.7): truncated at every
+                            * minibatch, full over the epoch (sequential
+                            * sampler), or randomized truncation */
+    double bptt_keep;      /* randomized: P(the step's carry is kept) */
 };
 
 struct generate_config {

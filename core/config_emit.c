@@ -18,6 +18,8 @@ static void emit_map(struct text *t, const struct config *c,
             continue;
         if ((f->type == F_STRING || f->type == F_TEXT) && !*(char *const *)base)
             continue; /* unset path/member: the dataset's own */
+        if (f->quiet_default && *(const int *)base == 0)
+            continue; /* the default of a key newer than some run ids */
         text_add(t, "%*s%s:", indent, "", f->key);
         switch (f->type) {
         case F_INT:

@@ -54,7 +54,7 @@ void gru_forward(real *h, real *gates, real *hn, real *scratch,
 
 /* Gradients of one batch row at one step, from dh (of h_t): the input-side
  * (xr, xz, xn) and hidden-side (hr, hz, hnn) pre-activation gradients, and
- * the direct part of dh_{t-1}, added into dprev. */
+ * the direct part of dh_{t-1}, scaled by carry, added into dprev. */
 RNNLAB_KERNEL
 static void gru_row_backward(real *restrict xr, real *restrict xz,
                              real *restrict xn, real *restrict hr,
@@ -62,7 +62,7 @@ static void gru_row_backward(real *restrict xr, real *restrict xz,
                              real *restrict dprev, const real *restrict dh, const real *restrict r,
                              const real *restrict z, const real *restrict nn,
                              const real *restrict hn, const real *restrict h_prev,
-                             size_t H)
+                             real carry, size_t H)
 {
     for (size_t j = 0; j < H; j++) {
         real rv = r[j], zv = z[j], nv = nn[j], g = dh[j];
@@ -75,20 +75,22 @@ static void gru_row_backward(real *restrict xr, real *restrict xz,
         xz[j] = hz[j] = dz;
         xn[j] = dn;
         hnn[j] = dn * rv;
-        dprev[j] += g * zv;
+        dprev[j] += carry * g * zv;
     }
 }
 
 /* dgx (T, B, 3H) out: gradients of the input-side pre-activations
  * (r, z, n); dgh (T, B, 3H) out: of the hidden side (r, z, W_hn h + b_hn);
- * dH (T, B, H) in, also receives the recurrent gradient; dh0 (B, H) out. */
+ * dH (T, B, H) in, also receives the recurrent gradient (scaled by xi[t]
+ * when xi is given); dh0 (B, H) out. */
 void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,
-                  const real *hn, const real *h, const real *W_hh, size_t T,
-                  size_t B, size_t H)
+                  const real *hn, const real *h, const real *W_hh, const real *xi,
+                  size_t T, size_t B, size_t H)
 {
     size_t n = B * H, G = 3 * H;
     for (size_t t = T; t-- > 0;) {
         real *dprev = t > 0 ? dH + (t - 1) * n : dh0;
+        real carry = xi ? xi[t] : 1;
         if (t == 0)
             memset(dh0, 0, n * sizeof *dh0);
         for (size_t b = 0; b < B; b++) {
@@ -97,8 +99,8 @@ void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,
             size_t k = t * n + b * H;
             gru_row_backward(dx, dx + H, dx + 2 * H, dhh, dhh + H, dhh + 2 * H,
                              dprev + b * H, dH + k, a, a + H, a + 2 * H,
-                             hn + k, h + k, H);
+                             hn + k, h + k, carry, H);
         }
-        gemm(GEMM_N, GEMM_N, B, H, G, 1, dgh + t * B * G, G, W_hh, H, 1, dprev, H);
+        gemm(GEMM_N, GEMM_N, B, H, G, carry, dgh + t * B * G, G, W_hh, H, 1, dprev, H);
     }
 }

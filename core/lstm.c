@@ -74,11 +74,11 @@ static void lstm_row_backward(real *restrict di, real *restrict df,
 }
 
 /* dgates (T, B, 4H) out: gradients of the pre-activations; dH (T, B, H) in,
- * also receives the recurrent gradient; dh0, dc0 (B, H) out. dc0 doubles
- * as the running gradient of c_t. */
+ * also receives the recurrent gradient (scaled by xi[t] when xi is given);
+ * dh0, dc0 (B, H) out. dc0 doubles as the running gradient of c_t. */
 void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
                    const real *gates, const real *c, const real *tc,
-                   const real *W_hh, size_t T, size_t B, size_t H)
+                   const real *W_hh, const real *xi, size_t T, size_t B, size_t H)
 {
     size_t n = B * H, G = 4 * H;
     for (size_t i = 0; i < n; i++)
@@ -93,10 +93,16 @@ void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
                               dH + k, a, a + H, a + 2 * H, a + 3 * H, c + k,
                               tc + k, H);
         }
+        /* the carry into step t-1, through h and through c (randomized
+         * truncation scales both) */
+        real carry = xi ? xi[t] : 1;
+        if (carry != 1)
+            for (size_t i = 0; i < n; i++)
+                dc0[i] *= carry;
         /* gates = ... + h_{t-1} W_hh^T  =>  dh_{t-1} += dgates W_hh */
         if (t > 0)
-            gemm(GEMM_N, GEMM_N, B, H, G, 1, d, G, W_hh, H, 1, dH + (t - 1) * n, H);
+            gemm(GEMM_N, GEMM_N, B, H, G, carry, d, G, W_hh, H, 1, dH + (t - 1) * n, H);
         else
-            gemm(GEMM_N, GEMM_N, B, H, G, 1, d, G, W_hh, H, 0, dh0, H);
+            gemm(GEMM_N, GEMM_N, B, H, G, carry, d, G, W_hh, H, 0, dh0, H);
     }
 }

@@ -188,6 +188,20 @@ static int model_build(const struct model_spec *spec, size_t Bmax, size_t Tmax,
     return 0;
 }
 
+size_t model_workspace_bytes(const struct model_spec *spec, size_t Bmax,
+                             size_t Tmax)
+{
+    struct model *m = mem_calloc(1, sizeof *m);
+    if (!m)
+        return (size_t)-1;
+    m->spec = *spec;
+    m->Bmax = Bmax;
+    m->Tmax = Tmax;
+    size_t n = bind_workspace(m) * sizeof(real) + 2 * Bmax * Tmax * sizeof(int32_t);
+    mem_free(m);
+    return n;
+}
+
 int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
                  uint64_t dropout_seed, struct model **out, struct err *e)
 {

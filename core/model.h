@@ -75,6 +75,10 @@ struct model {
     struct rng rng;           /* dropout masks */
     size_t B, T;              /* shape of the last forward */
     int train;                /* the last forward used dropout */
+    const real *carry_scale;  /* (Tmax) per step, the factor on the gradient
+                               * into the previous step's state (randomized
+                               * truncation); NULL: 1, plain BPTT. The
+                               * trainer's; a model never owns it */
 };
 
 /* Validates spec and sizes (errors name the config key), allocates once.
@@ -82,6 +86,11 @@ struct model {
 int model_create(const struct model_spec *spec, size_t Bmax, size_t Tmax,
                  uint64_t dropout_seed, struct model **out, struct err *e);
 void model_free(struct model *m);
+
+/* The bytes model_create allocates for its workspaces at these sizes (what
+ * grows with Tmax: train.bptt full checks it against its limit). */
+size_t model_workspace_bytes(const struct model_spec *spec, size_t Bmax,
+                             size_t Tmax);
 
 /* A replica of m for another thread (data-parallel training): the same
  * parameter block (m's, not owned), and its own gradients, workspaces for at

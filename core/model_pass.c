@@ -152,7 +152,7 @@ void model_backward(struct model *m)
         int want_dx = l > 0 || s->embedding;
         cell_backward(&m->cells[l], &m->caches[l], want_dx ? dx : NULL,
                       m->dstate_h + l * m->Bmax * H, m->dstate_c + l * m->Bmax * H,
-                      dh, x, x ? NULL : m->ids, T, B);
+                      dh, x, x ? NULL : m->ids, m->carry_scale, T, B);
         real *t = dh;
         dh = dx;
         dx = t;

@@ -26,6 +26,7 @@ enum rng_stream {
     RNG_STREAM_GENERATE = 3,           /* text generation */
     RNG_STREAM_DROPOUT = 0x64726f70,   /* dropout masks ("drop") */
     RNG_STREAM_SWEEP = 0x73776570,     /* sweep.sample draws ("swep") */
+    RNG_STREAM_BPTT = 0x62707474,      /* randomized truncation ("bptt") */
 };
 
 uint32_t rng_u32(struct rng *g);

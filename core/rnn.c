@@ -45,19 +45,22 @@ void rnn_forward(real *h, real *pre, const real *W_hh, size_t T, size_t B,
 }
 
 /* dpre (T, B, H) out; dH (T, B, H) in, gradient of each h_t, also receives
- * the recurrent gradient; dh0 (B, H) out. */
+ * the recurrent gradient (scaled by xi[t] when xi is given); dh0 (B, H)
+ * out. */
 void rnn_backward(real *dpre, real *dh0, real *dH, const real *h,
-                  const real *W_hh, size_t T, size_t B, size_t H, int relu)
+                  const real *W_hh, const real *xi, size_t T, size_t B, size_t H,
+                  int relu)
 {
     size_t n = B * H;
     for (size_t t = T; t-- > 0;) {
         const real *out = h + (t + 1) * n, *dh = dH + t * n;
         real *da = dpre + t * n;
+        real carry = xi ? xi[t] : 1;
         rnn_activate_backward(da, dh, out, n, relu); /* h_t = act(a) */
         /* a = ... + h_{t-1} W_hh^T  =>  dh_{t-1} += da W_hh */
         if (t > 0)
-            gemm(GEMM_N, GEMM_N, B, H, H, 1, da, H, W_hh, H, 1, dH + (t - 1) * n, H);
+            gemm(GEMM_N, GEMM_N, B, H, H, carry, da, H, W_hh, H, 1, dH + (t - 1) * n, H);
         else
-            gemm(GEMM_N, GEMM_N, B, H, H, 1, da, H, W_hh, H, 0, dh0, H);
+            gemm(GEMM_N, GEMM_N, B, H, H, carry, da, H, W_hh, H, 0, dh0, H);
     }
 }

@@ -107,3 +107,8 @@ int sampler_is_sequential(const struct sampler *s)
 {
     return s->kind == SAMPLER_SEQUENTIAL;
 }
+
+size_t sampler_max_batches(const struct sampler *s)
+{
+    return batches_for_offset(s, 0);
+}

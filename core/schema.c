@@ -20,6 +20,7 @@ static const char *const optim_names[] = {"sgd", "adam", "adamw", "rmsprop",
 static const char *const schedule_names[] = {"constant", "step", "exponential",
                                              "plateau", NULL};
 static const char *const strategy_names[] = {"greedy", "sample", NULL};
+static const char *const bptt_names[] = {"truncated", "full", "randomized", NULL};
 
 const char *config_dataset_name(int v) { return dataset_names[v]; }
 const char *config_tokens_name(int v) { return token_names[v]; }
@@ -61,17 +62,18 @@ static int step_after(const struct config *c)
 static int plateau(const struct config *c) { return c->schedule.kind == SCHEDULE_PLATEAU; }
 static int scheduled(const struct config *c) { return c->schedule.kind != SCHEDULE_CONSTANT; }
 static int sampling(const struct config *c) { return c->generate.strategy == GEN_SAMPLE; }
+static int randomized(const struct config *c) { return c->train.bptt == BPTT_RANDOMIZED; }
 
 /* ---- the schema ------------------------------------------------------- */
 
 #define AT(member) offsetof(struct config, member)
-#define KEY(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL, 0}
-#define ENUM(k, member, names) {k, F_ENUM, AT(member), 0, 0, names, NULL, NULL, NULL, 0}
+#define KEY(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL, 0, 0}
+#define ENUM(k, member, names) {k, F_ENUM, AT(member), 0, 0, names, NULL, NULL, NULL, 0, 0}
 #define ONLY(k, type, member, lo, hi, pred, text) \
-    {k, type, AT(member), lo, hi, NULL, NULL, pred, text, 0}
-#define MAP(k, fields) {k, F_MAP, 0, 0, 0, NULL, fields, NULL, NULL, 0}
-#define HOW(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL, 1}
-#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0}
+    {k, type, AT(member), lo, hi, NULL, NULL, pred, text, 0, 0}
+#define MAP(k, fields) {k, F_MAP, 0, 0, 0, NULL, fields, NULL, NULL, 0, 0}
+#define HOW(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL, 1, 0}
+#define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0}
 #define BIG 1e15
 
 static const struct field dataset_fields[] = {
@@ -94,7 +96,7 @@ static const struct field sampler_fields[] = {
     KEY("num_steps", F_INT, sampler.num_steps, 1, 1e6),
     ENUM("offset", sampler.offset, offset_names),
     {"reset_state", F_ENUM, AT(sampler.reset_state), 0, 0, reset_names, NULL,
-     sequential, "kind: sequential", 0},
+     sequential, "kind: sequential", 0, 0},
     END,
 };
 
@@ -161,6 +163,9 @@ static const struct field train_fields[] = {
     HOW("threads", F_INT, train.threads, 0, 256),
     KEY("grad_shards", F_INT, train.grad_shards, 1, 64),
     KEY("max_ppl", F_FLOAT, train.max_ppl, 0, 1e300),
+    {"bptt", F_ENUM, AT(train.bptt), 0, 0, bptt_names, NULL, NULL, NULL, 0, 1},
+    ONLY("bptt_keep", F_FLOAT, train.bptt_keep, 1e-6, 1, randomized,
+         "bptt: randomized"),
     END,
 };
 

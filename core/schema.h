@@ -38,6 +38,9 @@ struct field {
     const char *applies_to;     /* "input: embedding", for messages */
     int how;                    /* says how to run, not what to compute: left
                                  * out of the run id (a limit, a resource) */
+    int quiet_default;          /* F_ENUM: not emitted at value 0, so a key
+                                 * added later leaves older run ids as they
+                                 * were */
 };
 
 /* The root mapping: name, seed and one F_MAP per section, then {NULL}. */

@@ -31,6 +31,36 @@ size_t train_usable_cpus(void)
     return n > 0 ? (size_t)n : 1;
 }
 
+/* bptt: full: a step is the whole epoch, as long as the longest epoch the
+ * sampler can give, if its activations fit under the limit. */
+static int size_full_bptt(struct trainer *t, const struct model_spec *spec,
+                          size_t B, size_t T, struct err *e)
+{
+    t->steps = sampler_max_batches(t->sampler) * T;
+    size_t bytes = model_workspace_bytes(spec, B, t->steps);
+    if (bytes > TRAIN_BPTT_FULL_MAX_BYTES)
+        return err_set(e, ERR_CONFIG, t->cfg->src, 0, 0, "train.bptt: full "
+                       "backpropagates through the whole epoch (%zu x %zu tokens), "
+                       "whose activations need %.1f GiB, above the limit of %.0f "
+                       "GiB; lower dataset.max_tokens or the model's size, or use "
+                       "truncated or randomized", B, t->steps,
+                       (double)bytes / (1 << 30),
+                       (double)TRAIN_BPTT_FULL_MAX_BYTES / (1 << 30));
+    return 0;
+}
+
+/* bptt: randomized: every replica's backward reads the trainer's factors. */
+static int setup_randomized(struct trainer *t, size_t T, struct err *e)
+{
+    t->xi = mem_alloc(T * sizeof *t->xi);
+    if (!t->xi)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    rng_seed(&t->bptt_rng, (uint64_t)t->cfg->seed, RNG_STREAM_BPTT);
+    for (size_t k = 0; k < t->nreplicas; k++)
+        t->replicas[k]->carry_scale = t->xi;
+    return 0;
+}
+
 int trainer_create(const struct config *cfg, const struct dataset *d,
                    struct trainer **out, struct err *e)
 {
@@ -57,7 +87,15 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     gemm_set_threads(1);
     rng_seed(&t->rng, (uint64_t)cfg->seed, RNG_STREAM_TRAIN);
     struct model_spec spec = model_spec_from_config(&cfg->model, V);
-    int rc = model_create(&spec, B, T, (uint64_t)cfg->seed, &t->model, e);
+    /* the sampler draws nothing until its first epoch: made first, it
+     * tells how long an epoch's sequence can be */
+    int rc = sampler_create(d->train.ids, d->train.n, &cfg->sampler, &t->rng,
+                            &t->sampler, e);
+    t->steps = T;
+    if (rc == 0 && cfg->train.bptt == BPTT_FULL)
+        rc = size_full_bptt(t, &spec, B, T, e);
+    if (rc == 0)
+        rc = model_create(&spec, B, t->steps, (uint64_t)cfg->seed, &t->model, e);
     t->replicas[0] = t->model;
     for (size_t k = 0; k <= t->nreplicas; k++)
         t->first_row[k] = k * B / t->nreplicas;
@@ -71,9 +109,8 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
     }
-    if (rc == 0)
-        rc = sampler_create(d->train.ids, d->train.n, &cfg->sampler, &t->rng,
-                            &t->sampler, e);
+    if (rc == 0 && cfg->train.bptt == BPTT_RANDOMIZED)
+        rc = setup_randomized(t, T, e);
     if (rc == 0 && cfg->sampler.kind == SAMPLER_SEQUENTIAL &&
         cfg->sampler.reset_state == RESET_NEVER) {
         for (size_t k = 0; k < t->nreplicas; k++)
@@ -83,12 +120,15 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
             rc = err_msg(e, ERR_NOMEM, "out of memory");
     }
     if (rc == 0) {
-        t->X = mem_alloc(2 * B * T * sizeof *t->X);
+        t->X = mem_alloc(2 * B * t->steps * sizeof *t->X);
         if (!t->X)
             rc = err_msg(e, ERR_NOMEM, "out of memory");
         else
-            t->Y = t->X + B * T;
+            t->Y = t->X + B * t->steps;
     }
+    if (rc == 0 && cfg->train.bptt == BPTT_FULL &&
+        !(t->part = mem_alloc(2 * B * T * sizeof *t->part)))
+        rc = err_msg(e, ERR_NOMEM, "out of memory");
     if (rc < 0) {
         trainer_free(t);
         return rc;
@@ -109,6 +149,8 @@ void trainer_free(struct trainer *t)
     optim_free(t->opt);
     sampler_free(t->sampler);
     mem_free(t->X);
+    mem_free(t->part);
+    mem_free(t->xi);
     mem_free(t->carried);
     mem_free(t);
 }
@@ -120,10 +162,12 @@ double trainer_evaluate(struct trainer *t, const struct split *s)
         return NAN;
     /* B rows of nb tokens (each row needs one target past its inputs) */
     size_t B = m->Bmax < s->n / 2 ? m->Bmax : s->n / 2, nb = s->n / B;
+    /* windows of num_steps, whatever the model was sized for (bptt: full) */
+    size_t W = t->sampler->T;
     double total = 0, count = 0;
     model_reset_state(m);
-    for (size_t i = 0; i + 1 < nb; i += m->Tmax) {
-        size_t len = nb - 1 - i < m->Tmax ? nb - 1 - i : m->Tmax;
+    for (size_t i = 0; i + 1 < nb; i += W) {
+        size_t len = nb - 1 - i < W ? nb - 1 - i : W;
         for (size_t b = 0; b < B; b++)
             for (size_t k = 0; k < len; k++) {
                 t->X[b * len + k] = s->ids[b * nb + i + k];
@@ -168,6 +212,8 @@ size_t trainer_state_blocks(struct trainer *t, struct state_block *out)
         add_block(out, &n, name, &t->replicas[k]->rng, sizeof t->replicas[k]->rng);
     }
     add_block(out, &n, "carried_state", t->carried, t->ncarried * sizeof(real));
+    if (t->xi)
+        add_block(out, &n, "rng_bptt", &t->bptt_rng, sizeof t->bptt_rng);
     return n;
 }
 
@@ -207,7 +253,7 @@ static void keep_state(struct trainer *t)
 static void step_shard(struct trainer *t, size_t k)
 {
     struct model *m = t->replicas[k];
-    size_t T = t->sampler->T, row = t->first_row[k];
+    size_t T = t->steps, row = t->first_row[k];
     size_t rows = t->first_row[k + 1] - row;
     if (!sampler_is_sequential(t->sampler))
         model_reset_state(m);
@@ -273,6 +319,34 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
     return TRAIN_OK;
 }
 
+int trainer_next_batch(struct trainer *t)
+{
+    struct sampler *s = t->sampler;
+    size_t B = s->B, T = s->T;
+    if (!t->part) {
+        if (!sampler_next(s, t->X, t->Y))
+            return 0;
+    } else {
+        if (s->next > 0) /* the whole epoch went in one step */
+            return 0;
+        size_t nb = s->num_batches;
+        t->steps = nb * T;
+        t->Y = t->X + B * t->steps;
+        for (size_t j = 0; sampler_next(s, t->part, t->part + B * T); j++)
+            for (size_t b = 0; b < B; b++) {
+                memcpy(t->X + b * t->steps + j * T, t->part + b * T, T * sizeof *t->X);
+                memcpy(t->Y + b * t->steps + j * T, t->part + B * T + b * T,
+                       T * sizeof *t->Y);
+            }
+    }
+    if (t->xi) {
+        double keep = t->cfg->train.bptt_keep;
+        for (size_t i = 0; i < T; i++)
+            t->xi[i] = rng_uniform(&t->bptt_rng) < keep ? (real)(1 / keep) : 0;
+    }
+    return 1;
+}
+
 int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
                   train_progress_fn progress, void *ctx)
 {
@@ -284,9 +358,12 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
     double start = train_now();
     sampler_begin_epoch(t->sampler);
     trainer_begin_state(t); /* zeros (d2l), or the last epoch's (reset_state: never) */
-    while (sampler_next(t->sampler, t->X, t->Y)) {
+    size_t per_step = B * T; /* tokens */
+    while (trainer_next_batch(t)) {
         if (t->stop && *t->stop)
             return TRAIN_STOPPED;
+        if (t->part)
+            per_step = B * t->steps;
         double loss, norm;
         int status = trainer_step(t, lr, &loss, &norm);
         if (status != TRAIN_OK)
@@ -298,9 +375,9 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
             double secs = train_now() - start;
             struct train_progress p = {
                 .epoch = e, .epochs = cfg->train.epochs, .batch = batches,
-                .batches = t->sampler->num_batches,
+                .batches = t->part ? 1 : t->sampler->num_batches,
                 .ppl = exp(loss_sum / (double)batches),
-                .tokens_per_s = (double)(batches * B * T) / (secs > 0 ? secs : 1e-9),
+                .tokens_per_s = (double)(batches * per_step) / (secs > 0 ? secs : 1e-9),
                 .seconds = secs};
             progress(ctx, &p);
         }
@@ -310,7 +387,7 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
     *m = (struct epoch_metrics){
         .epoch = e, .train_ppl = exp(loss_sum / (double)batches),
         .valid_ppl = NAN, .test_ppl = NAN,
-        .tokens_per_s = (double)(batches * B * T) / (secs > 0 ? secs : 1e-9),
+        .tokens_per_s = (double)(batches * per_step) / (secs > 0 ? secs : 1e-9),
         .seconds = secs, .lr = lr, .grad_norm = norm_sum / (double)batches};
     t->epoch = e;
     if (!isfinite(m->train_ppl) || m->train_ppl > t->max_ppl)

@@ -60,7 +60,12 @@ struct trainer {
     struct schedule sched;
     struct sampler *sampler;
     struct rng rng;
-    int32_t *X, *Y;       /* (B, T) batch */
+    int32_t *X, *Y;       /* (B, steps) batch */
+    size_t steps;         /* time steps of one training step: T, or with
+                           * bptt: full the whole epoch's (batches x T) */
+    int32_t *part;        /* bptt: full: one minibatch (B, T), X then Y */
+    real *xi;             /* bptt: randomized: (T) this step's carry factors */
+    struct rng bptt_rng;  /* bptt: randomized: draws them */
     real *carried;        /* reset_state: never: every replica's state at the
                            * end of the last epoch (NULL otherwise) */
     size_t ncarried;
@@ -89,6 +94,14 @@ void trainer_free(struct trainer *t);
 int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
                   train_progress_fn progress, void *ctx);
 
+/* The epoch's next training batch into t->X, t->Y (B, t->steps); 0 at the
+ * epoch's end (after sampler_begin_epoch). bptt: full: the epoch's
+ * minibatches side by side, so each row is one sequence of batches x T
+ * tokens, in one batch. randomized: also draws the step's carry factors
+ * t->xi, 1/pi with probability pi and 0 otherwise (d2l 8.7.1), one per time
+ * step, shared by every row and layer. */
+int trainer_next_batch(struct trainer *t);
+
 /* One training step on the batch in t->X, t->Y: forward, mean cross-entropy,
  * backward, clipping, optimizer step with learning rate lr, and the state
  * carried (sequential) or not. Writes the loss and the pre-clip gradient
@@ -105,7 +118,12 @@ void trainer_begin_state(struct trainer *t);
 double trainer_evaluate(struct trainer *t, const struct split *s);
 
 /* Most blocks trainer_state_blocks lists. */
-#define TRAIN_STATE_BLOCKS (12 + TRAIN_MAX_THREADS)
+#define TRAIN_STATE_BLOCKS (13 + TRAIN_MAX_THREADS)
+
+/* train.bptt: full keeps every activation of an epoch: refused when the
+ * model's workspaces for (batch_size, batches x num_steps) would pass this
+ * (4 GiB). */
+#define TRAIN_BPTT_FULL_MAX_BYTES ((size_t)4 << 30)
 
 /* Everything the trainer needs to continue after its last epoch, as named
  * blocks pointing into its own memory (see state.h): the epoch count,

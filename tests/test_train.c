@@ -347,6 +347,9 @@ static void test_resume_is_bit_identical(void **state)
     (void)state;
     resume_matches_straight_run(NULL);
     resume_matches_straight_run("sampler.reset_state=never");
+    /* the carry factors' generator is part of the checkpoint */
+    resume_matches_straight_run("train.bptt=randomized");
+    resume_matches_straight_run("train.bptt=full");
 }
 
 /* The test config trained 2 epochs into support_dir()/SUB, each epoch
@@ -788,6 +791,70 @@ static void test_generation_strategies(void **state)
     vocab_free(v);
 }
 
+/* train.bptt in the trainer: randomized with pi = 1 is truncated bit for
+ * bit; its factors are 1/pi with probability pi, else 0; full takes one
+ * optimizer step an epoch and learns; a full epoch too big for memory is
+ * refused with the numbers. (The gradients themselves: test_gradbptt.) */
+static void test_bptt_variants(void **state)
+{
+    (void)state;
+    struct run a, b;
+    train_all(&a, "", 1, "train.epochs=3");
+    train_all(&b, "", 1, "train={epochs: 3, eval_every: 4, threads: 1, bptt: randomized, "
+                         "bptt_keep: 1}");
+    assert_int_equal(a.epochs, 3);
+    assert_int_equal(b.epochs, 3);
+    assert_memory_equal(a.t->model->params, b.t->model->params,
+                        a.t->model->nparams * sizeof(real));
+    free_run(&b);
+    /* the factors drawn for a step */
+    memset(&b, 0, sizeof b);
+    tiny_config(&b.cfg, "", 1, "train={epochs: 1, threads: 1, bptt: randomized, "
+                               "bptt_keep: 0.3}");
+    struct err e;
+    assert_int_equal(dataset_load(&b.cfg.dataset, RNNLAB_DATA_DIR, &b.data, &e), 0);
+    assert_int_equal(trainer_create(&b.cfg, b.data, &b.t, &e), 0);
+    size_t kept = 0, drawn = 0;
+    for (int epoch = 0; epoch < 100; epoch++) {
+        sampler_begin_epoch(b.t->sampler);
+        while (trainer_next_batch(b.t))
+            for (size_t i = 0; i < b.t->sampler->T; i++, drawn++) {
+                real x = b.t->xi[i];
+                assert_true(x == 0 || x == (real)(1 / 0.3));
+                kept += x != 0;
+            }
+    }
+    double p = (double)kept / (double)drawn, se = sqrt(0.3 * 0.7 / (double)drawn);
+    assert_true(drawn > 1000 && fabs(p - 0.3) < 5 * se);
+    free_run(&b);
+    /* full: one step an epoch over the whole epoch's sequence */
+    train_all(&b, "", 1, "train={epochs: 6, eval_every: 6, threads: 1, bptt: full}");
+    assert_int_equal(b.epochs, 6);
+    assert_int_equal(b.t->opt->t, 6);
+    assert_true(b.t->steps == b.t->sampler->num_batches * b.t->sampler->T);
+    assert_true(b.m[5].train_ppl < b.m[0].train_ppl);
+    free_run(&b);
+    free_run(&a);
+    /* PTB's 929589 training tokens in one sequence per row */
+    struct config c;
+    char path[128];
+    snprintf(path, sizeof path, "%s/full.yaml", support_dir());
+    support_write_text(path, "dataset: {name: ptb, tokens: word}\n"
+                             "sampler: {kind: sequential, batch_size: 20, num_steps: 35}\n"
+                             "model: {cell: lstm, hidden: 200, input: embedding}\n"
+                             "train: {bptt: full}\n");
+    struct dataset *d;
+    struct trainer *t;
+    assert_int_equal(config_load(&c, path, 0, NULL, &e), 0);
+    assert_int_equal(dataset_load(&c.dataset, RNNLAB_DATA_DIR, &d, &e), 0);
+    assert_int_equal(trainer_create(&c, d, &t, &e), ERR_CONFIG);
+    assert_non_null(strstr(e.msg, "train.bptt: full backpropagates through the whole "
+                                  "epoch (20 x 46445 tokens), whose activations need "));
+    assert_non_null(strstr(e.msg, "above the limit of 4 GiB"));
+    dataset_free(d);
+    config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -802,6 +869,7 @@ int main(void)
         cmocka_unit_test(test_run_file_layout_and_reload),
         cmocka_unit_test(test_results_errors),
         cmocka_unit_test(test_generation_strategies),
+        cmocka_unit_test(test_bptt_variants),
     };
     return cmocka_run_group_tests(tests, setup, support_dir_teardown);
 }
