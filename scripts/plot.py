@@ -7,82 +7,21 @@ d2l's Animator draws, into one PNG.
 Needs Debian's python3-h5py and python3-matplotlib (`apt-get install
 python3-h5py python3-matplotlib`; /usr/bin/python3, not another python3 on
 the PATH). Never needed by make test. Reads the run files directly (finished
-and running ones), with HDF5 file locking off so a sweep may still be
-writing. scripts/sweep_report.py reads and draws runs with the functions
-here.
+and running ones) through scripts/runs.py; scripts/sweep_report.py draws
+with the functions here.
 """
 import argparse
-import glob
 import os
 import sys
 
-os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
-import h5py  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator  # noqa: E402
 
-METRICS = ("train_ppl", "valid_ppl", "test_ppl")
-
-
-def text(value):
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def parse_values(values, keys):
-    """"a=1 b=[x, y] seed=2" with keys [a, b, seed] -> {"a": "1", "b": "[x, y]",
-    "seed": "2"}: the values come in the order of the keys, and a flow value
-    may hold spaces."""
-    out, at = {}, 0
-    for i, key in enumerate(keys):
-        start = values.find(key + "=", at)
-        if start < 0:
-            break
-        start += len(key) + 1
-        end = values.find(" " + keys[i + 1] + "=", start) if i + 1 < len(keys) else -1
-        out[key] = values[start:] if end < 0 else values[start:end]
-        at = start if end < 0 else end + 1
-    return out
-
-
-def read_run(path):
-    """One run file as a dict (KeyError/OSError when it is not one)."""
-    with h5py.File(path, "r") as f:
-        a = f.attrs
-        m = f["metrics"]
-        samples = []
-        for k in sorted(f.get("samples", {}), key=int):
-            d = f["samples"][k]
-            samples.append((int(d.attrs["epoch"]), text(d.attrs["prefix"]), text(d[()])))
-        axes = [tuple(x.split(":", 1)) for x in text(a.get("sweep_axes", "")).split()]
-        values = text(a.get("sweep_values", ""))
-        return {
-            "path": path, "run_id": text(a["run_id"]),
-            "point_id": text(a.get("point_id", a["run_id"])),
-            "index": int(a.get("sweep_index", -1)), "label": values or text(a["run_id"]),
-            "values": parse_values(values, [k for k, _ in axes]), "axes": axes,
-            "status": text(a.get("status", "")), "detail": text(a.get("detail", "")),
-            "config": text(a.get("config", "")), "samples": samples,
-            "epoch": m["epoch"][:], "metrics": {k: m[k][:] for k in METRICS},
-        }
-
-
-def read_runs(folder, quiet=False):
-    """Every run of a results folder, in sweep order (finished files, and the
-    .part of runs still training)."""
-    files = sorted(glob.glob(os.path.join(folder, "runs", "*.h5")))
-    files += [p for p in sorted(glob.glob(os.path.join(folder, "runs", "*.h5.part")))
-              if p[:-5] not in files]
-    found = []
-    for path in files:
-        try:
-            found.append(read_run(path))
-        except (OSError, KeyError) as exc:
-            if not quiet:
-                print(f"skipping {path}: {exc}", file=sys.stderr)
-    return sorted(found, key=lambda r: (r["index"] < 0, r["index"], r["run_id"]))
+from runs import METRICS, read_runs  # noqa: E402,F401  (sweep_report uses both)
 
 
 def curve_metric(runs):

@@ -7,9 +7,9 @@ the same qualitative outcome where the source gives only that).
 
     scripts/report.py [--results results] [--out results/REPRODUCTION.md]
 
-Needs Debian's python3-h5py. Reads the run files of each experiment's
-results folder (what scripts/reproduce.sh trained); experiments not run yet
-are listed as such.
+Needs Debian's python3-h5py (through scripts/runs.py). Reads the run files
+of each experiment's results folder (what scripts/reproduce.sh trained);
+experiments not run yet are listed as such.
 """
 import argparse
 import datetime
@@ -17,9 +17,13 @@ import math
 import os
 import platform
 import subprocess
+import sys
 
 os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 import h5py  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from runs import parse_values, text  # noqa: E402  (reading run files)
 
 TOLERANCE = 0.15
 E5 = [50, 100, 150, 200, 250]
@@ -110,28 +114,6 @@ NOTES = {
 }
 
 
-def text(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def swept(values):
-    """'a=1 b={x: 1, y: 2}' -> {'a': '1', 'b': '{x: 1, y: 2}'}"""
-    out, key, depth, cur = {}, None, 0, ""
-    for ch in values + " ":
-        if key is None:
-            if ch == "=":
-                key, cur = cur.strip(), ""
-            else:
-                cur += ch
-        elif ch == " " and depth == 0:
-            out[key], key, cur = cur, None, ""
-        else:
-            depth += ch in "[{"
-            depth -= ch in "]}"
-            cur += ch
-    return out
-
-
 def config_run_ids(name, runner="bin/runner"):
     """The run ids `runner check configs/NAME.yaml` lists: the runs of the
     experiment's own config, never other runs a user left in its folder."""
@@ -155,7 +137,7 @@ def load_runs(folder, ids):
             m = f["metrics"]
             runs.append(dict(
                 id=text(f.attrs["run_id"]), status=text(f.attrs["status"]),
-                values=swept(text(f.attrs.get("sweep_values", ""))),
+                values=parse_values(text(f.attrs.get("sweep_values", ""))),
                 epoch=list(m["epoch"][:]),
                 metrics={k: list(m[k][:]) for k in ("train_ppl", "valid_ppl", "test_ppl")},
                 tps=list(m["tokens_per_s"][:]),

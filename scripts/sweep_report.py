@@ -23,7 +23,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import plot  # noqa: E402  (reading run files and drawing curves)
+import plot  # noqa: E402  (drawing curves)
+import runs as runfiles  # noqa: E402  (reading run files)
 import h5py  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import cm, colors  # noqa: E402
@@ -42,10 +43,10 @@ def read_groups(folder):
                      f"runner): run 'runner index {folder}'")
         g = f["groups"]
         cols = {k: g[k][:] for k in g}
-        ids = {plot.text(x) for x in f["summary"]["run_id"][:]}
+        ids = {runfiles.text(x) for x in f["summary"]["run_id"][:]}
     rows = []
     for i in range(len(cols["point_id"])):
-        rows.append({k: (plot.text(v[i]) if v.dtype.kind in "SO" else v[i].item())
+        rows.append({k: (runfiles.text(v[i]) if v.dtype.kind in "SO" else v[i].item())
                      for k, v in cols.items()})
     return rows, ids
 
@@ -180,7 +181,7 @@ def best_run(runs, metric):
 
 
 def report(folder):
-    runs = plot.read_runs(folder, quiet=True)
+    runs = runfiles.read_runs(folder, quiet=True)
     if not runs:
         sys.exit(f"sweep_report: no run files in {folder}/runs")
     groups, indexed = read_groups(folder)
