@@ -28,16 +28,18 @@ from runs import parse_values, text  # noqa: E402  (reading run files)
 TOLERANCE = 0.15
 E5 = [50, 100, 150, 200, 250]
 
-# (number, config, title, source, rows); a row: (label, swept values it
-# needs, metric, epochs, published values). Epoch None: the last epoch.
+# (config, title, source, rows), numbered in this order (configs/README.md's
+# table uses the same numbers); a row: (label, swept values it needs, metric,
+# epochs, published values). Epoch None: the last epoch. Metric s_per_epoch:
+# the mean seconds an epoch took.
 EXPERIMENTS = [
-    (1, "jaychou_scratch_rnn", "Jay Chou lyrics, scratch RNN, SGD lr 100, clip 0.01",
+    ("jaychou_scratch_rnn", "Jay Chou lyrics, scratch RNN, SGD lr 100, clip 0.01",
      "d2lzh §6.4", [
          ("random sampler", {"sampler.kind": "random"}, "train_ppl", E5,
           [67.2, 9.96, 2.82, 1.60, 1.30]),
          ("sequential sampler", {"sampler.kind": "sequential"}, "train_ppl", E5,
           [57.1, 6.56, 1.98, 1.26, 1.16])]),
-    (2, "jaychou_concise_adam", "Jay Chou lyrics, concise nn.RNN, Adam lr 1e-3",
+    ("jaychou_concise_adam", "Jay Chou lyrics, concise nn.RNN, Adam lr 1e-3",
      "d2lzh §6.5 (PyTorch port)", [
          ("as the port ran it: no clipping", {"clip.max_norm": "none"}, "train_ppl", E5,
           [9.14, 1.27, 1.06, 1.03, 1.02]),
@@ -45,42 +47,54 @@ EXPERIMENTS = [
          # its clipping made to act, mean of 3 seeds in PyTorch 1.13.1
          ("clipping 0.01 applied (reference: PyTorch rerun)", {"clip.max_norm": "0.01"},
           "train_ppl", E5, [27.5, 2.96, 1.17, 1.03, 1.02])]),
-    (3, "timemachine_rnn", "Time Machine, concise nn.RNN 256, sequential",
+    ("timemachine_rnn", "Time Machine, concise nn.RNN 256, sequential",
      "d2l §8.6", [("concise RNN 256", {}, "train_ppl", [None], [1.3])]),
-    (3, "timemachine_scratch_rnn", "Time Machine, scratch RNN", "d2l §8.5, exercise 8.5.6", [
+    ("timemachine_scratch_rnn", "Time Machine, scratch RNN", "d2l §8.5, exercise 8.5.6", [
         ("scratch 512, sequential", {"model.hidden": "512", "sampler.kind": "sequential"},
          "train_ppl", [None], [1.0]),
         ("scratch 512, random sampler", {"sampler.kind": "random"}, "train_ppl", [None], [1.5]),
         ("scratch ReLU 256, no clipping", {"model.cell": "rnn_relu"}, "train_ppl", [None],
          [1.3])]),
-    (4, "exercise_8_5_2", "Exercise 8.5.2, ReLU scratch RNN, paired settings", "d2l exercise 8.5.2", [
+    ("exercise_8_5_2", "Exercise 8.5.2, ReLU scratch RNN, paired settings", "d2l exercise 8.5.2", [
         ("[250, 512, 35, 10, 1]", {"train.epochs": "250"}, "train_ppl", [None], [1.1]),
         ("[500, 512, 35, 32, 1]", {"model.hidden": "512", "train.epochs": "500"},
          "train_ppl", [None], [1.0]),
         ("[500, 128, 10, 10, 1]", {"model.hidden": "128"}, "train_ppl", [None], [3.1]),
         ("[1000, 256, 10, 32, 0.01]", {"train.epochs": "1000"}, "train_ppl", [None], [8.6])]),
-    (5, "exercise_8_6_2", "Exercise 8.6.2, nn.RNN 256, 100 steps, depth", "d2l exercise 8.6.2", [
+    ("exercise_8_6_2", "Exercise 8.6.2, nn.RNN 256, 100 steps, depth", "d2l exercise 8.6.2", [
         ("1 layer", {"model.layers": "1"}, "train_ppl", [None], [1.2]),
         ("3 layers", {"model.layers": "3"}, "train_ppl", [None], [1.0]),
         ("20 layers", {"model.layers": "20"}, "train_ppl", [None], [17.4])]),
-    (6, "exercise_8_6_1", "Exercise 8.6.1, learning rate 10", "d2l exercise 8.6.1", [
+    ("exercise_8_6_1", "Exercise 8.6.1, learning rate 10", "d2l exercise 8.6.1", [
         ("lr 10", {"optimizer.lr": "10"}, "status", [None], ["diverged"]),
         ("lr 1 (the sweep goes on)", {"optimizer.lr": "1"}, "status", [None], ["completed"])]),
-    (7, "exercise_8_5_2_2", "Exercise 8.5.2.2, one-hot vs embedding 28", "d2l exercise 8.5.2.2", [
+    ("exercise_8_5_2_2", "Exercise 8.5.2.2, one-hot vs embedding 28", "d2l exercise 8.5.2.2", [
         ("one-hot", {"model": "{cell: rnn_tanh, hidden: 256, input: onehot}"}, "train_ppl",
          [None], [1.3]),
         ("embedding 28", {"model": "{cell: rnn_tanh, hidden: 256, input: embedding, embed_dim: 28}"},
          "train_ppl", [None], [1.1])]),
-    (9, "gluon_ptb_rnn", "Seed's Gluon PTB model, 2 x 100, dropout 0.2", "seed (gluonbook RNNModel)", [
-        ("rnn_relu, validation", {"model.cell": "rnn_relu"}, "valid_ppl", [1, None],
-         [290.4, 175.5]),
-        ("rnn_tanh, validation", {"model.cell": "rnn_tanh"}, "valid_ppl", [1, None], [None, None]),
-        ("lstm, validation", {"model.cell": "lstm"}, "valid_ppl", [1, None], [None, None]),
-        ("gru, validation", {"model.cell": "gru"}, "valid_ppl", [1, None], [None, None])]),
-    (10, "zaremba_small", "Zaremba et al. (2014) small LSTM, PTB", "Zaremba et al. 2014, table 1", [
+    # the book gives no figures here: ours, to compare the three with each other
+    ("exercise_8_5_5", "Exercise 8.5.5 and §8.7, truncated, full and randomized BPTT",
+     "d2l exercise 8.5.5, §8.7", [
+         (f"{label}, {what}", {"train.bptt": bptt}, metric, [None], [None])
+         for bptt, label in (("truncated", "truncated (detach)"), ("full", "full, one step an epoch"),
+                             ("randomized", "randomized, pi 0.5"))
+         for metric, what in (("train_ppl", "train ppl"), ("s_per_epoch", "s per epoch"))]),
+    ("gluon_ptb_rnn", "Seed's Gluon PTB model, 2 x 100, dropout 0.2", "seed (gluonbook RNNModel)", [
+        ("rnn_relu, validation, 40 epochs", {"model.cell": "rnn_relu"}, "valid_ppl",
+         [1, 14, 26, 40], [290.41, 178.52, 173.24, 172.99]),
+        ("rnn_relu, test after 40 epochs", {"model.cell": "rnn_relu"}, "test_ppl", [None],
+         [None]),
+        ("rnn_tanh, validation, 5 epochs", {"model.cell": "rnn_tanh"}, "valid_ppl", [1, None],
+         [None, None]),
+        ("lstm, validation, 5 epochs", {"model.cell": "lstm"}, "valid_ppl", [1, None],
+         [None, None]),
+        ("gru, validation, 5 epochs", {"model.cell": "gru"}, "valid_ppl", [1, None],
+         [None, None])]),
+    ("zaremba_small", "Zaremba et al. (2014) small LSTM, PTB", "Zaremba et al. 2014, table 1", [
         ("validation", {}, "valid_ppl", [None], [120.7]),
         ("test", {}, "test_ppl", [None], [114.5])]),
-    (10, "zaremba_medium", "Zaremba et al. (2014) medium LSTM (optional)", "Zaremba et al. 2014", [
+    ("zaremba_medium", "Zaremba et al. (2014) medium LSTM (optional)", "Zaremba et al. 2014", [
         ("test", {}, "test_ppl", [None], [82.7])]),
 ]
 
@@ -91,12 +105,16 @@ NOTES = {
     "no `<unk>`); ours has the same characters by frequency after `<unk>` (V = 1028). "
     "Python's and our generators differ, so single seeds differ; the mean over 3 seeds is compared.",
     "gluon_ptb_rnn": "The seed initialises with `init.Xavier()`; with PyTorch's defaults instead "
-    "(N(0, 1) embedding) epoch 1 gave 315 and epoch 5 251 (the rnn_relu run kept in "
-    "`results/gluon_ptb_rnn_default_init`). With Xavier, epoch 1 is the published 290.4. "
-    "The seed does not say after how many epochs it reached 173-178; we train 5 (about 5 minutes "
-    "a run here) and validation is still falling then (201 for rnn_relu, within 15% of the "
-    "midpoint 175.5). The seed's batchify keeps a shorter last window per epoch that our "
+    "(N(0, 1) embedding) epoch 1 gave 315 and epoch 5 251. With Xavier, epoch 1 is the "
+    "published 290.4. The published figures are the Gluon notebook's printed log; it also "
+    "prints a final test perplexity, which we do not have, so the test row carries no "
+    "verdict. The seed's batchify keeps a shorter last window per epoch that our "
     "consecutive sampler drops (0.003% of the tokens).",
+    "exercise_8_5_5": "Full BPTT takes one optimizer step an epoch (500 in all, against 8 "
+    "an epoch, 4000 in all, for the others) and backpropagates through each row's 280 "
+    "steps (8 minibatches of 35): it learns far less in the same epochs. Randomized truncation keeps "
+    "the gradient into each previous step with probability 0.5 (scaled by 2), so the "
+    "expected gradient is the truncated one, at a higher variance.",
     "jaychou_concise_adam": "The published numbers come from code whose clipping does "
     "nothing: the port's train_and_predict_rnn_pytorch passes model.parameters(), a generator, "
     "to grad_clipping, whose first loop (the norm) uses it up, so the rescaling loop sees no "
@@ -141,6 +159,7 @@ def load_runs(folder, ids):
                 epoch=list(m["epoch"][:]),
                 metrics={k: list(m[k][:]) for k in ("train_ppl", "valid_ppl", "test_ppl")},
                 tps=list(m["tokens_per_s"][:]),
+                secs=list(m["seconds"][:]),
                 wall=float(f.attrs.get("wall_seconds", float("nan")))))
     return runs
 
@@ -175,7 +194,11 @@ def row_lines(runs, label, need, metric, epochs, published):
                      f"{'ok' if ok else 'differs'} | {speed} |")
         return lines, [ok if chosen else None]
     for epoch, pub in zip(epochs, published):
-        mean, shown = summary([at(r, metric, epoch) for r in chosen])
+        if metric == "s_per_epoch":
+            mean, shown = summary([sum(r["secs"]) / len(r["secs"]) for r in chosen
+                                   if r["secs"]])
+        else:
+            mean, shown = summary([at(r, metric, epoch) for r in chosen])
         ep = "last" if epoch is None else str(epoch)
         if pub is None or mean is None:
             lines.append(f"| {label} | {ep} | {pub if pub is not None else '-'} | {shown} | | "
@@ -219,7 +242,7 @@ def main():
            f"training perplexity unless the row says otherwise; *ours* is the mean over "
            f"the seeds that ran (range in brackets). Verdict: within {TOLERANCE:.0%} of "
            f"the published figure, or the same outcome where the source gives only that.", ""]
-    for number, name, title, source, rows in EXPERIMENTS:
+    for number, (name, title, source, rows) in enumerate(EXPERIMENTS, 1):
         folder = os.path.join(a.results, name)
         ids = config_run_ids(name)
         runs = load_runs(folder, ids) if os.path.isdir(folder) else []
@@ -239,7 +262,7 @@ def main():
         if name in NOTES:
             doc += [f"Note: {NOTES[name]}", ""]
         if name == "timemachine_rnn":
-            doc += ["### 8. Exercise 8.5.3: sampling vs alpha from the same model", ""]
+            doc += [f"### {number}.1 Exercise 8.5.3: sampling vs alpha from the same model", ""]
             doc += sampling_demo(folder, ids) + [""]
     os.makedirs(os.path.dirname(a.out) or ".", exist_ok=True)
     with open(a.out, "w") as f:

@@ -63,7 +63,7 @@ check timemachine train_ppl 0.6 configs/timemachine_rnn.yaml train.epochs=30 \
 #    before, end at about 1300, above the unigram's 890: a model that
 #    ignored context would pass a bound there.
 check gluon_ptb valid_ppl 0.8 configs/gluon_ptb_rnn.yaml \
-    'sweep.grid.model.cell=[rnn_relu]' dataset.max_tokens=200000 train.epochs=1 \
+    'sweep.zip={model.cell: [rnn_relu], train.epochs: [1]}' dataset.max_tokens=200000 \
     train.threads=1 train.grad_shards=1
 
 summary
