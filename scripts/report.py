@@ -199,7 +199,7 @@ def row_lines(runs, label, need, metric, epochs, published):
                                    if r["secs"]])
         else:
             mean, shown = summary([at(r, metric, epoch) for r in chosen])
-        ep = "last" if epoch is None else str(epoch)
+        ep = "mean" if metric == "s_per_epoch" else "last" if epoch is None else str(epoch)
         if pub is None or mean is None:
             lines.append(f"| {label} | {ep} | {pub if pub is not None else '-'} | {shown} | | "
                          f"| {speed} |")
