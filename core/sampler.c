@@ -108,7 +108,9 @@ int sampler_is_sequential(const struct sampler *s)
     return s->kind == SAMPLER_SEQUENTIAL;
 }
 
-size_t sampler_max_batches(const struct sampler *s)
+size_t sampler_max_batches(size_t n, const struct sampler_config *cfg)
 {
-    return batches_for_offset(s, 0);
+    struct sampler s = {.n = n, .kind = cfg->kind, .offset = cfg->offset,
+                        .B = (size_t)cfg->batch_size, .T = (size_t)cfg->num_steps};
+    return batches_for_offset(&s, 0);
 }

@@ -57,7 +57,8 @@ int sampler_next(struct sampler *s, int32_t *X, int32_t *Y);
 /* Whether the model should carry its state from one batch to the next. */
 int sampler_is_sequential(const struct sampler *s);
 
-/* The most minibatches any epoch can have (its offset drawn as 0). */
-size_t sampler_max_batches(const struct sampler *s);
+/* The most minibatches any epoch of a corpus of n tokens can have under
+ * cfg (its offset drawn as 0), without making a sampler. */
+size_t sampler_max_batches(size_t n, const struct sampler_config *cfg);
 
 #endif

@@ -36,7 +36,9 @@ size_t train_usable_cpus(void)
 static int size_full_bptt(struct trainer *t, const struct model_spec *spec,
                           size_t B, size_t T, struct err *e)
 {
-    t->steps = sampler_max_batches(t->sampler) * T;
+    t->steps = sampler_max_batches(t->data->train.n, &t->cfg->sampler) * T;
+    if (t->steps == 0)
+        t->steps = T; /* no batch at all: sampler_create says so */
     size_t bytes = model_workspace_bytes(spec, B, t->steps);
     if (bytes > TRAIN_BPTT_FULL_MAX_BYTES)
         return err_set(e, ERR_CONFIG, t->cfg->src, 0, 0, "train.bptt: full "
@@ -87,12 +89,9 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     gemm_set_threads(1);
     rng_seed(&t->rng, (uint64_t)cfg->seed, RNG_STREAM_TRAIN);
     struct model_spec spec = model_spec_from_config(&cfg->model, V);
-    /* the sampler draws nothing until its first epoch: made first, it
-     * tells how long an epoch's sequence can be */
-    int rc = sampler_create(d->train.ids, d->train.n, &cfg->sampler, &t->rng,
-                            &t->sampler, e);
+    int rc = 0;
     t->steps = T;
-    if (rc == 0 && cfg->train.bptt == BPTT_FULL)
+    if (cfg->train.bptt == BPTT_FULL)
         rc = size_full_bptt(t, &spec, B, T, e);
     if (rc == 0)
         rc = model_create(&spec, B, t->steps, (uint64_t)cfg->seed, &t->model, e);
@@ -109,6 +108,9 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
     }
+    if (rc == 0)
+        rc = sampler_create(d->train.ids, d->train.n, &cfg->sampler, &t->rng,
+                            &t->sampler, e);
     if (rc == 0 && cfg->train.bptt == BPTT_RANDOMIZED)
         rc = setup_randomized(t, T, e);
     if (rc == 0 && cfg->sampler.kind == SAMPLER_SEQUENTIAL &&
