@@ -57,7 +57,7 @@ check jaychou train_ppl 0.6 configs/jaychou_scratch_rnn.yaml \
 #    the unigram 17.4)
 check timemachine train_ppl 0.6 configs/timemachine_rnn.yaml train.epochs=30 \
     generate.every=30
-# 9. the seed's Gluon PTB model (rnn_relu), one epoch of the first 200000
+# 10. the seed's Gluon PTB model (rnn_relu), one epoch of the first 200000
 #    training tokens, validated on the whole validation file (about 505, the
 #    unigram of those tokens 705; the full epoch gives 290). 20000 tokens, as
 #    before, end at about 1300, above the unigram's 890: a model that
