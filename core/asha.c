@@ -38,13 +38,18 @@ int asha_read(const struct tree *node, struct asha_config *a, struct err *e)
             for (int m = 0; metric_names[m] && t->kind == TREE_SCALAR; m++)
                 if (strcmp(metric_names[m], t->value) == 0)
                     a->metric = m;
+            const char *near = a->metric < 0 && t->kind == TREE_SCALAR
+                ? suggest_nearest(t->value, metric_names, sizeof *metric_names) : NULL;
+            char hint[64] = "";
+            if (near)
+                snprintf(hint, sizeof hint, " (did you mean '%s'?)", near);
             if (a->metric < 0)
                 rc = err_set(e, ERR_CONFIG, t->src, t->line, t->col,
                              "sweep.early_stop.metric: expected one of valid_ppl, "
-                             "train_ppl, valid_mse, train_mse%s%s%s",
+                             "train_ppl, valid_mse, train_mse%s%s%s%s",
                              t->kind == TREE_SCALAR ? ", got '" : "",
                              t->kind == TREE_SCALAR ? t->value : "",
-                             t->kind == TREE_SCALAR ? "'" : "");
+                             t->kind == TREE_SCALAR ? "'" : "", hint);
         } else if (strcmp(t->key, "min_epochs") == 0) {
             rc = config_read_integer(t, "sweep.early_stop.min_epochs", 1, 1000000000L,
                                      &a->min_epochs, e);

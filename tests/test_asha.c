@@ -133,7 +133,7 @@ static void test_read_errors(void **state)
          "sweep.early_stop.reduction: expected an integer in [2, 1000000], got '1'"},
         {"{metric: valid_pp, min_epochs: 1, reduction: 2}",
          "sweep.early_stop.metric: expected one of valid_ppl, train_ppl, valid_mse, "
-         "train_mse, got 'valid_pp'"},
+         "train_mse, got 'valid_pp' (did you mean 'valid_ppl'?)"},
         {"{metric: valid_ppl, min_epochs: 0, reduction: 2}",
          "sweep.early_stop.min_epochs: expected an integer in [1, 1000000000], got '0'"},
         {"{metric: valid_ppl, reduction: 2}",
