@@ -260,12 +260,11 @@ static int name_columns(const struct plan *p, struct sweep *s, struct err *e)
             return err_msg(e, ERR_NOMEM, "out of memory");
     if (p->repeat > 1 && !(s->keys[c++] = mem_strdup("seed")))
         return err_msg(e, ERR_NOMEM, "out of memory");
-    static const char *const dists[] = {"uniform", "loguniform", "int", "choice"};
     struct text t = {0};
     for (size_t i = 0; i < s->nkeys; i++) {
         const char *how = i < p->grid.n ? "grid" : i < p->grid.n + p->zip.n ? "zip"
                           : i < p->grid.n + p->zip.n + p->sample.n
-                              ? dists[p->sample.a[i - p->grid.n - p->zip.n].dist]
+                              ? sample_dist_name(p->sample.a[i - p->grid.n - p->zip.n].dist)
                               : "repeat";
         text_add(&t, "%s%s:%s", i ? " " : "", s->keys[i], how);
     }

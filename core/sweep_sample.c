@@ -18,6 +18,11 @@ static const char *const dist_names[] = {"uniform", "loguniform", "int", "choice
 
 #define SAMPLE_MAX_COUNT 1000000L
 
+const char *sample_dist_name(int dist)
+{
+    return dist_names[dist];
+}
+
 static int dist_of(const char *key)
 {
     for (int i = 0; dist_names[i]; i++)

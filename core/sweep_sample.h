@@ -54,4 +54,7 @@ const struct tree *sample_value(const struct sample_plan *p, size_t i, size_t j)
 
 void sample_free(struct sample_plan *p);
 
+/* "uniform", "loguniform", "int" or "choice". */
+const char *sample_dist_name(int dist);
+
 #endif
