@@ -264,6 +264,8 @@ static void test_sample_is_stable_and_combines(void **state)
                        "{loguniform: [0.01, 1]}}\n  repeat: 2\n";
     struct sweep *a = expand(text, 0, NULL), *b = expand(text, 0, NULL);
     assert_int_equal(a->n, 12); /* grid 2 x sample 3 x repeat 2 */
+    /* what run files record as sweep_axes */
+    assert_string_equal(a->axes, "model.cell:grid optimizer.lr:loguniform seed:repeat");
     for (size_t r = 0; r < a->n; r++)
         assert_string_equal(a->runs[r].run_id, b->runs[r].run_id);
     /* order: grid outermost, then the sampled point, repeat innermost; the
