@@ -44,7 +44,8 @@ int config_defaults(struct config *c, const char *src, struct err *e)
         return err_msg(e, ERR_NOMEM, "out of memory");
     c->dataset = (struct dataset_config){
         .name = DATASET_TIMEMACHINE, .tokens = UNSET_ENUM,
-        .max_tokens = UNSET_LONG, .max_bytes = DATASET_DEFAULT_MAX_BYTES};
+        .max_tokens = UNSET_LONG, .max_bytes = DATASET_DEFAULT_MAX_BYTES,
+        .length = 1000, .noise = 0.2, .tau = 4, .n_train = 600};
     c->sampler = (struct sampler_config){
         .kind = SAMPLER_SEQUENTIAL, .batch_size = 32, .num_steps = 35,
         .offset = OFFSET_RANDOM};
@@ -58,7 +59,7 @@ int config_defaults(struct config *c, const char *src, struct err *e)
         .kind = SCHEDULE_CONSTANT, .gamma = 0.5, .factor = 4};
     c->train = (struct train_config){.epochs = 10, .eval_every = 1, .threads = 0,
                                      .grad_shards = 2, .bptt = BPTT_TRUNCATED,
-                                     .bptt_keep = 0.5};
+                                     .bptt_keep = 0.5, .max_mse = 1e6};
     c->generate = (struct generate_config){
         .length = 50, .strategy = GEN_GREEDY, .temperature = 1, .alpha = 1,
         .seed = UNSET_LONG};
@@ -416,9 +417,37 @@ static int error_at(const struct tree *root, const char *path, struct err *e,
                    t->key_line ? t->key_col : t->col, "%s: %s", path, msg);
 }
 
+/* sine goes with head: regression and text with lm; the sine series must
+ * leave at least one example past n_train. */
+static int check_regression(const struct config *c, const struct tree *root,
+                            struct err *e)
+{
+    const struct dataset_config *d = &c->dataset;
+    int sine = d->name == DATASET_SINE, regression = c->model.head == HEAD_REGRESSION;
+    if (sine && !regression)
+        return tree_find(root, "model.head")
+                   ? error_at(root, "model.head", e, "lm does not fit dataset sine, "
+                              "a regression task: set model.head: regression")
+                   : error_at(root, "dataset.name", e, "sine is a regression task: "
+                              "set model.head: regression");
+    if (!sine && regression)
+        return error_at(root, "model.head", e, "regression needs a numeric "
+                        "series (dataset.name: sine), not the text dataset %s",
+                        config_dataset_name(d->name));
+    if (sine && d->tau + d->n_train >= d->length)
+        return error_at(root, "dataset.n_train", e, "%ld training examples of "
+                        "tau %ld leave no validation example in a length of %ld "
+                        "(need tau + n_train < length)", d->n_train, d->tau,
+                        d->length);
+    return 0;
+}
+
 static int resolve(struct config *c, const struct tree *root, struct err *e)
 {
     struct dataset_config *d = &c->dataset;
+    d->seed = c->seed;
+    if (d->name == DATASET_SINE)
+        d->tokens = TOKENS_CHAR, d->max_tokens = -1; /* unused, not emitted */
     if (d->tokens == UNSET_ENUM) /* the dataset's own (recipe.h) */
         d->tokens = recipe_of(d->name)->tokens;
     if (d->max_tokens == UNSET_LONG)
@@ -482,6 +511,8 @@ int config_read(struct config *c, const struct tree *root, struct err *e)
         return err_set(e, ERR_CONFIG, root->src, root->line, root->col,
                        "a config must be a mapping of sections");
     int rc = read_map(c, root, schema_root, "", e);
+    if (rc == 0) /* before relevance: a lone head: regression explains more */
+        rc = check_regression(c, root, e);
     if (rc == 0)
         rc = check_relevance(c, root, schema_root, "", e);
     if (rc == 0)

@@ -24,12 +24,13 @@
 #include "tree.h"
 
 enum dataset_name { DATASET_TIMEMACHINE, DATASET_JAYCHOU, DATASET_PTB,
-                    DATASET_TEXT };
+                    DATASET_TEXT, DATASET_SINE };
 enum token_kind { TOKENS_CHAR, TOKENS_WORD };
 enum sampler_kind { SAMPLER_RANDOM, SAMPLER_SEQUENTIAL };
 enum sampler_offset { OFFSET_RANDOM, OFFSET_ZERO };
 enum state_reset { RESET_EPOCH, RESET_NEVER };
 enum model_input { INPUT_ONEHOT, INPUT_EMBEDDING };
+enum model_head { HEAD_LM, HEAD_REGRESSION };
 enum init_scheme { INIT_DEFAULT, INIT_NORMAL, INIT_UNIFORM, INIT_XAVIER };
 enum optim_kind { OPTIM_SGD, OPTIM_ADAM, OPTIM_ADAMW, OPTIM_RMSPROP,
                   OPTIM_ADAGRAD };
@@ -56,6 +57,13 @@ struct dataset_config {
     long min_freq;         /* tokens rarer than this map to <unk> */
     double valid_fraction; /* held out from the end; 0: none */
     long max_bytes;        /* largest file or zip member read (a limit) */
+    /* sine (d2l 8.1): x_t = sin(0.01 t) + N(0, noise^2), t = 1..length;
+     * example i is x_i..x_{i+tau-1} -> x_{i+tau}; the first n_train train */
+    long length;
+    double noise;
+    long tau;
+    long n_train;
+    long seed;             /* the run's seed (not a key): sine's noise */
 };
 
 struct sampler_config {
@@ -85,6 +93,8 @@ struct model_config {
     double dropout;
     int tie_weights;
     struct init_config init;
+    int head;              /* enum model_head: lm (softmax over the
+                            * vocabulary) or regression (one output, MSE) */
 };
 
 struct optimizer_config {
@@ -125,6 +135,7 @@ struct train_config {
                             * minibatch, full over the epoch (sequential
                             * sampler), or randomized truncation */
     double bptt_keep;      /* randomized: P(the step's carry is kept) */
+    double max_mse;        /* regression: diverged above it */
 };
 
 struct generate_config {

@@ -8,6 +8,7 @@
 #include "datafile.h"
 #include "mem.h"
 #include "recipe.h"
+#include "sine.h"
 
 /* A growable array of token type numbers. */
 struct ids {
@@ -149,6 +150,8 @@ static const char *member_of(const struct dataset_config *cfg, const char *path)
 int dataset_load(const struct dataset_config *cfg, const char *data_dir,
                  struct dataset **out, struct err *e)
 {
+    if (cfg->name == DATASET_SINE)
+        return sine_load(cfg, out, e);
     const struct recipe *r = recipe_of(cfg->name);
     char path[1024];
     *out = NULL;
@@ -193,5 +196,6 @@ void dataset_free(struct dataset *d)
     mem_free(d->train.ids);
     mem_free(d->valid.ids);
     mem_free(d->test.ids);
+    mem_free(d->series);
     mem_free(d);
 }

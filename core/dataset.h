@@ -6,7 +6,7 @@
  * recipe (recipe.h: members, tokenizer, vocabulary scope) over the bytes
  * datafile.h reads, truncation to max_tokens, the validation/test splits
  * (valid_fraction holds out the end of the cut corpus of a single-text
- * dataset) and the vocabulary (vocab.h).
+ * dataset) and the vocabulary (vocab.h); the sine series is sine.c's.
  * Must not: batch (sampler's job) or know the model.
  */
 #ifndef RNNLAB_DATASET_H
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "real.h"
 #include "err.h"
 #include "vocab.h"
 
@@ -25,11 +26,14 @@ struct split {
 };
 
 struct dataset {
-    struct vocab *vocab;
+    struct vocab *vocab;  /* NULL for a numeric series */
     struct split train, valid, test;
     int tokens;          /* enum token_kind: char tokens join without spaces */
     size_t full_tokens;  /* training corpus length before max_tokens */
     char source[1400];   /* what was read, for messages */
+    /* sine (sine.h): the series and its examples; NULL/0 for text */
+    real *series;
+    size_t series_n, tau, n_train;
 };
 
 /* Loads the dataset cfg describes. data_dir holds the bundled files and their

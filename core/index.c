@@ -107,12 +107,19 @@ static void fill_metrics(hid_t f, struct index_row *row)
     mem_free(valid);
     mem_free(test);
     mem_free(tps);
+    long nm, nvm;
+    double *train_mse = metric(f, "train_mse", &nm), *valid_mse = metric(f, "valid_mse", &nvm);
+    row->train_mse = train_mse ? last_finite(train_mse, nm < n ? nm : n) : NAN;
+    row->valid_mse = valid_mse ? last_finite(valid_mse, nvm < n ? nvm : n) : NAN;
+    mem_free(train_mse);
+    mem_free(valid_mse);
 }
 
 /* Reads one run file into a row (status "unreadable" when it cannot). */
 static void index_read_run(const char *path, struct index_row *row)
 {
     row->best_valid_ppl = row->train_ppl = row->valid_ppl = row->test_ppl = NAN;
+    row->train_mse = row->valid_mse = NAN;
     row->wall_seconds = row->tokens_per_s = NAN;
     row->sweep_index = -1;
     hid_t f = h5_open_unlocked(path);
@@ -231,6 +238,7 @@ static void attempts_row(const char *dir, const char *runs, struct index_row *ro
 {
     char status[16], detail[1100];
     row->best_valid_ppl = row->train_ppl = row->valid_ppl = row->test_ppl = NAN;
+    row->train_mse = row->valid_mse = NAN;
     row->wall_seconds = row->tokens_per_s = NAN;
     row->sweep_index = -1;
     last_attempt(runs, row->run_id, status, detail, sizeof detail);
@@ -410,6 +418,8 @@ static int write_summary(hid_t f, const struct index_row *rows, size_t n)
         NUMBERS(wall_seconds, "wall_seconds");
         NUMBERS(tokens_per_s, "tokens_per_s");
         STRINGS(detail, "detail");
+        NUMBERS(train_mse, "train_mse");
+        NUMBERS(valid_mse, "valid_mse");
     }
 #undef STRINGS
 #undef NUMBERS

@@ -34,6 +34,8 @@ struct index_row {
     long epochs;            /* metric rows */
     double train_ppl, valid_ppl, test_ppl; /* last evaluated; NaN if none */
     double best_valid_ppl;  /* NaN if never evaluated */
+    double train_mse, valid_mse; /* regression runs: last evaluated; NaN
+                                  * otherwise */
     long best_valid_epoch;  /* 0 if never evaluated */
     double wall_seconds;    /* NaN while running */
     double tokens_per_s;    /* mean over epochs */

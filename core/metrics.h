@@ -1,12 +1,24 @@
 /* metrics: one epoch's record, what the trainer measures and the run file
- * stores as a row of /metrics (SPEC.md's columns, in that order).
+ * stores as a row of /metrics (SPEC.md's columns, in that order; a
+ * regression run's columns are the MSEs in place of the perplexities).
  */
 #ifndef RNNLAB_METRICS_H
 #define RNNLAB_METRICS_H
 
+/* The k of the k-step-ahead MSEs a regression run records (d2l 8.1). */
+#define METRICS_KSTEPS 4
+#define METRICS_KSTEP_MAX 64
+static const int metrics_kstep[METRICS_KSTEPS] = {1, 4, 16, 64};
+
 struct epoch_metrics {
     long epoch;
-    double train_ppl, valid_ppl, test_ppl; /* NaN where not evaluated */
+    double train_ppl, valid_ppl, test_ppl; /* NaN where not evaluated, and
+                                            * in a regression run */
+    /* regression runs only (NaN otherwise, and where not evaluated): MSE
+     * of the next value over the training examples after the epoch, over
+     * the validation examples, and of the k-step-ahead predictions of the
+     * validation targets (kstep_mse[0], k = 1, is valid_mse) */
+    double train_mse, valid_mse, kstep_mse[METRICS_KSTEPS];
     double tokens_per_s;                   /* training tokens per second */
     double seconds;                        /* wall time of the epoch */
     double lr;

@@ -18,6 +18,13 @@ struct model_spec model_spec_from_config(const struct model_config *c, size_t V)
     };
     if (!s.embedding)
         s.E = 0;
+    if (c->head == HEAD_REGRESSION) {
+        s.regression = 1;
+        s.V = 1;
+        s.E = 1;
+        s.embedding = 0;
+        s.tie = 0;
+    }
     return s;
 }
 
@@ -42,7 +49,8 @@ static struct model_tensor *add_tensor(struct model *m, const char *name,
 static void build_table(struct model *m)
 {
     const struct model_spec *s = &m->spec;
-    size_t G = cell_gates(s->cell), in = s->embedding ? s->E : s->V;
+    size_t G = cell_gates(s->cell);
+    size_t in = s->regression ? 1 : s->embedding ? s->E : s->V;
     char name[48];
     if (s->embedding)
         add_tensor(m, "embedding.weight", s->V, s->E, 0, 0);
@@ -110,7 +118,10 @@ static void bind_views(struct model *m)
 
 static int check_spec(const struct model_spec *s, struct err *e)
 {
-    if (s->V < 2)
+    if (s->regression && (s->V != 1 || s->E != 1 || s->embedding || s->tie))
+        return err_msg(e, ERR_CONFIG, "model: a regression model has one input "
+                       "and one output");
+    if (!s->regression && s->V < 2)
         return err_msg(e, ERR_CONFIG, "model: the vocabulary has %zu token(s); "
                        "a language model needs at least 2", s->V);
     if (s->L < 1 || s->L > 64 || s->H < 1 || (s->embedding && s->E < 1))
@@ -138,7 +149,7 @@ static size_t bind_workspace(struct model *m)
         if (base)
             cell_cache_bind(&m->caches[l], s->cell, s->H, m->Tmax, m->Bmax, mem);
     }
-    m->emb_out = TAKE(s->embedding ? rows * s->E : 0);
+    m->emb_out = TAKE(s->embedding || s->regression ? rows * s->E : 0);
     m->layer_out = TAKE(s->dropout > 0 ? L * rows * s->H : 0);
     m->masks = TAKE(s->dropout > 0 ? rows * s->E + L * rows * s->H : 0);
     m->logits = TAKE(rows * s->V);

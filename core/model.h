@@ -9,6 +9,10 @@
  * and the dropout generator.
  * Must not: know about files, optimizers or the training loop.
  *
+ * A regression model (d2l 8.1, model.head: regression) reads one real value
+ * per step through rnn.weight_ih_l0 (G*H, 1) and predicts one value with
+ * dense (1, H); there is no embedding.
+ *
  * PyTorch equivalents (SPEC.md weight names): embedding.weight (V, E) =
  * nn.Embedding; rnn.weight_ih_l{k} (G*H, in), rnn.weight_hh_l{k} (G*H, H),
  * rnn.bias_ih_l{k}, rnn.bias_hh_l{k} (G*H) = nn.RNN/LSTM/GRU; dense.weight
@@ -38,6 +42,9 @@ struct model_spec {
     int embedding;   /* 1: embedding input (E); 0: one-hot (in = V) */
     double dropout;
     int tie;         /* dense.weight is embedding.weight (E == H) */
+    int regression;  /* head: regression: one real input per step (E = 1,
+                      * no embedding table), one output (V = 1), trained on
+                      * the last step's output by mean squared error */
 };
 
 /* One named tensor of the parameter block. */
@@ -122,6 +129,11 @@ void model_load_state(struct model *m, const real *in);
 void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
                    int train);
 
+/* The same for a regression model: X (B, T) batch-major reals, one input
+ * value per step; the outputs land in m->logits (T*B, 1). */
+void model_forward_values(struct model *m, const real *X, size_t B, size_t T,
+                          int train);
+
 /* Makes the last forward's final state the next forward's initial state
  * (sequential partitioning; the state is a constant to backward: d2l's
  * detach, truncated BPTT). */
@@ -130,6 +142,11 @@ void model_carry_state(struct model *m);
 /* Mean cross-entropy of the last forward against Y (B, T). The logits are
  * used up: with grad they become their gradient for model_backward. */
 double model_loss(struct model *m, const int32_t *Y, int grad);
+
+/* Regression: mean over the B rows of (last step's output - y[b])^2, y (B);
+ * with grad the outputs become their gradient for model_backward (zero at
+ * every step but the last). */
+double model_loss_mse(struct model *m, const real *y, int grad);
 
 /* Backward of the last forward and model_loss(grad = 1): accumulates into
  * m->grads, and writes dstate_h/dstate_c. */

@@ -48,28 +48,12 @@ static void dropout_forward(real *y, real *mask, const real *x, size_t n,
     }
 }
 
-void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
-                   int train)
+/* The cells, dropout and decoder over the layer-0 input x (T*B rows; NULL:
+ * one-hot m->ids). */
+static void forward_layers(struct model *m, const real *x, int drop)
 {
     const struct model_spec *s = &m->spec;
-    size_t rows = T * B, H = s->H;
-    int drop = train && s->dropout > 0;
-    m->B = B;
-    m->T = T;
-    m->train = drop;
-    for (size_t b = 0; b < B; b++)
-        for (size_t t = 0; t < T; t++)
-            m->ids[t * B + b] = X[b * T + t];
-    const real *x = NULL;
-    if (s->embedding) {
-        for (size_t r = 0; r < rows; r++)
-            memcpy(m->emb_out + r * s->E, m->emb + (size_t)m->ids[r] * s->E,
-                   s->E * sizeof *m->emb);
-        if (drop)
-            dropout_forward(m->emb_out, m->masks, m->emb_out, rows * s->E,
-                            s->dropout, &m->rng);
-        x = m->emb_out;
-    }
+    size_t B = m->B, T = m->T, rows = T * B, H = s->H;
     for (size_t l = 0; l < s->L; l++) {
         struct cell_cache *k = &m->caches[l];
         cell_forward(&m->cells[l], k, x, x ? NULL : m->ids,
@@ -92,6 +76,45 @@ void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
     gemm(GEMM_N, GEMM_T, rows, s->V, H, 1, x, H, m->dec_W, H, 1, m->logits, s->V);
 }
 
+void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
+                   int train)
+{
+    const struct model_spec *s = &m->spec;
+    size_t rows = T * B;
+    int drop = train && s->dropout > 0;
+    m->B = B;
+    m->T = T;
+    m->train = drop;
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            m->ids[t * B + b] = X[b * T + t];
+    const real *x = NULL;
+    if (s->embedding) {
+        for (size_t r = 0; r < rows; r++)
+            memcpy(m->emb_out + r * s->E, m->emb + (size_t)m->ids[r] * s->E,
+                   s->E * sizeof *m->emb);
+        if (drop)
+            dropout_forward(m->emb_out, m->masks, m->emb_out, rows * s->E,
+                            s->dropout, &m->rng);
+        x = m->emb_out;
+    }
+    forward_layers(m, x, drop);
+}
+
+void model_forward_values(struct model *m, const real *X, size_t B, size_t T,
+                          int train)
+{
+    m->B = B;
+    m->T = T;
+    m->train = train && m->spec.dropout > 0;
+    /* time-major, as the cells read it; no dropout on the one input value
+     * (as with one-hot input) */
+    for (size_t b = 0; b < B; b++)
+        for (size_t t = 0; t < T; t++)
+            m->emb_out[t * B + b] = X[b * T + t];
+    forward_layers(m, m->emb_out, m->train);
+}
+
 void model_carry_state(struct model *m)
 {
     size_t H = m->spec.H, n = m->B * H;
@@ -110,6 +133,21 @@ double model_loss(struct model *m, const int32_t *Y, int grad)
         for (size_t t = 0; t < T; t++)
             m->targets[t * B + b] = Y[b * T + t];
     return loss_softmax_xent(m->logits, m->targets, T * B, m->spec.V, grad);
+}
+
+double model_loss_mse(struct model *m, const real *y, int grad)
+{
+    size_t B = m->B, last = (m->T - 1) * B;
+    double total = 0;
+    for (size_t b = 0; b < B; b++) {
+        double d = (double)m->logits[last + b] - (double)y[b];
+        total += d * d;
+        if (grad)
+            m->logits[last + b] = (real)(2 * d / (double)B);
+    }
+    if (grad) /* the earlier steps' outputs feed no loss */
+        memset(m->logits, 0, last * sizeof *m->logits);
+    return total / (double)B;
 }
 
 /* ---- backward --------------------------------------------------------- */
@@ -147,8 +185,8 @@ void model_backward(struct model *m)
         if (l > 0)
             x = s->dropout > 0 ? m->layer_out + (l - 1) * rows * H
                                : m->caches[l - 1].h + B * H;
-        else if (s->embedding)
-            x = m->emb_out;
+        else if (s->embedding || s->regression)
+            x = m->emb_out; /* embedding rows, or the input values */
         int want_dx = l > 0 || s->embedding;
         cell_backward(&m->cells[l], &m->caches[l], want_dx ? dx : NULL,
                       m->dstate_h + l * m->Bmax * H, m->dstate_c + l * m->Bmax * H,
@@ -176,7 +214,7 @@ double model_flops_per_token(const struct model *m)
     double G = (double)cell_gates(s->cell), H = (double)s->H, f = 0;
     for (size_t l = 0; l < s->L; l++) {
         /* a one-hot input projection is a gather: no products */
-        double in = l == 0 ? (s->embedding ? (double)s->E : 0) : H;
+        double in = l == 0 ? (s->embedding || s->regression ? (double)s->E : 0) : H;
         /* forward x W_ih^T and h W_hh^T; backward dW_ih, dX, dW_hh, dh */
         f += 2 * G * H * (in + H) * 3;
     }

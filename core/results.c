@@ -17,7 +17,9 @@
 
 const char *const results_metric_names[RESULTS_NMETRICS] = {
     "epoch", "train_ppl", "valid_ppl", "test_ppl",
-    "tokens_per_s", "seconds", "lr", "grad_norm"};
+    "tokens_per_s", "seconds", "lr", "grad_norm",
+    "train_mse", "valid_mse", "kstep_mse_1", "kstep_mse_4", "kstep_mse_16",
+    "kstep_mse_64"};
 
 const char *results_path(const struct results *r)
 {
@@ -115,11 +117,12 @@ static int write_header(struct results *r, const char *run_id,
     hid_t g = H5Gcreate2(r->file, "metrics", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0)
         return -1;
-    for (int i = 0; i < RESULTS_NMETRICS; i++)
+    /* the MSE columns come with a regression run's first epoch */
+    for (int i = 0; i < RESULTS_NMETRICS_LM; i++)
         r->metrics[i] = create_metric(g, results_metric_names[i],
                                       i == 0 ? H5T_STD_I32LE : H5T_IEEE_F64LE);
     H5Gclose(g);
-    for (int i = 0; i < RESULTS_NMETRICS; i++)
+    for (int i = 0; i < RESULTS_NMETRICS_LM; i++)
         if (r->metrics[i] < 0)
             return -1;
     return H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
@@ -204,16 +207,41 @@ static int append_value(hid_t d, hsize_t at, hid_t mem_type, const void *value)
     return rc < 0 ? -1 : 0;
 }
 
+/* A regression run's MSE columns, made when its first epoch is appended (a
+ * language model's file has none), NaN for any row already there. */
+static int add_mse_columns(struct results *r)
+{
+    if (r->metrics[RESULTS_NMETRICS_LM] > 0)
+        return 0;
+    hid_t g = H5Gopen2(r->file, "metrics", H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    int rc = 0;
+    const double nan = NAN;
+    for (int i = RESULTS_NMETRICS_LM; i < RESULTS_NMETRICS && rc == 0; i++) {
+        r->metrics[i] = create_metric(g, results_metric_names[i], H5T_IEEE_F64LE);
+        rc = r->metrics[i] < 0 ? -1 : 0;
+        for (hsize_t row = 0; row < r->epochs && rc == 0; row++)
+            rc = append_value(r->metrics[i], row, H5T_NATIVE_DOUBLE, &nan);
+    }
+    H5Gclose(g);
+    return rc;
+}
+
 int results_append_epoch(struct results *r, const struct epoch_metrics *m,
                          struct err *e)
 {
+    if (isnan(m->train_ppl) && !isnan(m->train_mse) && add_mse_columns(r) < 0)
+        return results_io_error(e, r->part, "cannot add the MSE columns");
     int epoch = (int)m->epoch;
     const double values[RESULTS_NMETRICS] = {
         0, m->train_ppl, m->valid_ppl, m->test_ppl, m->tokens_per_s, m->seconds,
-        m->lr, m->grad_norm};
+        m->lr, m->grad_norm, m->train_mse, m->valid_mse, m->kstep_mse[0],
+        m->kstep_mse[1], m->kstep_mse[2], m->kstep_mse[3]};
     int rc = append_value(r->metrics[0], r->epochs, H5T_NATIVE_INT, &epoch);
     for (int i = 1; i < RESULTS_NMETRICS && rc == 0; i++)
-        rc = append_value(r->metrics[i], r->epochs, H5T_NATIVE_DOUBLE, &values[i]);
+        if (r->metrics[i] > 0) /* a language model's file has no MSEs */
+            rc = append_value(r->metrics[i], r->epochs, H5T_NATIVE_DOUBLE, &values[i]);
     if (rc == 0)
         rc = H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
     if (rc < 0) {

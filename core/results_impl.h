@@ -8,9 +8,13 @@
 
 #include "err.h"
 
-#define RESULTS_NMETRICS 8
+#define RESULTS_NMETRICS 14
+/* The columns every run file has (SPEC.md's); a regression run's file has
+ * the MSE columns after them too. */
+#define RESULTS_NMETRICS_LM 8
 
-/* The /metrics datasets, in the order of struct epoch_metrics. */
+/* The /metrics datasets: SPEC.md's (the perplexities NaN in a regression
+ * run), then the regression MSEs. */
 extern const char *const results_metric_names[RESULTS_NMETRICS];
 
 struct results {

@@ -19,9 +19,13 @@ int results_open_metrics(struct results *r, hsize_t *rows)
     for (int i = 0; i < RESULTS_NMETRICS; i++) {
         char name[64];
         snprintf(name, sizeof name, "metrics/%s", results_metric_names[i]);
-        r->metrics[i] = H5Lexists(r->file, "metrics", H5P_DEFAULT) > 0 &&
-                                H5Lexists(r->file, name, H5P_DEFAULT) > 0
-                            ? H5Dopen2(r->file, name, H5P_DEFAULT) : -1;
+        int exists = H5Lexists(r->file, "metrics", H5P_DEFAULT) > 0 &&
+                     H5Lexists(r->file, name, H5P_DEFAULT) > 0;
+        if (!exists && i >= RESULTS_NMETRICS_LM) {
+            r->metrics[i] = 0; /* a language model's file: no MSEs */
+            continue;
+        }
+        r->metrics[i] = exists ? H5Dopen2(r->file, name, H5P_DEFAULT) : -1;
         if (r->metrics[i] < 0)
             return -1;
         hid_t s = H5Dget_space(r->metrics[i]);

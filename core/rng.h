@@ -27,6 +27,7 @@ enum rng_stream {
     RNG_STREAM_DROPOUT = 0x64726f70,   /* dropout masks ("drop") */
     RNG_STREAM_SWEEP = 0x73776570,     /* sweep.sample draws ("swep") */
     RNG_STREAM_BPTT = 0x62707474,      /* randomized truncation ("bptt") */
+    RNG_STREAM_SINE = 0x73696e65,      /* the sine series' noise ("sine") */
 };
 
 uint32_t rng_u32(struct rng *g);

@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 static const char *const dataset_names[] = {"timemachine", "jaychou", "ptb",
-                                            "text", NULL};
+                                            "text", "sine", NULL};
 static const char *const token_names[] = {"char", "word", NULL};
 static const char *const sampler_names[] = {"random", "sequential", NULL};
 static const char *const offset_names[] = {"random", "zero", NULL};
@@ -20,6 +20,7 @@ static const char *const optim_names[] = {"sgd", "adam", "adamw", "rmsprop",
 static const char *const schedule_names[] = {"constant", "step", "exponential",
                                              "plateau", NULL};
 static const char *const strategy_names[] = {"greedy", "sample", NULL};
+static const char *const head_names[] = {"lm", "regression", NULL};
 static const char *const bptt_names[] = {"truncated", "full", "randomized", NULL};
 
 const char *config_dataset_name(int v) { return dataset_names[v]; }
@@ -29,9 +30,23 @@ const char *config_optim_name(int v) { return optim_names[v]; }
 
 /* ---- when a key applies ----------------------------------------------- */
 
-static int not_ptb(const struct config *c) { return c->dataset.name != DATASET_PTB; }
-static int sequential(const struct config *c) { return c->sampler.kind == SAMPLER_SEQUENTIAL; }
-static int embedding(const struct config *c) { return c->model.input == INPUT_EMBEDDING; }
+static int text_data(const struct config *c) { return c->dataset.name != DATASET_SINE; }
+static int sine(const struct config *c) { return c->dataset.name == DATASET_SINE; }
+static int single_text(const struct config *c)
+{
+    return c->dataset.name != DATASET_PTB && text_data(c);
+}
+static int lm(const struct config *c) { return c->model.head == HEAD_LM; }
+static int regression(const struct config *c) { return c->model.head == HEAD_REGRESSION; }
+static int text_sampler(const struct config *c) { return text_data(c); }
+static int sequential(const struct config *c)
+{
+    return text_data(c) && c->sampler.kind == SAMPLER_SEQUENTIAL;
+}
+static int embedding(const struct config *c)
+{
+    return lm(c) && c->model.input == INPUT_EMBEDDING;
+}
 static int init_normal(const struct config *c) { return c->model.init.scheme == INIT_NORMAL; }
 static int init_uniform(const struct config *c) { return c->model.init.scheme == INIT_UNIFORM; }
 static int sgd(const struct config *c) { return c->optimizer.kind == OPTIM_SGD; }
@@ -61,8 +76,14 @@ static int step_after(const struct config *c)
 }
 static int plateau(const struct config *c) { return c->schedule.kind == SCHEDULE_PLATEAU; }
 static int scheduled(const struct config *c) { return c->schedule.kind != SCHEDULE_CONSTANT; }
-static int sampling(const struct config *c) { return c->generate.strategy == GEN_SAMPLE; }
-static int randomized(const struct config *c) { return c->train.bptt == BPTT_RANDOMIZED; }
+static int sampling(const struct config *c)
+{
+    return lm(c) && c->generate.strategy == GEN_SAMPLE;
+}
+static int randomized(const struct config *c)
+{
+    return lm(c) && c->train.bptt == BPTT_RANDOMIZED;
+}
 
 /* ---- the schema ------------------------------------------------------- */
 
@@ -75,26 +96,40 @@ static int randomized(const struct config *c) { return c->train.bptt == BPTT_RAN
 #define HOW(k, type, member, lo, hi) {k, type, AT(member), lo, hi, NULL, NULL, NULL, NULL, 1, 0}
 #define END {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0}
 #define BIG 1e15
+#define TEXT_ONLY "text datasets (timemachine, jaychou, ptb, text)"
+#define SINE_ONLY "name: sine"
+#define TEXT_SAMPLER "text datasets (a sine example is tau steps, and the " \
+    "examples are shuffled each epoch)"
+#define LM_ONLY "head: lm (language models)"
 
 static const struct field dataset_fields[] = {
     ENUM("name", dataset.name, dataset_names),
-    KEY("path", F_TEXT, dataset.path, 1, 1000),
-    ONLY("member", F_TEXT, dataset.member, 1, 1000, not_ptb,
-         "a single-file dataset (ptb reads its own three members)"),
-    ENUM("tokens", dataset.tokens, token_names),
-    KEY("max_tokens", F_INT, dataset.max_tokens, -1, BIG),
-    KEY("min_freq", F_INT, dataset.min_freq, 0, BIG),
-    ONLY("valid_fraction", F_FLOAT, dataset.valid_fraction, 0, 0.9, not_ptb,
-         "datasets without a validation file (not ptb)"),
-    HOW("max_bytes", F_INT, dataset.max_bytes, 1, 1099511627776.0),
+    ONLY("path", F_TEXT, dataset.path, 1, 1000, text_data, TEXT_ONLY),
+    ONLY("member", F_TEXT, dataset.member, 1, 1000, single_text,
+         "a single-file text dataset (ptb reads its own three members)"),
+    {"tokens", F_ENUM, AT(dataset.tokens), 0, 0, token_names, NULL, text_data,
+     TEXT_ONLY, 0, 0},
+    ONLY("max_tokens", F_INT, dataset.max_tokens, -1, BIG, text_data, TEXT_ONLY),
+    ONLY("min_freq", F_INT, dataset.min_freq, 0, BIG, text_data, TEXT_ONLY),
+    ONLY("valid_fraction", F_FLOAT, dataset.valid_fraction, 0, 0.9, single_text,
+         "text datasets without a validation file (not ptb)"),
+    {"max_bytes", F_INT, AT(dataset.max_bytes), 1, 1099511627776.0, NULL, NULL,
+     text_data, TEXT_ONLY, 1, 0},
+    ONLY("length", F_INT, dataset.length, 2, 1e8, sine, SINE_ONLY),
+    ONLY("noise", F_FLOAT, dataset.noise, 0, 1e6, sine, SINE_ONLY),
+    ONLY("tau", F_INT, dataset.tau, 1, 10000, sine, SINE_ONLY),
+    ONLY("n_train", F_INT, dataset.n_train, 1, 1e8, sine, SINE_ONLY),
     END,
 };
 
 static const struct field sampler_fields[] = {
-    ENUM("kind", sampler.kind, sampler_names),
+    {"kind", F_ENUM, AT(sampler.kind), 0, 0, sampler_names, NULL, text_sampler,
+     TEXT_SAMPLER, 0, 0},
     KEY("batch_size", F_INT, sampler.batch_size, 1, 1e6),
-    KEY("num_steps", F_INT, sampler.num_steps, 1, 1e6),
-    ENUM("offset", sampler.offset, offset_names),
+    ONLY("num_steps", F_INT, sampler.num_steps, 1, 1e6, text_sampler,
+         TEXT_SAMPLER),
+    {"offset", F_ENUM, AT(sampler.offset), 0, 0, offset_names, NULL,
+     text_sampler, TEXT_SAMPLER, 0, 0},
     {"reset_state", F_ENUM, AT(sampler.reset_state), 0, 0, reset_names, NULL,
      sequential, "kind: sequential", 0, 0},
     END,
@@ -112,7 +147,8 @@ static const struct field model_fields[] = {
     ENUM("cell", model.cell, cell_names),
     KEY("hidden", F_INT, model.hidden, 1, 65536),
     KEY("layers", F_INT, model.layers, 1, 64),
-    ENUM("input", model.input, input_names),
+    {"head", F_ENUM, AT(model.head), 0, 0, head_names, NULL, NULL, NULL, 0, 1},
+    {"input", F_ENUM, AT(model.input), 0, 0, input_names, NULL, lm, LM_ONLY, 0, 0},
     ONLY("embed_dim", F_INT, model.embed_dim, 1, 65536, embedding,
          "input: embedding"),
     KEY("dropout", F_FLOAT, model.dropout, 0, 0.99),
@@ -162,22 +198,25 @@ static const struct field train_fields[] = {
     KEY("eval_every", F_INT, train.eval_every, 1, 1e9),
     HOW("threads", F_INT, train.threads, 0, 256),
     KEY("grad_shards", F_INT, train.grad_shards, 1, 64),
-    KEY("max_ppl", F_FLOAT, train.max_ppl, 0, 1e300),
-    {"bptt", F_ENUM, AT(train.bptt), 0, 0, bptt_names, NULL, NULL, NULL, 0, 1},
+    ONLY("max_ppl", F_FLOAT, train.max_ppl, 0, 1e300, lm, LM_ONLY),
+    ONLY("max_mse", F_FLOAT, train.max_mse, 1e-300, 1e300, regression,
+         "head: regression"),
+    {"bptt", F_ENUM, AT(train.bptt), 0, 0, bptt_names, NULL, lm, LM_ONLY, 0, 1},
     ONLY("bptt_keep", F_FLOAT, train.bptt_keep, 1e-6, 1, randomized,
          "bptt: randomized"),
     END,
 };
 
 static const struct field generate_fields[] = {
-    KEY("prefixes", F_STRINGS, generate.prefixes, 0, 0),
-    KEY("length", F_INT, generate.length, 0, 1e7),
-    KEY("every", F_INT, generate.every, 0, 1e9),
-    ENUM("strategy", generate.strategy, strategy_names),
+    ONLY("prefixes", F_STRINGS, generate.prefixes, 0, 0, lm, LM_ONLY),
+    ONLY("length", F_INT, generate.length, 0, 1e7, lm, LM_ONLY),
+    ONLY("every", F_INT, generate.every, 0, 1e9, lm, LM_ONLY),
+    {"strategy", F_ENUM, AT(generate.strategy), 0, 0, strategy_names, NULL, lm,
+     LM_ONLY, 0, 0},
     ONLY("temperature", F_FLOAT, generate.temperature, 1e-6, 1e6, sampling,
          "strategy: sample"),
     ONLY("alpha", F_FLOAT, generate.alpha, 1e-6, 1e6, sampling, "strategy: sample"),
-    KEY("seed", F_INT, generate.seed, 0, 4294967295.0),
+    ONLY("seed", F_INT, generate.seed, 0, 4294967295.0, lm, LM_ONLY),
     END,
 };
 

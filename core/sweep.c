@@ -366,21 +366,26 @@ static int check_early_stop(const struct plan *p, const struct sweep *s,
     /* the keys exist: asha_read required them */
     const struct tree *metric = tree_get(p->early_stop_at, "metric");
     const struct tree *at = tree_get(p->early_stop_at, "min_epochs");
-    if (a->metric == ASHA_VALID_MSE || a->metric == ASHA_TRAIN_MSE)
-        return err_set(e, ERR_CONFIG, metric->src, metric->line, metric->col,
-                       "sweep.early_stop.metric: %s is measured by regression runs "
-                       "only, and these runs are language models (use valid_ppl or "
-                       "train_ppl)", asha_metric_name(a->metric));
+    int mse = a->metric == ASHA_VALID_MSE || a->metric == ASHA_TRAIN_MSE;
     for (size_t k = 0; k < s->n; k++) {
         const struct config *c = &s->runs[k].cfg;
+        int regression = c->model.head == HEAD_REGRESSION;
+        if (mse != regression)
+            return err_set(e, ERR_CONFIG, metric->src, metric->line, metric->col,
+                           "sweep.early_stop.metric: %s is measured by %s runs only, "
+                           "and run %zu is a %s (use %s)", asha_metric_name(a->metric),
+                           mse ? "regression" : "language-model", k,
+                           regression ? "regression" : "language model",
+                           regression ? "valid_mse or train_mse" : "valid_ppl or train_ppl");
         if (asha_rung_count(a, c->train.epochs) == 0)
             return err_set(e, ERR_CONFIG, at->src, at->line, at->col,
                            "sweep.early_stop.min_epochs: %ld leaves no rung below "
                            "train.epochs (%ld) in run %zu: no run could be stopped",
                            a->min_epochs, c->train.epochs, k);
-        if (a->metric != ASHA_VALID_PPL)
+        if (a->metric != ASHA_VALID_PPL && a->metric != ASHA_VALID_MSE)
             continue;
-        if (c->dataset.name != DATASET_PTB && c->dataset.valid_fraction == 0)
+        if (!regression && c->dataset.name != DATASET_PTB &&
+            c->dataset.valid_fraction == 0)
             return err_set(e, ERR_CONFIG, metric->src, metric->line, metric->col,
                            "sweep.early_stop.metric: valid_ppl needs a validation "
                            "split (dataset.valid_fraction > 0, or ptb) in run %zu", k);
@@ -389,9 +394,9 @@ static int check_early_stop(const struct plan *p, const struct sweep *s,
             if (epoch % c->train.eval_every)
                 return err_set(e, ERR_CONFIG, at->src, at->line, at->col,
                                "sweep.early_stop: rung %d ends at epoch %ld, but "
-                               "train.eval_every %ld measures valid_ppl only every "
+                               "train.eval_every %ld measures %s only every "
                                "%ld epochs (run %zu)", r, epoch, c->train.eval_every,
-                               c->train.eval_every, k);
+                               asha_metric_name(a->metric), c->train.eval_every, k);
             epoch *= a->reduction;
         }
     }

@@ -12,6 +12,7 @@
 
 #include "gemm.h"
 #include "mem.h"
+#include "train_regress.h"
 
 double train_now(void)
 {
@@ -72,8 +73,11 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
         return err_msg(e, ERR_NOMEM, "out of memory");
     t->cfg = cfg;
     t->data = d;
-    size_t V = vocab_size(d->vocab);
+    t->regression = cfg->model.head == HEAD_REGRESSION;
+    size_t V = t->regression ? 1 : vocab_size(d->vocab);
     size_t B = (size_t)cfg->sampler.batch_size, T = (size_t)cfg->sampler.num_steps;
+    if (t->regression)
+        T = d->tau; /* a window of tau values, one a step */
     t->max_ppl = cfg->train.max_ppl > 0 ? cfg->train.max_ppl : 10.0 * (double)V;
     /* the batch splits into a number of gradient shards fixed by the config
      * (never by the thread count), summed in shard order: a run's numbers
@@ -98,8 +102,11 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     t->replicas[0] = t->model;
     for (size_t k = 0; k <= t->nreplicas; k++)
         t->first_row[k] = k * B / t->nreplicas;
+    /* regression batches are cut anew each step (the last is short):
+     * every replica can take a whole batch */
     for (size_t k = 1; rc == 0 && k < t->nreplicas; k++)
-        rc = model_create_replica(t->model, t->first_row[k + 1] - t->first_row[k],
+        rc = model_create_replica(t->model, t->regression ? B
+                                  : t->first_row[k + 1] - t->first_row[k],
                                   (uint64_t)cfg->seed + 1000003 * k,
                                   &t->replicas[k], e);
     if (rc == 0)
@@ -108,7 +115,9 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
     }
-    if (rc == 0)
+    if (rc == 0 && t->regression)
+        rc = regress_create(t, e);
+    else if (rc == 0)
         rc = sampler_create(d->train.ids, d->train.n, &cfg->sampler, &t->rng,
                             &t->sampler, e);
     if (rc == 0 && cfg->train.bptt == BPTT_RANDOMIZED)
@@ -154,6 +163,7 @@ void trainer_free(struct trainer *t)
     mem_free(t->part);
     mem_free(t->xi);
     mem_free(t->carried);
+    regress_free(t);
     mem_free(t);
 }
 
@@ -219,8 +229,7 @@ size_t trainer_state_blocks(struct trainer *t, struct state_block *out)
     return n;
 }
 
-/* Records why the run diverged in epoch `epoch` (counted from 1). */
-static int diverged(struct trainer *t, const char *what, double value, long epoch)
+int trainer_diverged(struct trainer *t, const char *what, double value, long epoch)
 {
     snprintf(t->diverged_why, sizeof t->diverged_why, "%s %g in epoch %ld",
              what, value, epoch);
@@ -257,6 +266,17 @@ static void step_shard(struct trainer *t, size_t k)
     struct model *m = t->replicas[k];
     size_t T = t->steps, row = t->first_row[k];
     size_t rows = t->first_row[k + 1] - row;
+    if (t->regression) {
+        model_zero_grad(m);
+        t->part_loss[k] = 0;
+        if (rows == 0) /* a short last batch left this shard nothing */
+            return;
+        model_reset_state(m); /* every example is its own window */
+        model_forward_values(m, t->Xr + row * T, rows, T, 1);
+        t->part_loss[k] = model_loss_mse(m, t->Yr + row, 1);
+        model_backward(m);
+        return;
+    }
     if (!sampler_is_sequential(t->sampler))
         model_reset_state(m);
     model_zero_grad(m);
@@ -309,12 +329,12 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
         *loss += t->part_loss[k] * (double)(t->first_row[k + 1] - t->first_row[k]) /
                  (double)t->first_row[K];
     if (!isfinite(*loss))
-        return diverged(t, "training loss", *loss, t->epoch + 1);
+        return trainer_diverged(t, "training loss", *loss, t->epoch + 1);
     if (K > 1)
         pool_run(t->pool, reduce_part, t);
     *norm = optim_clip(m->grads, m->nparams, t->cfg->clip.max_norm);
     if (!isfinite(*norm))
-        return diverged(t, "gradient norm", *norm, t->epoch + 1);
+        return trainer_diverged(t, "gradient norm", *norm, t->epoch + 1);
     optim_step(t->opt, m->params, m->grads, lr);
     if (t->after_step)
         t->after_step(t, t->hook_ctx);
@@ -352,6 +372,8 @@ int trainer_next_batch(struct trainer *t)
 int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
                   train_progress_fn progress, void *ctx)
 {
+    if (t->regression)
+        return regress_epoch(t, m, progress, ctx);
     const struct config *cfg = t->cfg;
     size_t B = t->sampler->B, T = t->sampler->T;
     long e = t->epoch + 1;
@@ -378,7 +400,7 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
             struct train_progress p = {
                 .epoch = e, .epochs = cfg->train.epochs, .batch = batches,
                 .batches = t->part ? 1 : t->sampler->num_batches,
-                .ppl = exp(loss_sum / (double)batches),
+                .ppl = exp(loss_sum / (double)batches), .measure = "ppl",
                 .tokens_per_s = (double)(batches * per_step) / (secs > 0 ? secs : 1e-9),
                 .seconds = secs};
             progress(ctx, &p);
@@ -388,12 +410,13 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
     double secs = train_now() - start;
     *m = (struct epoch_metrics){
         .epoch = e, .train_ppl = exp(loss_sum / (double)batches),
-        .valid_ppl = NAN, .test_ppl = NAN,
+        .valid_ppl = NAN, .test_ppl = NAN, .train_mse = NAN, .valid_mse = NAN,
+        .kstep_mse = {NAN, NAN, NAN, NAN},
         .tokens_per_s = (double)(batches * per_step) / (secs > 0 ? secs : 1e-9),
         .seconds = secs, .lr = lr, .grad_norm = norm_sum / (double)batches};
     t->epoch = e;
     if (!isfinite(m->train_ppl) || m->train_ppl > t->max_ppl)
-        return diverged(t, "training perplexity", m->train_ppl, e);
+        return trainer_diverged(t, "training perplexity", m->train_ppl, e);
     if (e % cfg->train.eval_every == 0 || e == cfg->train.epochs) {
         m->valid_ppl = trainer_evaluate(t, &t->data->valid);
         m->test_ppl = trainer_evaluate(t, &t->data->test);

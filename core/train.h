@@ -37,7 +37,9 @@ enum train_status { TRAIN_OK = 0, TRAIN_DIVERGED = 1, TRAIN_STOPPED = 2 };
 struct train_progress {
     long epoch, epochs;
     size_t batch, batches;
-    double ppl;           /* running training perplexity of the epoch */
+    double ppl;           /* running training perplexity of the epoch; for
+                           * a regression run its mean squared error */
+    const char *measure;  /* "ppl" or "mse" */
     double tokens_per_s;
     double seconds;       /* since the epoch began */
 };
@@ -72,6 +74,12 @@ struct trainer {
     long epoch;           /* epochs completed */
     double max_ppl;       /* diverged above it */
     char diverged_why[128];
+    /* model.head: regression (train_regress.h): no sampler; the examples
+     * of the sine series, shuffled each epoch into order */
+    int regression;
+    uint32_t *order;      /* (n_train) example indices */
+    real *Xr, *Yr;        /* (B, tau) windows, (B) targets of a step */
+    real *kstep;          /* regress_predict's scratch */
     volatile const int *stop; /* when set and nonzero: stop after this batch */
     /* Tests only: called after every optimizer step (tests/test_context.c
      * holds the recurrent weights at zero through it). */
@@ -116,6 +124,11 @@ void trainer_begin_state(struct trainer *t);
 /* Perplexity of the model on a split (NaN for a split under 2 tokens).
  * Resets the carried state before and after. */
 double trainer_evaluate(struct trainer *t, const struct split *s);
+
+/* Records why the run diverged (t->diverged_why) in epoch `epoch`, counted
+ * from 1; returns TRAIN_DIVERGED. */
+int trainer_diverged(struct trainer *t, const char *what, double value,
+                     long epoch);
 
 /* Most blocks trainer_state_blocks lists. */
 #define TRAIN_STATE_BLOCKS (13 + TRAIN_MAX_THREADS)

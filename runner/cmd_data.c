@@ -1,6 +1,8 @@
 /* runner data: corpus and vocabulary statistics of a config's dataset
  * (d2l §8.2-8.3: corpus length, vocabulary size, Zipf's law n-grams) and
- * the unigram perplexity a model must beat. */
+ * the unigram perplexity a model must beat; for the sine series, its
+ * examples and noise variance. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +10,7 @@
 #include "dataset.h"
 #include "ngram.h"
 #include "runner.h"
+#include "sine.h"
 
 #define TOP_K 10
 
@@ -84,6 +87,26 @@ static void print_unigram(const struct dataset *d)
     printf(" (fitted on train, add-one smoothing)\n");
 }
 
+/* A numeric series (sine): its examples and how far it strays from the
+ * noiseless sine, the floor no model's MSE goes below on average. */
+static void print_series(const struct dataset *d)
+{
+    double sum = 0, sq = 0, lo = d->series[0], hi = d->series[0];
+    for (size_t i = 0; i < d->series_n; i++) {
+        double x = d->series[i], noise = x - sin(0.01 * (double)(i + 1));
+        sum += noise;
+        sq += noise * noise;
+        lo = x < lo ? x : lo;
+        hi = x > hi ? x : hi;
+    }
+    double n = (double)d->series_n, var = sq / n - (sum / n) * (sum / n);
+    printf("dataset      sine, %s\n", d->source);
+    printf("series       %zu values in [%.4f, %.4f]\n", d->series_n, lo, hi);
+    printf("examples     %zu: tau %zu values -> the next; train %zu, valid %zu\n",
+           sine_examples(d), d->tau, d->n_train, sine_examples(d) - d->n_train);
+    printf("noise        variance %.6f about sin(0.01 t): the MSE floor\n", var);
+}
+
 int cmd_data(int argc, char **argv, const struct options *opt)
 {
     (void)opt;
@@ -98,6 +121,10 @@ int cmd_data(int argc, char **argv, const struct options *opt)
     if (config_load(&cfg, argv[0], argc - 1, argv + 1, &e) < 0 ||
         dataset_load(&cfg.dataset, runner_data_dir(), &d, &e) < 0) {
         status = runner_report(&e);
+        goto done;
+    }
+    if (!d->vocab) {
+        print_series(d);
         goto done;
     }
     printf("dataset      %s, %s tokens, from %s\n",

@@ -257,6 +257,7 @@ static void add_unfiled(struct tally *t, const struct sweep_run *r, const char *
     snprintf(row->status, sizeof row->status, "failed");
     row->sweep_index = (long)r->index;
     row->train_ppl = row->valid_ppl = row->test_ppl = row->best_valid_ppl = NAN;
+    row->train_mse = row->valid_mse = NAN;
     row->wall_seconds = row->tokens_per_s = NAN;
     row->values = mem_strdup("");
     row->detail = mem_strdup(why);

@@ -72,9 +72,14 @@ int cmd_train(int argc, char **argv, const struct options *shared)
                "again)\n", out.run_id, out.status, out.path);
     } else if (out.run_id[0] && out.path[0]) {
         printf("run %s %s in %.1f s: ", out.run_id, out.status, out.seconds);
-        print_ppl("train ppl", out.train_ppl);
-        print_ppl(", valid ppl", out.valid_ppl);
-        print_ppl(", test ppl", out.test_ppl);
+        if (cfg.model.head == HEAD_REGRESSION) {
+            print_ppl("train mse", out.train_mse);
+            print_ppl(", valid mse", out.valid_mse);
+        } else {
+            print_ppl("train ppl", out.train_ppl);
+            print_ppl(", valid ppl", out.valid_ppl);
+            print_ppl(", test ppl", out.test_ppl);
+        }
         printf(" -> %s\n", out.path);
     }
     config_free(&cfg);

@@ -50,7 +50,8 @@ static const struct verb_help helps[] = {
     {"data",
      "usage: runner data CONFIG.yaml [key=value ...]\n",
      "Dataset statistics of a config: corpus length, vocabulary size, the splits,\n"
-     "and the most frequent unigrams, bigrams and trigrams (d2l 8.3).\n",
+     "and the most frequent unigrams, bigrams and trigrams (d2l 8.3); for the\n"
+     "sine series, its examples and noise variance (the MSE floor).\n",
      "  key=value       set a config key: dataset.name=ptb\n"
      "  -h, --help      this help\n"},
     {"index",
@@ -65,12 +66,14 @@ static const struct verb_help helps[] = {
      "best validation epoch, time, speed and swept values. With --group, one row\n"
      "per sweep point (the runs that differ only in their seed): how many runs,\n"
      "and mean \u00b1 standard deviation [min, max] of the completed runs' final\n"
-     "train, valid and test and best valid perplexities.\n",
+     "train, valid and test and best valid perplexities. A regression run shows\n"
+     "its training and validation mean squared errors as train and valid.\n",
      "  RESULTS         a results folder (output.dir: the folder holding runs/)\n"
      "  --group         one row per sweep point over its seeds\n"
      "  --sort COLUMN   order by a column (index, run_id, status, epochs, train_ppl,\n"
      "                  valid_ppl, test_ppl, best_valid_ppl, best_valid_epoch,\n"
-     "                  wall_seconds, tokens_per_s, values, detail; with --group:\n"
+     "                  wall_seconds, tokens_per_s, values, detail, train_mse,\n"
+     "                  valid_mse; with --group:\n"
      "                  index, point_id, runs, completed, train_ppl, valid_ppl,\n"
      "                  test_ppl, best_valid_ppl (by mean), values)\n"
      "  --csv           comma-separated, with a header line\n"
@@ -78,10 +81,13 @@ static const struct verb_help helps[] = {
     {"generate",
      "usage: runner generate RESULTS RUN_ID --prefix TEXT [--length N]\n"
      "                       [--temperature T] [--alpha A] [--seed S] [--greedy]\n"
-     "       runner generate RESULTS/runs/RUN_ID.h5 --prefix TEXT [...]\n",
+     "       runner generate RESULTS/runs/RUN_ID.h5 --prefix TEXT [...]\n"
+     "       runner generate RESULTS RUN_ID          (a regression run)\n",
      "Text from a finished run's weights and vocabulary, with the run's generate\n"
-     "settings unless an option says otherwise. RUN_ID may be a unique prefix.\n",
-     "  --prefix TEXT   the text to continue (required)\n"
+     "settings unless an option says otherwise. RUN_ID may be a unique prefix.\n"
+     "A regression run (d2l 8.1) takes no options: it prints its k-step-ahead\n"
+     "predictions, a row per time step: t x pred_1 pred_4 pred_16 pred_64.\n",
+     "  --prefix TEXT   the text to continue (required for a language model)\n"
      "  --length N      tokens to generate (default: the run's generate.length)\n"
      "  --temperature T sample from p ~ exp(logit / T)\n"
      "  --alpha A       sample from p^A / sum p^A\n"

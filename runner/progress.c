@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "train.h"
@@ -43,18 +44,18 @@ void progress_batch(void *ctx, const struct train_progress *tp)
     double elapsed = now - p->started;
     char eta[32];
     format_eta(elapsed / done * ((double)tp->epochs - done), eta, sizeof eta);
-    printf("\r\033[K%s  epoch %ld/%ld  batch %zu/%zu  ppl %.3f  %.0f tok/s  ETA %s",
-           p->run_id, tp->epoch, tp->epochs, tp->batch, tp->batches, tp->ppl,
-           tp->tokens_per_s, eta);
+    printf("\r\033[K%s  epoch %ld/%ld  batch %zu/%zu  %s %.*f  %.0f tok/s  ETA %s",
+           p->run_id, tp->epoch, tp->epochs, tp->batch, tp->batches, tp->measure,
+           strcmp(tp->measure, "mse") ? 3 : 6, tp->ppl, tp->tokens_per_s, eta);
     fflush(stdout);
 }
 
-static void print_ppl(const char *label, double v)
+static void print_value(const char *label, double v, int digits)
 {
     if (isnan(v))
         printf("  %s -", label);
     else
-        printf("  %s %.3f", label, v);
+        printf("  %s %.*f", label, digits, v);
 }
 
 void progress_epoch(struct progress *p, const struct epoch_metrics *m)
@@ -64,9 +65,19 @@ void progress_epoch(struct progress *p, const struct epoch_metrics *m)
     if (p->live)
         printf("\r\033[K");
     printf("%s  epoch %ld/%ld", p->run_id, m->epoch, p->epochs);
-    print_ppl("train ppl", m->train_ppl);
-    print_ppl("valid", m->valid_ppl);
-    print_ppl("test", m->test_ppl);
+    if (isnan(m->train_ppl) && !isnan(m->train_mse)) { /* regression */
+        print_value("train mse", m->train_mse, 6);
+        print_value("valid", m->valid_mse, 6);
+        for (int q = 1; q < METRICS_KSTEPS; q++) {
+            char label[32];
+            snprintf(label, sizeof label, "%d-step", metrics_kstep[q]);
+            print_value(label, m->kstep_mse[q], 4);
+        }
+    } else {
+        print_value("train ppl", m->train_ppl, 3);
+        print_value("valid", m->valid_ppl, 3);
+        print_value("test", m->test_ppl, 3);
+    }
     printf("  lr %.4g  |g| %.3g  %.0f tok/s  %.2fs\n", m->lr, m->grad_norm,
            m->tokens_per_s, m->seconds);
     fflush(stdout);

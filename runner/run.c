@@ -112,7 +112,9 @@ static int judge(struct job *j, const struct epoch_metrics *m,
     int rung = asha_rung_at(a, j->cfg->train.epochs, m->epoch);
     if (rung < 0)
         return 0;
-    double value = a->metric == ASHA_VALID_PPL ? m->valid_ppl : m->train_ppl;
+    double value = a->metric == ASHA_VALID_PPL ? m->valid_ppl
+                   : a->metric == ASHA_TRAIN_PPL ? m->train_ppl
+                   : a->metric == ASHA_VALID_MSE ? m->valid_mse : m->train_mse;
     int rc = asha_decide(j->cfg->output.dir, j->out->run_id, rung, m->epoch, value,
                          (size_t)a->reduction, in_sweep, (void *)s, d, e);
     if (rc < 0)
@@ -142,6 +144,7 @@ static int train_epochs(struct job *j, struct err *e)
     while (t->epoch < cfg->train.epochs) {
         int status = trainer_epoch(t, &m, progress_batch, &j->p);
         j->out->train_ppl = m.train_ppl;
+        j->out->train_mse = m.train_mse;
         if (status != TRAIN_OK) {
             progress_clear(&j->p);
             return status;
@@ -150,6 +153,8 @@ static int train_epochs(struct job *j, struct err *e)
             j->out->valid_ppl = m.valid_ppl;
         if (!isnan(m.test_ppl))
             j->out->test_ppl = m.test_ppl;
+        if (!isnan(m.valid_mse))
+            j->out->valid_mse = m.valid_mse;
         int rc = results_append_epoch(j->r, &m, e);
         if (rc < 0)
             return rc;
@@ -296,6 +301,23 @@ static const char *finish_detail(struct job *j, int status, char *buf, size_t n)
     return buf;
 }
 
+/* The run's first line: what it trains, on what, and its sweep values. */
+static void print_start(const struct job *j)
+{
+    const struct config *cfg = j->cfg;
+    char data[96];
+    if (j->data->vocab)
+        snprintf(data, sizeof data, "vocabulary %zu", vocab_size(j->data->vocab));
+    else
+        snprintf(data, sizeof data, "regression, tau %zu, %zu training examples",
+                 j->data->tau, j->data->n_train);
+    printf("%s  %s: %s %ld x %ld, %s, %zu parameters, %s%s%s\n", j->out->run_id,
+           cfg->name, config_cell_name(cfg->model.cell), cfg->model.layers,
+           cfg->model.hidden, config_dataset_name(cfg->dataset.name),
+           j->t->model->nparams, data, j->label && j->label->values[0] ? ", " : "",
+           j->label ? j->label->values : "");
+}
+
 int run_config(const struct config *cfg, const struct run_label *label,
                const struct options *opt, struct run_outcome *out)
 {
@@ -305,6 +327,7 @@ int run_config(const struct config *cfg, const struct run_label *label,
     int exit_status = EXIT_OK, status = TRAIN_OK;
     memset(out, 0, sizeof *out);
     out->train_ppl = out->valid_ppl = out->test_ppl = NAN;
+    out->train_mse = out->valid_mse = NAN;
     snprintf(out->status, sizeof out->status, "failed");
     err_clear(&e);
     j.warned = mem_calloc(cfg->generate.prefixes.n + 1, sizeof *j.warned);
@@ -332,12 +355,7 @@ int run_config(const struct config *cfg, const struct run_label *label,
     snprintf(out->path, sizeof out->path, "%s", results_path(j.r));
     progress_init(&j.p, out->run_id, cfg->train.epochs, opt->quiet, !opt->plain);
     if (!opt->quiet)
-        printf("%s  %s: %s %ld x %ld, %s, %zu parameters, vocabulary %zu%s%s\n",
-               out->run_id, cfg->name, config_cell_name(cfg->model.cell),
-               cfg->model.layers, cfg->model.hidden,
-               config_dataset_name(cfg->dataset.name), j.t->model->nparams,
-               vocab_size(j.data->vocab), label && label->values[0] ? ", " : "",
-               label ? label->values : "");
+        print_start(&j);
     status = train_epochs(&j, &e);
     out->seconds = j.wall_before + train_now() - j.start;
     if (status < 0)

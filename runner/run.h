@@ -14,6 +14,7 @@ struct run_outcome {
                             * (interrupted), elsewhere (claimed by another
                             * process: not started) */
     double train_ppl, valid_ppl, test_ppl;
+    double train_mse, valid_mse; /* regression runs (NaN otherwise) */
     double seconds;
     int already;           /* a finished result was there: nothing trained */
     char path[1300];

@@ -9,10 +9,10 @@
 const char *const table_columns[] = {
     "index", "run_id", "status", "epochs", "train_ppl", "valid_ppl", "test_ppl",
     "best_valid_ppl", "best_valid_epoch", "wall_seconds", "tokens_per_s",
-    "values", "detail", NULL};
+    "values", "detail", "train_mse", "valid_mse", NULL};
 
 enum { C_INDEX, C_RUN_ID, C_STATUS, C_EPOCHS, C_TRAIN, C_VALID, C_TEST, C_BEST,
-       C_BEST_EPOCH, C_WALL, C_TPS, C_VALUES, C_DETAIL };
+       C_BEST_EPOCH, C_WALL, C_TPS, C_VALUES, C_DETAIL, C_TRAIN_MSE, C_VALID_MSE };
 
 int table_column(const char *name)
 {
@@ -34,8 +34,16 @@ static double number(const struct index_row *r, int c)
     case C_BEST_EPOCH: return r->best_valid_epoch ? (double)r->best_valid_epoch : NAN;
     case C_WALL: return r->wall_seconds;
     case C_TPS: return r->tokens_per_s;
+    case C_TRAIN_MSE: return r->train_mse;
+    case C_VALID_MSE: return r->valid_mse;
     default: return NAN;
     }
+}
+
+/* A regression run records MSEs where a language model has perplexities. */
+static int is_regression(const struct index_row *r)
+{
+    return isnan(r->train_ppl) && !isnan(r->train_mse);
 }
 
 static int sort_column;
@@ -118,20 +126,33 @@ void table_print(const struct index_row *rows, size_t n, int csv)
             csv_field(r->values);
             putchar(',');
             csv_field(r->detail);
+            for (int c = C_TRAIN_MSE; c <= C_VALID_MSE; c++) {
+                double v = number(r, c);
+                putchar(',');
+                if (!isnan(v))
+                    printf("%.10g", v);
+            }
             putchar('\n');
         }
         return;
     }
+    /* a regression run's train and valid are mean squared errors: the
+     * header says so when every run is one, the row when they are mixed */
+    size_t regression = 0;
+    for (size_t k = 0; k < n; k++)
+        regression += is_regression(&rows[k]);
+    int all = n > 0 && regression == n;
     printf("%5s  %-12s  %-9s %6s %9s %9s %9s %15s %8s %9s  %s\n", "index", "run_id",
-           "status", "epochs", "train", "valid", "test", "best valid (ep)",
-           "time s", "tok/s", "values");
+           "status", "epochs", all ? "train mse" : "train", all ? "valid mse" : "valid",
+           "test", "best valid (ep)", "time s", "tok/s", "values");
     for (size_t k = 0; k < n; k++) {
         const struct index_row *r = &rows[k];
         char idx[24] = "-", tr[24], va[24], te[24], best[40], wall[24], tps[24];
         if (r->sweep_index >= 0)
             snprintf(idx, sizeof idx, "%ld", r->sweep_index);
-        cell(tr, sizeof tr, r->train_ppl, "%.3f");
-        cell(va, sizeof va, r->valid_ppl, "%.3f");
+        int mse = is_regression(r);
+        cell(tr, sizeof tr, mse ? r->train_mse : r->train_ppl, mse ? "%.6f" : "%.3f");
+        cell(va, sizeof va, mse ? r->valid_mse : r->valid_ppl, mse ? "%.6f" : "%.3f");
         cell(te, sizeof te, r->test_ppl, "%.3f");
         if (isnan(r->best_valid_ppl))
             snprintf(best, sizeof best, "-");
@@ -140,10 +161,10 @@ void table_print(const struct index_row *rows, size_t n, int csv)
                      r->best_valid_epoch);
         cell(wall, sizeof wall, r->wall_seconds, "%.1f");
         cell(tps, sizeof tps, r->tokens_per_s, "%.0f");
-        printf("%5s  %-12s  %-9s %6ld %9s %9s %9s %15s %8s %9s  %s%s%s%s\n", idx,
+        printf("%5s  %-12s  %-9s %6ld %9s %9s %9s %15s %8s %9s  %s%s%s%s%s\n", idx,
                r->run_id, r->status, r->epochs, tr, va, te, best, wall, tps,
-               r->values, r->detail[0] ? "  [" : "", r->detail,
-               r->detail[0] ? "]" : "");
+               r->values, mse && !all ? "  (train, valid: MSE)" : "",
+               r->detail[0] ? "  [" : "", r->detail, r->detail[0] ? "]" : "");
     }
 }
 

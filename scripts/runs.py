@@ -12,6 +12,9 @@ os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 import h5py  # noqa: E402
 
 METRICS = ("train_ppl", "valid_ppl", "test_ppl")
+# a regression run's (d2l 8.1); absent from files written before them
+MSE_METRICS = ("train_mse", "valid_mse", "kstep_mse_1", "kstep_mse_4", "kstep_mse_16",
+               "kstep_mse_64")
 
 
 def text(value):
@@ -56,7 +59,7 @@ def read_run(path):
             "values": parse_values(values), "axes": axes,
             "status": text(a.get("status", "")), "detail": text(a.get("detail", "")),
             "config": text(a.get("config", "")), "samples": samples,
-            "epoch": m["epoch"][:], "metrics": {k: m[k][:] for k in METRICS},
+            "epoch": m["epoch"][:], "metrics": {k: m[k][:] for k in METRICS + MSE_METRICS if k in m},
         }
 
 

@@ -291,4 +291,73 @@ else bad "ls --group: got '$got', computed '$want'"; fi
 expect 0 "model.hidden=12" "$R" ls "$T/seeds" --group --sort valid_ppl
 expect 2 "unknown column 'run_id'" "$R" ls "$T/seeds" --group --sort run_id
 
+# ---- regression (d2l 8.1): a run file without /vocab, MSE columns, and
+# generate printing the k-step-ahead predictions ----
+cat > "$T/sine.yaml" <<YAML
+seed: 0
+dataset: {name: sine}
+model: {head: regression, hidden: 10}
+sampler: {batch_size: 16}
+optimizer: {kind: adam, lr: 0.01}
+train: {epochs: 3}
+output: {dir: $T/sine}
+YAML
+out=$("$R" train "$T/sine.yaml" 2>&1)
+sid=$(printf '%s\n' "$out" | sed -n 's/^run \([0-9a-f]\{12\}\) completed.*/\1/p')
+if [ -n "$sid" ] && printf '%s\n' "$out" | grep -q "regression, tau 4, 600 training examples" &&
+    printf '%s\n' "$out" | grep -q "epoch 3/3  train mse 0\.0[0-9]*  valid 0\.0" &&
+    printf '%s\n' "$out" | grep -q "completed in .*train mse 0\.0.*, valid mse 0\.0"; then ok
+else bad "regression train printed: $out"; fi
+sfile="$T/sine/runs/$sid.h5"
+layout=$(h5dump -H "$sfile" 2>/dev/null)
+if ! printf '%s\n' "$layout" | grep -q 'DATASET "vocab"' &&
+    printf '%s\n' "$layout" | grep -q 'DATASET "kstep_mse_64"' &&
+    printf '%s\n' "$layout" | grep -q 'DATASET "weight_ih_l0"\|"rnn.weight_ih_l0"'; then ok
+else bad "regression run file layout: $(printf '%s\n' "$layout" | grep DATASET)"; fi
+# the CSV's valid_mse is the file's last valid_mse, and ls says MSE
+csv_mse=$("$R" ls "$T/sine" --csv | tail -n 1 | awk -F, '{ print $15 }')
+file_mse=$(h5dump -m '%.17g' -d /metrics/valid_mse "$sfile" |
+           sed -n 's/^ *([0-9]*): \([0-9.e-]*\).*/\1/p' | tail -n 1)
+awk -v a="$csv_mse" -v b="$file_mse" 'BEGIN { exit !(a > 0.03 && a < 0.1 && (a - b) ^ 2 < 1e-18) }' &&
+    ok || bad "ls valid_mse '$csv_mse', file '$file_mse'"
+expect 0 "train mse valid mse" "$R" ls "$T/sine"
+# generate: a header, then t, x and the 1/4/16/64-step predictions of each
+# of the 1000 steps (NaN before the first window); the first 1-step
+# prediction is at t = 5 (tau 4)
+pred=$("$R" generate "$T/sine" "$sid")
+rows=$(printf '%s\n' "$pred" | grep -c '^[0-9]')
+first=$(printf '%s\n' "$pred" | awk '$1 ~ /^[0-9]+$/ && $3 != "nan" { print $1; exit }')
+valid=$(printf '%s\n' "$pred" | sed -n 's/^# mse over validation.* k=1 \([0-9.]*\) .*/\1/p')
+if [ "$rows" -eq 1000 ] && [ "$first" = 5 ] &&
+    awk -v a="$valid" -v b="$file_mse" 'BEGIN { exit !((a - b) ^ 2 < 1e-12) }'; then ok
+else bad "generate on a regression run: $rows rows, first prediction at '$first', valid '$valid' vs '$file_mse'"; fi
+expect 2 "is a regression run: it takes no --prefix" "$R" generate "$T/sine" "$sid" --prefix a
+expect 2 "model.head: regression needs a numeric series (dataset.name: sine)" \
+    "$R" check "$T/tiny.yaml" model.head=regression model.input=onehot
+expect 2 "dataset.tokens: applies to text datasets (timemachine, jaychou, ptb, text) only" \
+    "$R" check "$T/sine.yaml" dataset.tokens=char
+expect 2 "generate.prefixes: applies to head: lm (language models) only" \
+    "$R" check "$T/sine.yaml" "generate.prefixes=[a]"
+expect 0 "diverged" "$R" train "$T/sine.yaml" train.max_mse=0.001 --quiet
+# early stopping judges regression runs by their MSE, and only by it
+cat > "$T/sine_asha.yaml" <<YAML
+dataset: {name: sine}
+model: {head: regression, hidden: 8}
+sampler: {batch_size: 16}
+optimizer: {kind: adam}
+train: {epochs: 4, threads: 1}
+output: {dir: $T/sine_asha}
+sweep:
+  grid: {optimizer.lr: [0.01, 0.0001, 0.00001]}
+  early_stop: {metric: valid_mse, min_epochs: 2, reduction: 3}
+YAML
+expect 0 "3 of 3 run(s) in this shard completed, diverged or stopped" \
+    "$R" sweep "$T/sine_asha.yaml" --quiet
+[ "$("$R" ls "$T/sine_asha" --csv | grep -c ',stopped,')" -eq 2 ] && ok ||
+    bad "regression early stopping: $("$R" ls "$T/sine_asha")"
+expect 2 "sweep.early_stop.metric: valid_ppl is measured by language-model runs only, and run 0 is a regression (use valid_mse or train_mse)" \
+    "$R" check "$T/sine_asha.yaml" sweep.early_stop.metric=valid_ppl
+expect 2 "sweep.early_stop.metric: train_mse is measured by regression runs only, and run 0 is a language model (use valid_ppl or train_ppl)" \
+    "$R" check "$T/seeds.yaml" "sweep.early_stop={metric: train_mse, min_epochs: 1, reduction: 2}"
+
 summary

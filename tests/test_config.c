@@ -134,7 +134,7 @@ static void test_malformed_configs(void **state)
                  "cfg.yaml:2:19: dataset.valid_fraction: expected a finite "
                  "number, got 'nan'");
     expect_error("dataset:\n  name: ptb\n  valid_fraction: 0.1\n",
-                 "cfg.yaml:3:3: dataset.valid_fraction: applies to datasets "
+                 "cfg.yaml:3:3: dataset.valid_fraction: applies to text datasets "
                  "without a validation file (not ptb) only");
     expect_error("dataset:\n  max_tokens: 0\n",
                  "cfg.yaml:2:3: dataset.max_tokens: 0 keeps nothing; use -1 "

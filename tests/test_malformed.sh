@@ -134,7 +134,7 @@ want 2 "$E:3:22: dataset.tokens: ptb is a word-level corpus; use tokens: word" "
 printf 'dataset: {max_tokens: 0}\n' | body
 want 2 "$E:3:11: dataset.max_tokens: 0 keeps nothing; use -1 for the whole corpus or a positive count" "$R" check "$C"
 printf 'dataset: {name: ptb, valid_fraction: 0.1}\n' | body
-want 2 "$E:3:22: dataset.valid_fraction: applies to datasets without a validation file (not ptb) only" "$R" check "$C"
+want 2 "$E:3:22: dataset.valid_fraction: applies to text datasets without a validation file (not ptb) only" "$R" check "$C"
 printf 'dataset: {max_bytes: 0}\n' | body
 want 2 "$E:3:22: dataset.max_bytes: 0 is out of range [1, 1099511627776]" "$R" check "$C"
 printf 'dataset: {name: text, path: ""}\n' | body
@@ -157,6 +157,38 @@ printf 'name: %s\n' "$(head -c 300 /dev/zero | tr '\0' n)" > "$C"
 want 2 "$E:1:7: name: 300 characters, at most 200" "$R" check "$C"
 printf 'seed: 1\noutput: {dir: ""}\n' > "$C"
 want 2 "$E:2:15: output.dir: expected a non-empty string" "$R" check "$C"
+
+# ---- regression (d2l 8.1): the sine series and the regression head ----------
+printf 'dataset: {name: sine}\n' | body
+want 2 "$E:3:11: dataset.name: sine is a regression task: set model.head: regression" "$R" check "$C"
+printf 'dataset: {name: sine}\nmodel: {head: lm}\n' | body
+want 2 "$E:4:9: model.head: lm does not fit dataset sine, a regression task: set model.head: regression" "$R" check "$C"
+printf 'model: {head: regression}\n' | body
+want 2 "$E:3:9: model.head: regression needs a numeric series (dataset.name: sine), not the text dataset timemachine" "$R" check "$C"
+printf 'model: {head: regresion}\n' | body
+want 2 "$E:3:15: model.head: unknown value 'regresion' (did you mean 'regression'?)" "$R" check "$C"
+printf 'dataset: {name: sine, tau: 0}\nmodel: {head: regression}\n' | body
+want 2 "$E:3:28: dataset.tau: 0 is out of range [1, 10000]" "$R" check "$C"
+printf 'dataset: {name: sine, noise: -0.1}\nmodel: {head: regression}\n' | body
+want 2 "$E:3:30: dataset.noise: -0.1 is out of range [0, 1e+06]" "$R" check "$C"
+printf 'dataset: {name: sine, lenght: 10}\nmodel: {head: regression}\n' | body
+want 2 "$E:3:23: unknown key 'dataset.lenght' (did you mean 'dataset.length'?)" "$R" check "$C"
+printf 'dataset: {name: sine, length: 100, n_train: 96}\nmodel: {head: regression}\n' | body
+want 2 "$E:3:36: dataset.n_train: 96 training examples of tau 4 leave no validation example in a length of 100 (need tau + n_train < length)" "$R" check "$C"
+printf 'dataset: {name: sine, max_tokens: 5}\nmodel: {head: regression}\n' | body
+want 2 "$E:3:23: dataset.max_tokens: applies to text datasets (timemachine, jaychou, ptb, text) only" "$R" check "$C"
+printf 'dataset: {name: sine}\nmodel: {head: regression, input: embedding}\n' | body
+want 2 "$E:4:27: model.input: applies to head: lm (language models) only" "$R" check "$C"
+printf 'dataset: {name: sine}\nmodel: {head: regression}\nsampler: {num_steps: 5}\n' | body
+want 2 "$E:5:11: sampler.num_steps: applies to text datasets (a sine example is tau steps, and the examples are shuffled each epoch) only" "$R" check "$C"
+printf 'dataset: {name: sine}\nmodel: {head: regression}\ngenerate: {prefixes: [a]}\n' | body
+want 2 "$E:5:12: generate.prefixes: applies to head: lm (language models) only" "$R" check "$C"
+printf 'dataset: {name: sine}\nmodel: {head: regression}\ntrain: {max_ppl: 5}\n' | body
+want 2 "$E:5:9: train.max_ppl: applies to head: lm (language models) only" "$R" check "$C"
+printf 'model: {cell: gru}\ntrain: {max_mse: 5}\n' | body
+want 2 "$E:4:9: train.max_mse: applies to head: regression only" "$R" check "$C"
+printf 'dataset: {name: sine, tau: x}\nmodel: {head: regression}\n' | body
+want 2 "$E:3:28: dataset.tau: expected an integer, got 'x'" "$R" check "$C"
 
 # ---- overrides on the command line -----------------------------------------
 printf 'seed: 1\n' | body
@@ -214,7 +246,7 @@ want 2 "$E:3:52: sweep.early_stop.metric: valid_ppl needs a validation split (da
 printf 'train: {epochs: 3}\nsweep: {grid: {seed: [1, 2]}, early_stop: {metric: train_ppl, min_epochs: 3, reduction: 2}}\n' | body
 want 2 "$E:4:75: sweep.early_stop.min_epochs: 3 leaves no rung below train.epochs (3) in run 0: no run could be stopped" "$R" check "$C"
 printf 'sweep: {grid: {seed: [1, 2]}, early_stop: {metric: valid_mse, min_epochs: 1, reduction: 2}}\n' | body
-want 2 "$E:3:52: sweep.early_stop.metric: valid_mse is measured by regression runs only, and these runs are language models (use valid_ppl or train_ppl)" "$R" check "$C"
+want 2 "$E:3:52: sweep.early_stop.metric: valid_mse is measured by regression runs only, and run 0 is a language model (use valid_ppl or train_ppl)" "$R" check "$C"
 printf 'include: [c.yaml]\n' | body
 want 2 "$E:3:11: include 'c.yaml': a cycle: $C includes itself (through 0 file(s))" "$R" check "$C"
 printf 'include: [missing.yaml]\n' | body

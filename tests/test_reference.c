@@ -1,7 +1,8 @@
 /* Checks the model against PyTorch: the files in tests/fixtures hold weights,
  * inputs, logits, loss and every gradient computed by torch.nn modules
  * (scripts/make_reference.py). Logits, loss and gradients must agree to
- * 1e-5, relative to the largest magnitude of each tensor. */
+ * 1e-5, relative to the largest magnitude of each tensor. Every cell kind has
+ * four cases: one-hot, embedding, tied decoder, and the regression head. */
 #include "support.h"
 
 #include <hdf5.h>
@@ -66,6 +67,8 @@ static void run_case(const char *cell_name, int cell, const char *shape)
         .cell = cell, .V = (size_t)attr(f, "V"), .E = (size_t)attr(f, "E"),
         .H = (size_t)attr(f, "H"), .L = (size_t)attr(f, "L"),
         .embedding = attr(f, "embedding"), .tie = attr(f, "tie"),
+        .regression = H5LTfind_attribute(f, "regression") == 1 &&
+                      attr(f, "regression"),
     };
     size_t B = (size_t)attr(f, "B"), T = (size_t)attr(f, "T");
     struct model *m;
@@ -89,13 +92,20 @@ static void run_case(const char *cell_name, int cell, const char *shape)
     if (cell == CELL_LSTM)
         assert_true(H5LTread_dataset(f, "/c0", NATIVE_REAL, m->state_c) >= 0);
     int32_t X[64], Y[64];
-    assert_true(H5LTread_dataset_int(f, "/X", X) >= 0);
-    assert_true(H5LTread_dataset_int(f, "/Y", Y) >= 0);
-
-    model_forward(m, X, B, T, 0);
+    real Xr[64], Yr[64];
+    if (s.regression) {
+        assert_true(H5LTread_dataset(f, "/X", NATIVE_REAL, Xr) >= 0);
+        assert_true(H5LTread_dataset(f, "/Y", NATIVE_REAL, Yr) >= 0);
+        model_forward_values(m, Xr, B, T, 0);
+    } else {
+        assert_true(H5LTread_dataset_int(f, "/X", X) >= 0);
+        assert_true(H5LTread_dataset_int(f, "/Y", Y) >= 0);
+        model_forward(m, X, B, T, 0);
+    }
     read_doubles(f, "/logits", ref);
     check_close(path, "logits", m->logits, ref, T * B * s.V);
-    double loss = model_loss(m, Y, 1), ref_loss;
+    double loss = s.regression ? model_loss_mse(m, Yr, 1) : model_loss(m, Y, 1);
+    double ref_loss;
     read_doubles(f, "/loss", &ref_loss);
     if (fabs(loss - ref_loss) > TOL * fabs(ref_loss))
         fail_msg("%s: loss %.9g, PyTorch %.9g", path, loss, ref_loss);
@@ -130,6 +140,7 @@ static void run_cell(const char *name, int cell)
     run_case(name, cell, "onehot");
     run_case(name, cell, "embedding");
     run_case(name, cell, "tied");
+    run_case(name, cell, "regression");
 }
 
 static void test_rnn_tanh(void **state) { (void)state; run_cell("rnn_tanh", CELL_RNN_TANH); }

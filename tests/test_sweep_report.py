@@ -2,7 +2,9 @@
 """scripts/sweep_report.py on a small sweep (random search, two seeds, early
 stopping): the grouped table has one row per point of `runner ls --group`
 with the same counts and numbers, stopped runs are counted, every embedded
-image decodes, and the best run's config is there.
+image decodes, and the best run's config is there. Also scripts/plot.py
+--kstep on a regression run: the table it parses from `runner generate` and
+the PNG it draws.
 
 Run by `make test` (scripts/run_tests.sh) with Debian's python3-h5py and
 python3-matplotlib; without them it is skipped with a message, and under
@@ -143,6 +145,59 @@ class SweepReportTest(unittest.TestCase):
             page = f.read()
         self.assertNotIn("http://", page)
         self.assertNotIn("https://", page)
+
+
+SINE = """\
+seed: 1
+dataset: {name: sine, length: 300, n_train: 150}
+model: {head: regression, hidden: 8}
+sampler: {batch_size: 16}
+optimizer: {kind: adam, lr: 0.01}
+train: {epochs: 2, threads: 1}
+output: {dir: %s}
+"""
+
+
+class KstepPlot(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp()
+        cls.results = os.path.join(cls.tmp, "sine")
+        config = os.path.join(cls.tmp, "sine.yaml")
+        with open(config, "w") as f:
+            f.write(SINE % cls.results)
+        out = subprocess.run([RUNNER, "train", config, "--quiet"], capture_output=True,
+                             text=True, check=True).stdout
+        cls.run_id = out.split()[1]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def test_table(self):
+        sys.path.insert(0, os.path.join(TOP, "scripts"))
+        from plot import kstep_table
+        t, x, preds = kstep_table(self.results, self.run_id, RUNNER)
+        self.assertEqual(len(t), 300)
+        self.assertEqual(t[:2], [1.0, 2.0])
+        self.assertEqual(sorted(preds), [1, 4, 16, 64])
+        # tau 4: the first 1-step prediction is of t = 5, the first 64-step
+        # one of t = 4 + 64
+        for k, first in ((1, 5), (64, 68)):
+            finite = [ti for ti, p in zip(t, preds[k]) if p == p]
+            self.assertEqual(finite[0], first)
+            self.assertEqual(finite[-1], 300)
+
+    def test_png(self):
+        import matplotlib.image
+        out = os.path.join(self.tmp, "kstep.png")
+        subprocess.run([sys.executable, os.path.join(TOP, "scripts", "plot.py"), self.results,
+                        "--kstep", self.run_id, "--out", out], check=True, cwd=TOP,
+                       capture_output=True)
+        pixels = matplotlib.image.imread(out)
+        self.assertGreater(pixels.shape[1], 500)
+        # more than the white background and one colour: several curves
+        self.assertGreater(len({tuple(p) for p in pixels.reshape(-1, pixels.shape[2])}), 20)
 
 
 def main():

@@ -11,6 +11,7 @@
 #include "generate.h"
 #include "mem.h"
 #include "results.h"
+#include "sine.h"
 #include "train.h"
 
 static int setup(void **state)
@@ -855,6 +856,127 @@ static void test_bptt_variants(void **state)
     config_free(&c);
 }
 
+/* ---- regression (d2l 8.1) -------------------------------------------- */
+
+/* d2l 8.1's setting with an RNN: tau 4, batch 16, Adam lr 0.01. */
+static void regression_run(struct run *r, int threads, const char *override,
+                           long epochs)
+{
+    char text[1024], path[128];
+    snprintf(path, sizeof path, "%s/sine.yaml", support_dir());
+    snprintf(text, sizeof text,
+             "seed: 0\n"
+             "dataset: {name: sine}\n"
+             "model: {head: regression, cell: rnn_tanh, hidden: 10}\n"
+             "sampler: {batch_size: 16}\n"
+             "optimizer: {kind: adam, lr: 0.01}\n"
+             "train: {epochs: %ld, threads: %d}\n"
+             "output: {dir: %s/out}\n", epochs, threads, support_dir());
+    support_write_text(path, text);
+    memset(r, 0, sizeof *r);
+    struct err e;
+    char *over[1] = {(char *)override};
+    if (config_load(&r->cfg, path, override ? 1 : 0, over, &e) < 0)
+        fail_msg("%s", e.msg);
+    train_loaded(r);
+}
+
+static void test_sine_series(void **state)
+{
+    (void)state;
+    struct run r;
+    regression_run(&r, 1, NULL, 1);
+    const struct dataset *d = r.data;
+    assert_null(d->vocab);
+    assert_int_equal(d->series_n, 1000);
+    assert_int_equal(sine_examples(d), 996);
+    /* the noise around sin(0.01 t): mean 0, variance 0.04 (its standard
+     * error over 1000 draws is 0.0018) */
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < d->series_n; i++) {
+        double noise = d->series[i] - sin(0.01 * (double)(i + 1));
+        sum += noise;
+        sq += noise * noise;
+    }
+    double mean = sum / 1000, var = sq / 1000 - mean * mean;
+    assert_true(fabs(mean) < 5 * 0.2 / sqrt(1000.0));
+    assert_true(fabs(var - 0.04) < 5 * 0.0018);
+    real x[4], y;
+    sine_example(d, 10, x, &y);
+    assert_true(x[0] == d->series[10] && x[3] == d->series[13] && y == d->series[14]);
+    /* another seed, another series; the same seed, the same bits */
+    struct run o, same;
+    regression_run(&o, 1, "seed=1", 1);
+    regression_run(&same, 1, NULL, 1);
+    assert_true(memcmp(o.data->series, d->series, 1000 * sizeof(real)) != 0);
+    assert_memory_equal(same.data->series, d->series, 1000 * sizeof(real));
+    free_run(&o);
+    free_run(&same);
+    free_run(&r);
+}
+
+static void test_regression_trains(void **state)
+{
+    (void)state;
+    struct run a, b;
+    regression_run(&a, 1, NULL, 5);
+    assert_int_equal(a.status, TRAIN_OK);
+    assert_int_equal(a.epochs, 5);
+    /* 600 examples in batches of 16: 37 full and one of 8, each a step */
+    assert_int_equal(a.t->opt->t, 5 * 38);
+    const struct epoch_metrics *last = &a.m[4];
+    /* the noise variance 0.04 is the floor; d2l's MLP reaches 0.0487 */
+    assert_true(last->train_mse > 0.035 && last->train_mse < 0.07);
+    assert_true(last->valid_mse > 0.035 && last->valid_mse < 0.08);
+    assert_true(isnan(last->train_ppl) && isnan(last->valid_ppl));
+    /* the 1-step prediction of every validation target is valid_mse, and
+     * feeding predictions back degrades them (d2l 8.1) */
+    assert_true(fabs(last->kstep_mse[0] - last->valid_mse) < 1e-6 * last->valid_mse);
+    assert_true(last->kstep_mse[3] > 2 * last->kstep_mse[0]);
+    /* the same bits on two threads (two gradient shards either way) */
+    regression_run(&b, 2, NULL, 5);
+    for (int i = 0; i < 5; i++)
+        assert_memory_equal(&a.m[i].train_mse, &b.m[i].train_mse, sizeof(double));
+    assert_memory_equal(a.t->model->params, b.t->model->params,
+                        a.t->model->nparams * sizeof(real));
+    free_run(&b);
+    /* the checkpoint's blocks carry a regression run: 2 epochs, restored
+     * into a fresh trainer, 3 more equal the straight 5 */
+    regression_run(&b, 1, "train.epochs=2", 2);
+    struct state_block from[TRAIN_STATE_BLOCKS], to[TRAIN_STATE_BLOCKS];
+    size_t n = trainer_state_blocks(b.t, from);
+    struct trainer *t;
+    struct err e;
+    assert_int_equal(trainer_create(&a.cfg, b.data, &t, &e), 0);
+    assert_int_equal(trainer_state_blocks(t, to), n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(to[i].bytes, from[i].bytes);
+        memcpy(to[i].data, from[i].data, from[i].bytes);
+    }
+    struct epoch_metrics m;
+    for (int i = 2; i < 5; i++) {
+        assert_int_equal(trainer_epoch(t, &m, NULL, NULL), TRAIN_OK);
+        assert_memory_equal(&m.train_mse, &a.m[i].train_mse, sizeof(double));
+    }
+    assert_memory_equal(t->model->params, a.t->model->params,
+                        t->model->nparams * sizeof(real));
+    trainer_free(t);
+    free_run(&b);
+    free_run(&a);
+}
+
+static void test_regression_divergence(void **state)
+{
+    (void)state;
+    struct run r;
+    regression_run(&r, 1, "train.max_mse=0.001", 3);
+    assert_int_equal(r.status, TRAIN_DIVERGED);
+    assert_int_equal(r.epochs, 0);
+    assert_non_null(strstr(r.t->diverged_why, "training MSE"));
+    assert_non_null(strstr(r.t->diverged_why, "in epoch 1"));
+    free_run(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -870,6 +992,9 @@ int main(void)
         cmocka_unit_test(test_results_errors),
         cmocka_unit_test(test_generation_strategies),
         cmocka_unit_test(test_bptt_variants),
+        cmocka_unit_test(test_sine_series),
+        cmocka_unit_test(test_regression_trains),
+        cmocka_unit_test(test_regression_divergence),
     };
     return cmocka_run_group_tests(tests, setup, support_dir_teardown);
 }
