@@ -5,7 +5,8 @@
  * d2l's train_epoch_ch8 (and the seeds' train_and_predict_rnn): for every
  * batch, reset (random sampler) or carry (sequential) the state, forward,
  * mean cross-entropy, backward, clip, optimizer step; the epoch's training
- * perplexity is exp(total loss / tokens), as the seeds compute it. The
+ * perplexity is exp(total loss / tokens), as the seeds compute it (a
+ * regression run's epoch, over shuffled windows, is train_regress.h's). The
  * state an epoch starts from is zero, or (sampler.reset_state: never) the
  * one the last epoch ended with, kept here apart from the models' own.
  * Evaluation runs the model over a whole split with dropout off and the state

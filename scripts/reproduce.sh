@@ -11,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ALL="timemachine_rnn jaychou_scratch_rnn jaychou_concise_adam timemachine_scratch_rnn
-exercise_8_5_2 exercise_8_6_1 exercise_8_5_2_2 exercise_8_5_5 zaremba_small gluon_ptb_rnn
+exercise_8_5_2 exercise_8_6_1 exercise_8_5_2_2 exercise_8_5_5 exercise_8_5_4 exercise_8_6_3
+zaremba_small gluon_ptb_rnn
 exercise_8_6_2"
 names=${*:-$ALL}
 make --no-print-directory all
