@@ -8,12 +8,18 @@
 #include "mem.h"
 
 const char *const group_metric_names[GROUP_METRICS] = {
-    "train_ppl", "valid_ppl", "test_ppl", "best_valid_ppl"};
+    "train_ppl", "valid_ppl", "test_ppl", "best_valid_ppl", "train_mse", "valid_mse"};
 
 static double metric_of(const struct index_row *r, int m)
 {
-    return m == GROUP_TRAIN ? r->train_ppl : m == GROUP_VALID ? r->valid_ppl
-           : m == GROUP_TEST ? r->test_ppl : r->best_valid_ppl;
+    switch (m) {
+    case GROUP_TRAIN: return r->train_ppl;
+    case GROUP_VALID: return r->valid_ppl;
+    case GROUP_TEST: return r->test_ppl;
+    case GROUP_BEST_VALID: return r->best_valid_ppl;
+    case GROUP_TRAIN_MSE: return r->train_mse;
+    default: return r->valid_mse;
+    }
 }
 
 /* The swept values without the seed: "a=1 seed=3 b=2" -> "a=1 b=2". Values

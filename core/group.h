@@ -5,7 +5,8 @@
  * seed, config_point_id) and each group's statistics. A group counts its
  * runs by status; its statistics (mean, sample standard deviation with n - 1,
  * min, max) are over its completed runs with a finite value: the final
- * train, valid and test perplexities and the best valid one. Stopped,
+ * train, valid and test perplexities and the best valid one, and a
+ * regression run's final training and validation MSEs. Stopped,
  * diverged, failed and running runs are counted, never averaged: a run
  * stopped at a rung has not trained as long as the others. The standard
  * deviation of a single value is NaN.
@@ -24,8 +25,10 @@ struct group_stat {
     double mean, std, min, max; /* NaN when n == 0 (std when n < 2) */
 };
 
+/* The final perplexities and best valid one; a regression run's final
+ * training and validation MSEs. */
 enum group_metric { GROUP_TRAIN, GROUP_VALID, GROUP_TEST, GROUP_BEST_VALID,
-                    GROUP_METRICS };
+                    GROUP_TRAIN_MSE, GROUP_VALID_MSE, GROUP_METRICS };
 
 struct group_row {
     char point_id[13];

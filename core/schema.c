@@ -38,7 +38,6 @@ static int single_text(const struct config *c)
 }
 static int lm(const struct config *c) { return c->model.head == HEAD_LM; }
 static int regression(const struct config *c) { return c->model.head == HEAD_REGRESSION; }
-static int text_sampler(const struct config *c) { return text_data(c); }
 static int sequential(const struct config *c)
 {
     return text_data(c) && c->sampler.kind == SAMPLER_SEQUENTIAL;
@@ -123,13 +122,12 @@ static const struct field dataset_fields[] = {
 };
 
 static const struct field sampler_fields[] = {
-    {"kind", F_ENUM, AT(sampler.kind), 0, 0, sampler_names, NULL, text_sampler,
+    {"kind", F_ENUM, AT(sampler.kind), 0, 0, sampler_names, NULL, text_data,
      TEXT_SAMPLER, 0, 0},
     KEY("batch_size", F_INT, sampler.batch_size, 1, 1e6),
-    ONLY("num_steps", F_INT, sampler.num_steps, 1, 1e6, text_sampler,
-         TEXT_SAMPLER),
-    {"offset", F_ENUM, AT(sampler.offset), 0, 0, offset_names, NULL,
-     text_sampler, TEXT_SAMPLER, 0, 0},
+    ONLY("num_steps", F_INT, sampler.num_steps, 1, 1e6, text_data, TEXT_SAMPLER),
+    {"offset", F_ENUM, AT(sampler.offset), 0, 0, offset_names, NULL, text_data,
+     TEXT_SAMPLER, 0, 0},
     {"reset_state", F_ENUM, AT(sampler.reset_state), 0, 0, reset_names, NULL,
      sequential, "kind: sequential", 0, 0},
     END,

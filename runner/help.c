@@ -75,7 +75,8 @@ static const struct verb_help helps[] = {
      "                  wall_seconds, tokens_per_s, values, detail, train_mse,\n"
      "                  valid_mse; with --group:\n"
      "                  index, point_id, runs, completed, train_ppl, valid_ppl,\n"
-     "                  test_ppl, best_valid_ppl (by mean), values)\n"
+     "                  test_ppl, best_valid_ppl, train_mse, valid_mse (by mean),\n"
+     "                  values)\n"
      "  --csv           comma-separated, with a header line\n"
      "  -h, --help      this help\n"},
     {"generate",

@@ -172,10 +172,10 @@ void table_print(const struct index_row *rows, size_t n, int csv)
 
 const char *const table_group_columns[] = {
     "index", "point_id", "runs", "completed", "train_ppl", "valid_ppl", "test_ppl",
-    "best_valid_ppl", "values", NULL};
+    "best_valid_ppl", "values", "train_mse", "valid_mse", NULL};
 
 enum { G_INDEX, G_POINT, G_RUNS, G_COMPLETED, G_TRAIN, G_VALID, G_TEST, G_BEST,
-       G_VALUES };
+       G_VALUES, G_TRAIN_MSE, G_VALID_MSE };
 
 int table_group_column(const char *name)
 {
@@ -193,6 +193,8 @@ static double group_number(const struct group_row *g, int c)
     case G_COMPLETED: return (double)g->completed;
     case G_TRAIN: case G_VALID: case G_TEST: case G_BEST:
         return g->stat[c - G_TRAIN].mean;
+    case G_TRAIN_MSE: return g->stat[GROUP_TRAIN_MSE].mean;
+    case G_VALID_MSE: return g->stat[GROUP_VALID_MSE].mean;
     default: return NAN;
     }
 }
@@ -214,16 +216,17 @@ void table_sort_groups(struct group_row *g, size_t n, int c)
     qsort(g, n, sizeof *g, compare_groups);
 }
 
-/* "9.620 ± 0.310 [9.310, 9.930]", "9.620 [9.620]" for one value, "-". */
-static void stat_cell(char *buf, size_t n, const struct group_stat *s)
+/* "9.620 ± 0.310 [9.310, 9.930]", "9.620" for one value, "-"; digits after
+ * the point (3 for perplexities, 5 for MSEs). */
+static void stat_cell(char *buf, size_t n, const struct group_stat *s, int digits)
 {
     if (!s->n)
         snprintf(buf, n, "-");
     else if (s->n == 1)
-        snprintf(buf, n, "%.3f", s->mean);
+        snprintf(buf, n, "%.*f", digits, s->mean);
     else
-        snprintf(buf, n, "%.3f \u00b1 %.3f [%.3f, %.3f]", s->mean, s->std, s->min,
-                 s->max);
+        snprintf(buf, n, "%.*f \u00b1 %.*f [%.*f, %.*f]", digits, s->mean, digits,
+                 s->std, digits, s->min, digits, s->max);
 }
 
 /* "1 stopped, 1 diverged": the runs not averaged. */
@@ -236,6 +239,12 @@ static void others(char *buf, size_t n, const struct group_row *g)
         if (count[i])
             snprintf(buf + strlen(buf), n - strlen(buf), "%s%zu %s",
                      buf[0] ? ", " : "", count[i], name[i]);
+}
+
+/* A point of regression runs: MSEs, no perplexities. */
+static int group_is_regression(const struct group_row *g)
+{
+    return g->stat[GROUP_TRAIN].n == 0 && g->stat[GROUP_TRAIN_MSE].n > 0;
 }
 
 void table_print_groups(const struct group_row *g, size_t n, int csv)
@@ -268,21 +277,34 @@ void table_print_groups(const struct group_row *g, size_t n, int csv)
         }
         return;
     }
-    printf("%5s  %-12s  %4s %4s  %-30s  %-30s  %-30s  %s\n", "index", "point_id",
-           "runs", "done", "train (mean \u00b1 sd [min, max])", "valid",
-           "best valid", "values");
+    /* a regression point shows its MSEs as train and valid (the header says
+     * so when every point is one) */
+    size_t regression = 0;
+    for (size_t k = 0; k < n; k++)
+        regression += group_is_regression(&g[k]);
+    int all = n > 0 && regression == n, w = all ? 38 : 30; /* MSE cells are wider */
+    printf("%5s  %-12s  %4s %4s  %-*s  %-*s  %-30s  %s\n", "index", "point_id",
+           "runs", "done", w + 1, all ? "train mse (mean \u00b1 sd [min, max])"
+                                      : "train (mean \u00b1 sd [min, max])",
+           w, all ? "valid mse" : "valid", "best valid", "values");
     for (size_t k = 0; k < n; k++) {
-        char idx[24] = "-", tr[96], va[96], be[96], rest[96];
+        char idx[24] = "-", tr[128], va[128], be[128], rest[128];
+        int mse = group_is_regression(&g[k]);
         if (g[k].sweep_index >= 0)
             snprintf(idx, sizeof idx, "%ld", g[k].sweep_index);
-        stat_cell(tr, sizeof tr, &g[k].stat[GROUP_TRAIN]);
-        stat_cell(va, sizeof va, &g[k].stat[GROUP_VALID]);
-        stat_cell(be, sizeof be, &g[k].stat[GROUP_BEST_VALID]);
-        others(rest, sizeof rest, &g[k]);
+        stat_cell(tr, sizeof tr, &g[k].stat[mse ? GROUP_TRAIN_MSE : GROUP_TRAIN],
+                  mse ? 5 : 3);
+        stat_cell(va, sizeof va, &g[k].stat[mse ? GROUP_VALID_MSE : GROUP_VALID],
+                  mse ? 5 : 3);
+        stat_cell(be, sizeof be, &g[k].stat[GROUP_BEST_VALID], 3);
+        char counted[96];
+        others(counted, sizeof counted, &g[k]);
+        snprintf(rest, sizeof rest, "%s%s%s", mse && !all ? "train, valid: MSE" : "",
+                 mse && !all && counted[0] ? "; " : "", counted);
         /* the +1 widths pad for the two-byte \u00b1 */
         printf("%5s  %-12s  %4zu %4zu  %-*s  %-*s  %-*s  %s%s%s%s\n", idx,
-               g[k].point_id, g[k].runs, g[k].completed, strchr(tr, '[') ? 31 : 30, tr,
-               strchr(va, '[') ? 31 : 30, va, strchr(be, '[') ? 31 : 30, be,
+               g[k].point_id, g[k].runs, g[k].completed, strchr(tr, '[') ? w + 1 : w, tr,
+               strchr(va, '[') ? w + 1 : w, va, strchr(be, '[') ? 31 : 30, be,
                g[k].values, rest[0] ? "  [" : "", rest, rest[0] ? "]" : "");
     }
 }

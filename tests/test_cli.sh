@@ -285,7 +285,7 @@ want=$("$R" ls "$T/seeds" --csv | tail -n +2 | awk -F, '
         }
     }' | sort)
 got=$("$R" ls "$T/seeds" --group --csv | tail -n +2 |
-      awk -F, '{ printf "%s %d %.6g %.6g\n", $28, $3, $9, $10 }' | sort)
+      awk -F, '{ printf "%s %d %.6g %.6g\n", $38, $3, $9, $10 }' | sort)
 if [ -n "$want" ] && [ "$want" = "$got" ] && [ "$(printf '%s\n' "$got" | wc -l)" -eq 2 ]; then ok
 else bad "ls --group: got '$got', computed '$want'"; fi
 expect 0 "model.hidden=12" "$R" ls "$T/seeds" --group --sort valid_ppl
@@ -339,6 +339,21 @@ expect 2 "dataset.tokens: applies to text datasets (timemachine, jaychou, ptb, t
 expect 2 "generate.prefixes: applies to head: lm (language models) only" \
     "$R" check "$T/sine.yaml" "generate.prefixes=[a]"
 expect 0 "diverged" "$R" train "$T/sine.yaml" train.max_mse=0.001 --quiet
+# --group averages a regression point's MSEs over its seeds
+cat > "$T/sine_seeds.yaml" <<YAML
+dataset: {name: sine, length: 300, n_train: 150}
+model: {head: regression, hidden: 8}
+sampler: {batch_size: 16}
+optimizer: {kind: adam, lr: 0.01}
+train: {epochs: 2, threads: 1}
+output: {dir: $T/sine_seeds}
+sweep: {repeat: 2}
+YAML
+"$R" sweep "$T/sine_seeds.yaml" --quiet > /dev/null 2>&1 || bad "the regression seeds sweep failed"
+want=$("$R" ls "$T/sine_seeds" --csv | awk -F, 'NR > 1 { s += $14; n++ } END { printf "%d %.6g", n, s / n }')
+got=$("$R" ls "$T/sine_seeds" --group --csv | awk -F, 'NR == 2 { printf "%d %.6g", $28, $29 }')
+if [ "$want" = "$got" ] && "$R" ls "$T/sine_seeds" --group | grep -q "train mse (mean"; then ok
+else bad "ls --group on regression runs: got '$got', computed '$want'"; fi
 # early stopping judges regression runs by their MSE, and only by it
 cat > "$T/sine_asha.yaml" <<YAML
 dataset: {name: sine}

@@ -20,6 +20,7 @@ static void row(struct index_row *r, const char *run, const char *point,
     r->train_ppl = train;
     r->valid_ppl = r->best_valid_ppl = valid;
     r->test_ppl = NAN;
+    r->train_mse = r->valid_mse = NAN;
     r->values = (char *)values;
 }
 
@@ -74,10 +75,42 @@ static void test_groups(void **state)
     group_free(g, n);
 }
 
+/* A point of regression runs: its MSEs are averaged as the perplexities
+ * are (completed runs only), and its perplexities are empty. */
+static void test_regression_groups(void **state)
+{
+    (void)state;
+    struct index_row rows[3];
+    const double train[] = {0.05, 0.04, 0.9}, valid[] = {0.06, 0.07, 1.0};
+    const char *status[] = {"completed", "completed", "stopped"};
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "r%d", i);
+        row(&rows[i], id, "sine", status[i], i, NAN, NAN, "lr=1");
+        rows[i].train_mse = train[i];
+        rows[i].valid_mse = valid[i];
+    }
+    struct group_row *g;
+    size_t n;
+    struct err e;
+    assert_int_equal(group_rows(rows, 3, &g, &n, &e), 0);
+    assert_int_equal(n, 1);
+    const struct group_stat *t = &g[0].stat[GROUP_TRAIN_MSE];
+    const struct group_stat *v = &g[0].stat[GROUP_VALID_MSE];
+    assert_int_equal(t->n, 2);
+    assert_true(fabs(t->mean - 0.045) < 1e-15 && fabs(t->std - sqrt(0.00005)) < 1e-15);
+    assert_true(t->min == 0.04 && t->max == 0.05);
+    assert_true(fabs(v->mean - 0.065) < 1e-15 && v->max == 0.07);
+    assert_int_equal(g[0].stat[GROUP_TRAIN].n, 0);
+    assert_string_equal(group_metric_names[GROUP_VALID_MSE], "valid_mse");
+    group_free(g, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_groups),
+        cmocka_unit_test(test_regression_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
