@@ -71,10 +71,23 @@ tests: $(TEST_BIN) $(BENCH_BIN)
 # issue-3 shapes, then scripts/bench.sh: whole training steps of the bench
 # configs beside PyTorch (when /usr/bin/python3 has torch), 1 and 2 threads.
 bench: deps
+	@scripts/install_deps.sh --bench || echo "bench: libdnnl-dev could not be installed: no oneDNN column"
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
+	@if [ -f $(DNNL_HDR) ]; then $(MAKE) --no-print-directory $(DNNL_BIN); fi
 	@$(BUILD)/tests/bench_model 1
 	@$(BUILD)/tests/bench_model 2
 	@BUILD=$(BUILD) scripts/bench.sh
+
+# The oneDNN peer of bench_train (C++, oneDNN's RNN primitives): built by
+# `make bench` only, where Debian's libdnnl-dev is installed.
+CXX       ?= c++
+DNNL_HDR  := /usr/include/oneapi/dnnl/dnnl.hpp
+DNNL_BIN  := $(BUILD)/tests/bench_dnnl
+$(DNNL_BIN): tests/bench_dnnl.cpp $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(OPT) $(VECTOR) -std=c++17 -Wall -Wextra -Werror -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' \
+	    -Icore $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ $< $(LIB) -ldnnl \
+	    $(TEST_LIBS) $(LDLIBS)
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)

@@ -1,54 +1,75 @@
 #!/bin/bash
 # make bench: whole training steps (forward, backward, clip, optimizer step)
-# of each bench config, ours (tests/bench_train) and, when Debian's
-# python3-torch is installed, PyTorch's (scripts/bench_torch.py) in the same
+# of each bench config, ours (tests/bench_train), oneDNN's RNN primitives
+# (tests/bench_dnnl, when Debian's libdnnl-dev is installed; its step is
+# first checked against the PyTorch fixtures) and, when Debian's
+# python3-torch is installed, PyTorch's (scripts/bench_torch.py), in one
 # invocation, alternating, at 1 and 2 threads; plus the machine's sgemm rate
-# and each config's FLOPs per token. Each figure is the best of ROUNDS runs
-# (this machine's speed drifts: compare only figures from one invocation).
+# and each config's FLOPs per token. Each figure is the median of ROUNDS
+# alternating rounds (this machine's speed drifts: compare only figures
+# from one invocation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
 ours() { OPENBLAS_NUM_THREADS=$2 "$BUILD/tests/bench_train" "$1" "train.threads=$2" --batches "$3"; }
+dnnl() { OMP_NUM_THREADS=$2 OPENBLAS_NUM_THREADS=1 "$BUILD/tests/bench_dnnl" "$1" --batches "$3"; }
 torch() { OMP_NUM_THREADS=$2 OPENBLAS_NUM_THREADS=$2 /usr/bin/python3 scripts/bench_torch.py "$1" --threads "$2" --batches "$3"; }
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 best() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 have_torch=0
 /usr/bin/python3 -c 'import torch, yaml' 2>/dev/null && have_torch=1
+have_dnnl=0
+if [ -x "$BUILD/tests/bench_dnnl" ]; then
+    # the peer's step must be PyTorch's before its speed means anything
+    if "$BUILD/tests/bench_dnnl" --check tests/fixtures/*_onehot.h5 tests/fixtures/*_embedding.h5 \
+        > "${TMPDIR:-/tmp}/bench_dnnl_check.log" 2>&1; then
+        have_dnnl=1
+        echo "oneDNN peer: $(grep -c '(ok)' "${TMPDIR:-/tmp}/bench_dnnl_check.log") PyTorch fixtures matched (largest relative error $(sed -n 's/.*error \([0-9.e+-]*\) .*/\1/p' "${TMPDIR:-/tmp}/bench_dnnl_check.log" | sort -g | tail -n 1))"
+    else
+        echo "oneDNN peer: FAILED its check against PyTorch; left out:"
+        grep -v '(ok)' "${TMPDIR:-/tmp}/bench_dnnl_check.log" | head -n 5
+    fi
+fi
 
 cpu=$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1)
 echo "bench: $(date -u +%Y-%m-%d), $cpu, $(nproc) cores, OpenBLAS $(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || echo '?')"
 g1=$(best $(for r in $(seq "$ROUNDS"); do OPENBLAS_NUM_THREADS=1 "$BUILD/tests/bench_gemm" 1 | field gflops; done))
 g2=$(best $(for r in $(seq "$ROUNDS"); do OPENBLAS_NUM_THREADS=2 "$BUILD/tests/bench_gemm" 2 | field gflops; done))
 echo "sgemm 2048^3: $g1 GFLOP/s on 1 thread, $g2 GFLOP/s on 2"
-[ $have_torch = 1 ] || echo "(PyTorch not installed for /usr/bin/python3: ours only)"
-printf '\n%-16s %3s %12s %12s %7s %10s %9s\n' config thr "ours tok/s" "torch tok/s" ratio "MFLOP/tok" "% sgemm"
+[ $have_torch = 1 ] || echo "(PyTorch not installed for /usr/bin/python3: no torch column)"
+[ $have_dnnl = 1 ] || echo "(no checked oneDNN peer (libdnnl-dev): no oneDNN column)"
+printf '\n%-16s %3s %11s %11s %11s %9s %9s %10s %8s\n' config thr "ours tok/s" "oneDNN" "torch" \
+    "/oneDNN" "/torch" "MFLOP/tok" "% sgemm"
 
 declare -A BATCHES=([a_rnn256]=300 [b_rnn512]=150 [b_lstm256]=150 [b_gru256]=150
                     [c_jaychou_adam]=150 [d_ptb_lstm]=25 [e_gluon_relu]=300)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print ((b > 0) ? sprintf("%.2fx", a / b) : "-") }'; }
 for name in a_rnn256 b_rnn512 b_lstm256 b_gru256 c_jaychou_adam d_ptb_lstm e_gluon_relu; do
     cfg=configs/bench/$name.yaml
     n=${BATCHES[$name]}
-    best_ours=0 best_torch=0
+    best_ours=0 best_dnnl=0 best_torch=0
     for t in 1 2; do
-        o=() p=() fpt=0
+        o=() q=() p=() fpt=0
         for r in $(seq "$ROUNDS"); do
             line=$(ours "$cfg" $t "$n")
             o+=("$(echo "$line" | field tokens_per_s)")
             fpt=$(echo "$line" | field flops_per_token)
+            [ $have_dnnl = 1 ] && q+=("$(dnnl "$cfg" $t "$n" | field tokens_per_s)")
             [ $have_torch = 1 ] && p+=("$(torch "$cfg" $t "$n" | field tokens_per_s)")
         done
-        bo=$(best "${o[@]}")
-        bp=$([ $have_torch = 1 ] && best "${p[@]}" || echo 0)
+        mo=$(median "${o[@]}")
+        mq=$([ $have_dnnl = 1 ] && median "${q[@]}" || echo 0)
+        mp=$([ $have_torch = 1 ] && median "${p[@]}" || echo 0)
         ceiling=$([ $t = 1 ] && echo "$g1" || echo "$g2")
-        ratio=$(awk -v a="$bo" -v b="$bp" 'BEGIN { print ((b > 0) ? sprintf("%.2fx", a / b) : "-") }')
-        frac=$(awk -v a="$bo" -v f="$fpt" -v c="$ceiling" 'BEGIN { printf "%.0f%%", 100 * a * f / (c * 1e9) }')
-        printf '%-16s %3s %12.0f %12.0f %7s %10.2f %9s\n' "$name" $t "$bo" "$bp" "$ratio" \
-            "$(awk -v f="$fpt" 'BEGIN { print f / 1e6 }')" "$frac"
-        best_ours=$(best "$best_ours" "$bo")
-        best_torch=$(best "$best_torch" "$bp")
+        frac=$(awk -v a="$mo" -v f="$fpt" -v c="$ceiling" 'BEGIN { printf "%.0f%%", 100 * a * f / (c * 1e9) }')
+        printf '%-16s %3s %11.0f %11.0f %11.0f %9s %9s %10.2f %8s\n' "$name" $t "$mo" "$mq" "$mp" \
+            "$(ratio "$mo" "$mq")" "$(ratio "$mo" "$mp")" "$(awk -v f="$fpt" 'BEGIN { print f / 1e6 }')" "$frac"
+        best_ours=$(best "$best_ours" "$mo")
+        best_dnnl=$(best "$best_dnnl" "$mq")
+        best_torch=$(best "$best_torch" "$mp")
     done
-    awk -v n="$name" -v a="$best_ours" -v b="$best_torch" 'BEGIN {
-        printf("%-16s %3s %12.0f %12.0f %7s\n", n, "best", a, b,
-               (b > 0) ? sprintf("%.2fx", a / b) : "-") }'
+    printf '%-16s %3s %11.0f %11.0f %11.0f %9s %9s\n' "$name" best "$best_ours" "$best_dnnl" \
+        "$best_torch" "$(ratio "$best_ours" "$best_dnnl")" "$(ratio "$best_ours" "$best_torch")"
 done

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Installs the Debian packages rnnlab builds and tests with; does nothing when
 # they are all present. Runs apt-get as root, or through sudo.
+#   scripts/install_deps.sh           what make run and make test need
+#   scripts/install_deps.sh --bench   oneDNN (libdnnl-dev) for make bench's peer
 set -eu
 PACKAGES="build-essential pkg-config libyaml-dev libminizip-dev zlib1g-dev \
 libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev procps"
+[ "${1:-}" = "--bench" ] && PACKAGES="libdnnl-dev"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
