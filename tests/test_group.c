@@ -84,7 +84,7 @@ static void test_regression_groups(void **state)
     const double train[] = {0.05, 0.04, 0.9}, valid[] = {0.06, 0.07, 1.0};
     const char *status[] = {"completed", "completed", "stopped"};
     for (int i = 0; i < 3; i++) {
-        char id[8];
+        char id[16];
         snprintf(id, sizeof id, "r%d", i);
         row(&rows[i], id, "sine", status[i], i, NAN, NAN, "lr=1");
         rows[i].train_mse = train[i];
