@@ -83,10 +83,9 @@ static void test_regression_groups(void **state)
     struct index_row rows[3];
     const double train[] = {0.05, 0.04, 0.9}, valid[] = {0.06, 0.07, 1.0};
     const char *status[] = {"completed", "completed", "stopped"};
+    const char *ids[] = {"r0", "r1", "r2"};
     for (int i = 0; i < 3; i++) {
-        char id[16];
-        snprintf(id, sizeof id, "r%d", i);
-        row(&rows[i], id, "sine", status[i], i, NAN, NAN, "lr=1");
+        row(&rows[i], ids[i], "sine", status[i], i, NAN, NAN, "lr=1");
         rows[i].train_mse = train[i];
         rows[i].valid_mse = valid[i];
     }
