@@ -31,6 +31,8 @@ RUNNER_OBJ := $(RUNNER_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 GRAD_BIN   := $(GRAD_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_BIN  := $(BUILD)/tests/bench_model $(BUILD)/tests/bench_train $(BUILD)/tests/bench_gemm
+# what bench_train and the oneDNN peer share (command line, setup, report)
+BENCH_SETUP := $(BUILD)/tests/bench_setup.o
 LIB        := $(BUILD)/librnnlab.a
 DLIB       := $(BUILD)/double/librnnlab.a
 BIN        ?= bin
@@ -83,11 +85,11 @@ bench: deps
 CXX       ?= c++
 DNNL_HDR  := /usr/include/oneapi/dnnl/dnnl.hpp
 DNNL_BIN  := $(BUILD)/tests/bench_dnnl
-$(DNNL_BIN): tests/bench_dnnl.cpp $(LIB)
+$(DNNL_BIN): tests/bench_dnnl.cpp $(BENCH_SETUP) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(OPT) $(VECTOR) -std=c++17 -Wall -Wextra -Werror -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' \
-	    -Icore $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ $< $(LIB) -ldnnl \
-	    $(TEST_LIBS) $(LDLIBS)
+	    -Icore -Itests $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ $< $(BENCH_SETUP) \
+	    $(LIB) -ldnnl $(TEST_LIBS) $(LDLIBS)
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -103,6 +105,9 @@ $(DLIB): $(DCORE_OBJ)
 
 $(GRAD_BIN): $(BUILD)/tests/%: $(BUILD)/double/tests/%.o $(DLIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(DLIB) $(TEST_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/bench_train: $(BUILD)/tests/bench_train.o $(BENCH_SETUP) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(BENCH_SETUP) $(LIB) $(TEST_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(TEST_LIBS) $(LDLIBS)
@@ -134,7 +139,7 @@ clean:
 	rm -rf build bin
 
 -include $(CORE_OBJ:.o=.d) $(DCORE_OBJ:.o=.d) $(RUNNER_OBJ:.o=.d) $(TEST_BIN:=.d) \
-         $(BENCH_BIN:=.d) \
+         $(BENCH_BIN:=.d) $(BENCH_SETUP:.o=.d) \
          $(GRAD_SRC:tests/%.c=$(BUILD)/double/tests/%.d)
 
 # Fuzzing (clang's libFuzzer): the config reader, sweep expansion and the

@@ -6,7 +6,11 @@
 set -eu
 PACKAGES="build-essential pkg-config libyaml-dev libminizip-dev zlib1g-dev \
 libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev procps"
-[ "${1:-}" = "--bench" ] && PACKAGES="libdnnl-dev"
+case "${1:-}" in
+"") ;;
+--bench) PACKAGES="libdnnl-dev" ;;
+*) echo "install_deps: unknown argument '$1' (none, or --bench)" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -28,6 +28,7 @@
  * cheaper than a product with a dense one-hot matrix of 1028 columns.
  * Threads: oneDNN's (OMP_NUM_THREADS). */
 extern "C" {
+#include "bench_setup.h"
 #include "config.h"
 #include "dataset.h"
 #include "model.h"
@@ -89,6 +90,7 @@ struct layer {
     /* the reorders between the user's layouts and the primitives', made
      * once; a constant identity weights_layer is reordered once, at build */
     reorder re_wl_fwd, re_wi_fwd, re_wl_bwd, re_wi_bwd, re_dwl, re_dwi;
+    std::unordered_map<int, memory> fwd_args, bwd_args; /* made once */
     vec out, dout;          /* (T, B, H) after dropout, and its gradient */
     vec mask;               /* dropout mask on out */
 };
@@ -188,6 +190,26 @@ void build_layer(layer &L)
         strm.wait();
         L.r_wl_fwd = L.r_wl_bwd = L.r_dwl = false;
     }
+    L.fwd_args = {{DNNL_ARG_SRC_LAYER, L.src}, {DNNL_ARG_SRC_ITER, L.h0},
+                  {DNNL_ARG_WEIGHTS_LAYER, L.wl_fwd}, {DNNL_ARG_WEIGHTS_ITER, L.wi_fwd},
+                  {DNNL_ARG_BIAS, L.bias_m}, {DNNL_ARG_DST_LAYER, L.dst},
+                  {DNNL_ARG_DST_ITER, L.hT}, {DNNL_ARG_WORKSPACE, L.ws}};
+    L.bwd_args = {{DNNL_ARG_SRC_LAYER, L.src}, {DNNL_ARG_SRC_ITER, L.h0},
+                  {DNNL_ARG_WEIGHTS_LAYER, L.wl_bwd}, {DNNL_ARG_WEIGHTS_ITER, L.wi_bwd},
+                  {DNNL_ARG_BIAS, L.bias_m}, {DNNL_ARG_DST_LAYER, L.dst},
+                  {DNNL_ARG_DST_ITER, L.hT}, {DNNL_ARG_WORKSPACE, L.ws},
+                  {DNNL_ARG_DIFF_DST_LAYER, L.ddst}, {DNNL_ARG_DIFF_DST_ITER, L.dhT},
+                  {DNNL_ARG_DIFF_SRC_LAYER, L.dsrc}, {DNNL_ARG_DIFF_SRC_ITER, L.dh0},
+                  {DNNL_ARG_DIFF_WEIGHTS_LAYER, L.dwl}, {DNNL_ARG_DIFF_WEIGHTS_ITER, L.dwi},
+                  {DNNL_ARG_DIFF_BIAS, L.dbias}};
+    if (L.cell == CELL_LSTM) {
+        L.fwd_args[DNNL_ARG_SRC_ITER_C] = L.c0;
+        L.fwd_args[DNNL_ARG_DST_ITER_C] = L.cT;
+        L.bwd_args[DNNL_ARG_SRC_ITER_C] = L.c0;
+        L.bwd_args[DNNL_ARG_DST_ITER_C] = L.cT;
+        L.bwd_args[DNNL_ARG_DIFF_DST_ITER_C] = L.dcT;
+        L.bwd_args[DNNL_ARG_DIFF_SRC_ITER_C] = L.dc0;
+    }
     L.out.resize((size_t)(T * B * H));
     L.dout.resize((size_t)(T * B * H));
     L.mask.resize((size_t)(T * B * H));
@@ -201,10 +223,10 @@ struct net {
     double dropout;
     param emb, dec_w, dec_b;  /* (V, E), (V, H), (V) */
     std::vector<layer> layers;
-    vec x0;                   /* layer 0's input (T, B, in) */
     vec emb_mask;
     vec logits;               /* (T*B, V), then its gradient */
     std::vector<int32_t> ids, targets; /* time-major */
+    std::vector<param *> params; /* every trained block (params_of), made once */
     std::mt19937_64 rng{7};
 };
 
@@ -273,6 +295,8 @@ void load_gathered(layer &L, param &rows, const vec &wih, size_t V)
                 rows.w[v * G * H + k * H + o] = wih[(tg * H + o) * V + v];
     }
 }
+
+std::vector<param *> params_of(net &n);
 
 struct model_io {
     const struct model *m;
@@ -347,7 +371,7 @@ void build_net(net &n, const struct model *m, size_t B, size_t T)
         }
         build_layer(L);
     }
-    n.x0.resize(T * B * (size_t)n.layers[0].in);
+    n.params = params_of(n);
     n.emb_mask.resize(n.embedding ? T * B * n.E : 0);
     n.logits.resize(T * B * n.V);
     n.ids.resize(T * B);
@@ -406,16 +430,7 @@ double forward(net &n, const int32_t *X, const int32_t *Y, bool train)
         sum_biases(L);
         reorder_into(L.re_wl_fwd, L.wl_user, L.wl_fwd, L.r_wl_fwd);
         reorder_into(L.re_wi_fwd, L.wi_user, L.wi_fwd, L.r_wi_fwd);
-        std::unordered_map<int, memory> args = {
-            {DNNL_ARG_SRC_LAYER, L.src}, {DNNL_ARG_SRC_ITER, L.h0},
-            {DNNL_ARG_WEIGHTS_LAYER, L.wl_fwd}, {DNNL_ARG_WEIGHTS_ITER, L.wi_fwd},
-            {DNNL_ARG_BIAS, L.bias_m}, {DNNL_ARG_DST_LAYER, L.dst},
-            {DNNL_ARG_DST_ITER, L.hT}, {DNNL_ARG_WORKSPACE, L.ws}};
-        if (L.cell == CELL_LSTM) {
-            args[DNNL_ARG_SRC_ITER_C] = L.c0;
-            args[DNNL_ARG_DST_ITER_C] = L.cT;
-        }
-        L.fwd.execute(strm, args);
+        L.fwd.execute(strm, L.fwd_args);
         strm.wait();
         if (train && n.dropout > 0)
             drop(n, L.out.data(), L.mask.data(), data(L.dst), rows * H);
@@ -492,22 +507,7 @@ void backward(net &n, bool train)
         for (memory *m : {&L.dwl, &L.dwi})
             std::memset(m->get_data_handle(), 0, m->get_desc().get_size());
         std::memset(L.dbias.get_data_handle(), 0, L.dbias.get_desc().get_size());
-        std::unordered_map<int, memory> args = {
-            {DNNL_ARG_SRC_LAYER, L.src}, {DNNL_ARG_SRC_ITER, L.h0},
-            {DNNL_ARG_WEIGHTS_LAYER, L.wl_bwd}, {DNNL_ARG_WEIGHTS_ITER, L.wi_bwd},
-            {DNNL_ARG_BIAS, L.bias_m}, {DNNL_ARG_DST_LAYER, L.dst},
-            {DNNL_ARG_DST_ITER, L.hT}, {DNNL_ARG_WORKSPACE, L.ws},
-            {DNNL_ARG_DIFF_DST_LAYER, L.ddst}, {DNNL_ARG_DIFF_DST_ITER, L.dhT},
-            {DNNL_ARG_DIFF_SRC_LAYER, L.dsrc}, {DNNL_ARG_DIFF_SRC_ITER, L.dh0},
-            {DNNL_ARG_DIFF_WEIGHTS_LAYER, L.dwl}, {DNNL_ARG_DIFF_WEIGHTS_ITER, L.dwi},
-            {DNNL_ARG_DIFF_BIAS, L.dbias}};
-        if (L.cell == CELL_LSTM) {
-            args[DNNL_ARG_SRC_ITER_C] = L.c0;
-            args[DNNL_ARG_DST_ITER_C] = L.cT;
-            args[DNNL_ARG_DIFF_DST_ITER_C] = L.dcT;
-            args[DNNL_ARG_DIFF_SRC_ITER_C] = L.dc0;
-        }
-        L.bwd.execute(strm, args);
+        L.bwd.execute(strm, L.bwd_args);
         reorder_into(L.re_dwl, L.dwl, L.dwl_user, L.r_dwl);
         reorder_into(L.re_dwi, L.dwi, L.dwi_user, L.r_dwi);
         strm.wait();
@@ -549,7 +549,7 @@ std::vector<param *> params_of(net &n)
 /* Global-norm clipping and the optimizer step (torch.optim's SGD and Adam). */
 void update(net &n, const struct config *cfg, long step)
 {
-    std::vector<param *> ps = params_of(n);
+    const std::vector<param *> &ps = n.params;
     double sq = 0;
     for (param *p : ps)
         for (float g : p->g)
@@ -587,6 +587,13 @@ void carry(net &n)
         if (L.cell == CELL_LSTM)
             std::memcpy(L.c0.get_data_handle(), L.cT.get_data_handle(), bytes);
     }
+}
+
+void reset_state(net &n)
+{
+    for (layer &L : n.layers)
+        for (memory *m : {&L.h0, &L.c0})
+            std::memset(m->get_data_handle(), 0, (size_t)(L.B * L.H) * sizeof(float));
 }
 
 /* ---- --check: one step against a PyTorch fixture ------------------------ */
@@ -674,14 +681,13 @@ int check_fixture(const char *path)
     net n;
     build_net(n, m, B, T);
     size_t state = B * s.H;
+    std::vector<float> h0(s.L * state), c0(s.L * state);
+    H5LTread_dataset_float(f, "/h0", h0.data());
+    if (cell == CELL_LSTM)
+        H5LTread_dataset_float(f, "/c0", c0.data());
     for (size_t l = 0; l < s.L; l++) {
-        std::vector<float> h0(s.L * state);
-        H5LTread_dataset_float(f, "/h0", h0.data());
         std::memcpy(n.layers[l].h0.get_data_handle(), &h0[l * state], state * sizeof(float));
-        if (cell == CELL_LSTM) {
-            H5LTread_dataset_float(f, "/c0", h0.data());
-            std::memcpy(n.layers[l].c0.get_data_handle(), &h0[l * state], state * sizeof(float));
-        }
+        std::memcpy(n.layers[l].c0.get_data_handle(), &c0[l * state], state * sizeof(float));
     }
     std::vector<int32_t> X(B * T), Y(B * T);
     H5LTread_dataset_int(f, "/X", X.data());
@@ -737,7 +743,7 @@ int check_fixture(const char *path)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && !std::strcmp(argv[1], "--check")) {
+    if (argc >= 2 && !std::strcmp(argv[1], "--check")) { /* the fixtures */
         int rc = 0;
         for (int i = 2; i < argc; i++) {
             force_gather = false;
@@ -749,57 +755,25 @@ int main(int argc, char **argv)
         }
         return rc;
     }
-    long batches = 100, warmup = 5;
-    char *overrides[64];
-    int count = 0;
-    for (int i = 2; i < argc; i++) {
-        if (!std::strcmp(argv[i], "--batches") && i + 1 < argc)
-            batches = std::atol(argv[++i]);
-        else if (!std::strcmp(argv[i], "--warmup") && i + 1 < argc)
-            warmup = std::atol(argv[++i]);
-        else if (count < 64)
-            overrides[count++] = argv[i];
-    }
-    if (argc < 2 || batches < 1) {
-        fprintf(stderr, "usage: bench_dnnl CONFIG.yaml [key=value ...] [--batches N] "
-                "[--warmup W] | bench_dnnl --check FIXTURE.h5 ...\n");
+    struct bench b;
+    if (bench_setup("bench_dnnl", argc, argv, &b))
         return 2;
-    }
-    struct config cfg;
-    struct dataset *d = nullptr;
-    struct trainer *t = nullptr;
-    struct err e;
-    const char *dir = getenv("RNNLAB_DATA");
-    if (config_load(&cfg, argv[1], count, overrides, &e) < 0 ||
-        dataset_load(&cfg.dataset, dir && *dir ? dir : RNNLAB_DATA_DIR, &d, &e) < 0 ||
-        trainer_create(&cfg, d, &t, &e) < 0) {
-        fprintf(stderr, "bench_dnnl: %s: %s\n", e.file, e.msg);
-        return 2;
-    }
-    size_t B = t->sampler->B, T = t->sampler->T;
+    struct trainer *t = b.t;
     net n;
-    build_net(n, t->model, B, T);
-    sampler_begin_epoch(t->sampler);
+    build_net(n, t->model, t->sampler->B, t->sampler->T);
     double loss = 0, start = 0;
-    for (long i = 0; i < warmup + batches; i++) {
-        if (i == warmup)
+    for (long i = 0; i < b.warmup + b.batches; i++) {
+        if (i == b.warmup)
             start = train_now();
-        if (!sampler_next(t->sampler, t->X, t->Y)) {
-            sampler_begin_epoch(t->sampler);
-            sampler_next(t->sampler, t->X, t->Y);
-        }
+        if (bench_next_batch(&b))
+            reset_state(n); /* an epoch starts from zeros, as ours */
         zero_grads(n);
         loss = forward(n, t->X, t->Y, true);
         backward(n, true);
-        update(n, &cfg, i + 1);
+        update(n, &b.cfg, i + 1);
         carry(n);
     }
-    double secs = train_now() - start, tokens = (double)batches * (double)(B * T);
-    double fpt = model_flops_per_token(t->model);
-    printf("tokens_per_s=%.0f flops_per_token=%.0f gflops=%.2f loss=%.4f\n",
-           tokens / secs, fpt, tokens / secs * fpt * 1e-9, loss);
-    trainer_free(t);
-    dataset_free(d);
-    config_free(&cfg);
+    bench_report(&b, train_now() - start, loss);
+    bench_free(&b);
     return 0;
 }
