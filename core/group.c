@@ -108,6 +108,7 @@ static int fill(struct group_row *g, const struct index_row *const *r, size_t n)
         g->completed += !strcmp(st, "completed");
         g->stopped += !strcmp(st, "stopped");
         g->diverged += !strcmp(st, "diverged");
+        g->regression |= r[i]->regression;
         if (r[i]->sweep_index >= 0 &&
             (g->sweep_index < 0 || r[i]->sweep_index < g->sweep_index))
             g->sweep_index = r[i]->sweep_index;

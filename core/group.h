@@ -35,6 +35,7 @@ struct group_row {
     long sweep_index;           /* the lowest of its runs (-1: none) */
     char *values;               /* the swept values without seed= */
     size_t runs, completed, stopped, diverged, other;
+    int regression;             /* its runs are regression runs (MSEs) */
     struct group_stat stat[GROUP_METRICS];
 };
 

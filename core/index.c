@@ -109,6 +109,7 @@ static void fill_metrics(hid_t f, struct index_row *row)
     mem_free(tps);
     long nm, nvm;
     double *train_mse = metric(f, "train_mse", &nm), *valid_mse = metric(f, "valid_mse", &nvm);
+    row->regression = train_mse != NULL;
     row->train_mse = train_mse ? last_finite(train_mse, nm < n ? nm : n) : NAN;
     row->valid_mse = valid_mse ? last_finite(valid_mse, nvm < n ? nvm : n) : NAN;
     mem_free(train_mse);

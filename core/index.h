@@ -36,6 +36,8 @@ struct index_row {
     double best_valid_ppl;  /* NaN if never evaluated */
     double train_mse, valid_mse; /* regression runs: last evaluated; NaN
                                   * otherwise */
+    int regression;         /* a regression run (its file has the MSE
+                             * columns): train_mse/valid_mse are its measures */
     long best_valid_epoch;  /* 0 if never evaluated */
     double wall_seconds;    /* NaN while running */
     double tokens_per_s;    /* mean over epochs */

@@ -5,6 +5,8 @@
 #ifndef RNNLAB_METRICS_H
 #define RNNLAB_METRICS_H
 
+#include <math.h>
+
 /* The k of the k-step-ahead MSEs a regression run records (d2l 8.1). */
 #define METRICS_KSTEPS 4
 #define METRICS_KSTEP_MAX 64
@@ -24,5 +26,18 @@ struct epoch_metrics {
     double lr;
     double grad_norm;                      /* mean pre-clip gradient norm */
 };
+
+/* Epoch e's record of one training pass: its timing, learning rate and
+ * gradient norm; every perplexity and MSE NaN until measured. */
+static inline struct epoch_metrics metrics_of_pass(long e, double tokens_per_s,
+                                                   double seconds, double lr,
+                                                   double grad_norm)
+{
+    return (struct epoch_metrics){
+        .epoch = e, .train_ppl = NAN, .valid_ppl = NAN, .test_ppl = NAN,
+        .train_mse = NAN, .valid_mse = NAN, .kstep_mse = {NAN, NAN, NAN, NAN},
+        .tokens_per_s = tokens_per_s, .seconds = seconds, .lr = lr,
+        .grad_norm = grad_norm};
+}
 
 #endif

@@ -408,12 +408,9 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
     }
     keep_state(t);
     double secs = train_now() - start;
-    *m = (struct epoch_metrics){
-        .epoch = e, .train_ppl = exp(loss_sum / (double)batches),
-        .valid_ppl = NAN, .test_ppl = NAN, .train_mse = NAN, .valid_mse = NAN,
-        .kstep_mse = {NAN, NAN, NAN, NAN},
-        .tokens_per_s = (double)(batches * per_step) / (secs > 0 ? secs : 1e-9),
-        .seconds = secs, .lr = lr, .grad_norm = norm_sum / (double)batches};
+    *m = metrics_of_pass(e, (double)(batches * per_step) / (secs > 0 ? secs : 1e-9),
+                         secs, lr, norm_sum / (double)batches);
+    m->train_ppl = exp(loss_sum / (double)batches);
     t->epoch = e;
     if (!isfinite(m->train_ppl) || m->train_ppl > t->max_ppl)
         return trainer_diverged(t, "training perplexity", m->train_ppl, e);

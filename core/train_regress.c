@@ -52,8 +52,7 @@ double regress_mse(struct model *m, const struct dataset *d, size_t first,
         size_t nb = count - i < m->Bmax ? count - i : m->Bmax;
         for (size_t b = 0; b < nb; b++)
             sine_example(d, first + i + b, scratch + b * tau, &y[b]);
-        model_reset_state(m);
-        model_forward_values(m, scratch, nb, tau, 0);
+        predict_rows(m, scratch, nb, tau);
         total += model_loss_mse(m, y, 0) * (double)nb;
     }
     model_reset_state(m);
@@ -165,11 +164,8 @@ int regress_epoch(struct trainer *t, struct epoch_metrics *m,
         }
     }
     double secs = train_now() - start, mean_loss = loss_sum / (double)n;
-    *m = (struct epoch_metrics){
-        .epoch = e, .train_ppl = NAN, .valid_ppl = NAN, .test_ppl = NAN,
-        .train_mse = NAN, .valid_mse = NAN, .kstep_mse = {NAN, NAN, NAN, NAN},
-        .tokens_per_s = (double)(n * tau) / (secs > 0 ? secs : 1e-9),
-        .seconds = secs, .lr = lr, .grad_norm = norm_sum / (double)batches};
+    *m = metrics_of_pass(e, (double)(n * tau) / (secs > 0 ? secs : 1e-9), secs, lr,
+                         norm_sum / (double)batches);
     t->epoch = e;
     if (!isfinite(mean_loss) || mean_loss > cfg->train.max_mse)
         return trainer_diverged(t, "training MSE", mean_loss, e);

@@ -104,7 +104,7 @@ static int predict_series(const char *path, const struct config *cfg,
         regress_predict(m, d, d->tau, scratch, pred, mse);
         printf("# k-step-ahead predictions (d2l 8.1): x at t predicted from the "
                "observed values up to t - k and k - 1 predictions\n");
-        printf("# mse over t > tau:         ");
+        printf("# mse over t > tau:");
         for (int q = 0; q < METRICS_KSTEPS; q++)
             printf(" k=%d %.6f", metrics_kstep[q], mse[q]);
         printf("\n# mse over validation (t > n_train + tau):");

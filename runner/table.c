@@ -40,12 +40,6 @@ static double number(const struct index_row *r, int c)
     }
 }
 
-/* A regression run records MSEs where a language model has perplexities. */
-static int is_regression(const struct index_row *r)
-{
-    return isnan(r->train_ppl) && !isnan(r->train_mse);
-}
-
 static int sort_column;
 
 /* Ascending, NaN last, ties by id. */
@@ -140,7 +134,7 @@ void table_print(const struct index_row *rows, size_t n, int csv)
      * header says so when every run is one, the row when they are mixed */
     size_t regression = 0;
     for (size_t k = 0; k < n; k++)
-        regression += is_regression(&rows[k]);
+        regression += rows[k].regression;
     int all = n > 0 && regression == n;
     printf("%5s  %-12s  %-9s %6s %9s %9s %9s %15s %8s %9s  %s\n", "index", "run_id",
            "status", "epochs", all ? "train mse" : "train", all ? "valid mse" : "valid",
@@ -150,7 +144,7 @@ void table_print(const struct index_row *rows, size_t n, int csv)
         char idx[24] = "-", tr[24], va[24], te[24], best[40], wall[24], tps[24];
         if (r->sweep_index >= 0)
             snprintf(idx, sizeof idx, "%ld", r->sweep_index);
-        int mse = is_regression(r);
+        int mse = r->regression;
         cell(tr, sizeof tr, mse ? r->train_mse : r->train_ppl, mse ? "%.6f" : "%.3f");
         cell(va, sizeof va, mse ? r->valid_mse : r->valid_ppl, mse ? "%.6f" : "%.3f");
         cell(te, sizeof te, r->test_ppl, "%.3f");
@@ -241,12 +235,6 @@ static void others(char *buf, size_t n, const struct group_row *g)
                      buf[0] ? ", " : "", count[i], name[i]);
 }
 
-/* A point of regression runs: MSEs, no perplexities. */
-static int group_is_regression(const struct group_row *g)
-{
-    return g->stat[GROUP_TRAIN].n == 0 && g->stat[GROUP_TRAIN_MSE].n > 0;
-}
-
 void table_print_groups(const struct group_row *g, size_t n, int csv)
 {
     if (csv) {
@@ -281,7 +269,7 @@ void table_print_groups(const struct group_row *g, size_t n, int csv)
      * so when every point is one) */
     size_t regression = 0;
     for (size_t k = 0; k < n; k++)
-        regression += group_is_regression(&g[k]);
+        regression += g[k].regression;
     int all = n > 0 && regression == n, w = all ? 38 : 30; /* MSE cells are wider */
     printf("%5s  %-12s  %4s %4s  %-*s  %-*s  %-30s  %s\n", "index", "point_id",
            "runs", "done", w + 1, all ? "train mse (mean \u00b1 sd [min, max])"
@@ -289,7 +277,7 @@ void table_print_groups(const struct group_row *g, size_t n, int csv)
            w, all ? "valid mse" : "valid", "best valid", "values");
     for (size_t k = 0; k < n; k++) {
         char idx[24] = "-", tr[128], va[128], be[128], rest[128];
-        int mse = group_is_regression(&g[k]);
+        int mse = g[k].regression;
         if (g[k].sweep_index >= 0)
             snprintf(idx, sizeof idx, "%ld", g[k].sweep_index);
         stat_cell(tr, sizeof tr, &g[k].stat[mse ? GROUP_TRAIN_MSE : GROUP_TRAIN],

@@ -88,6 +88,7 @@ static void test_regression_groups(void **state)
         row(&rows[i], ids[i], "sine", status[i], i, NAN, NAN, "lr=1");
         rows[i].train_mse = train[i];
         rows[i].valid_mse = valid[i];
+        rows[i].regression = 1;
     }
     struct group_row *g;
     size_t n;
@@ -101,6 +102,7 @@ static void test_regression_groups(void **state)
     assert_true(t->min == 0.04 && t->max == 0.05);
     assert_true(fabs(v->mean - 0.065) < 1e-15 && v->max == 0.07);
     assert_int_equal(g[0].stat[GROUP_TRAIN].n, 0);
+    assert_true(g[0].regression);
     assert_string_equal(group_metric_names[GROUP_VALID_MSE], "valid_mse");
     group_free(g, n);
 }
