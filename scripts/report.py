@@ -23,7 +23,7 @@ os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 import h5py  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from runs import parse_values, text  # noqa: E402  (reading run files)
+from runs import METRICS as RUN_METRICS, MSE_METRICS, parse_values, text  # noqa: E402
 
 TOLERANCE = 0.15
 E5 = [50, 100, 150, 200, 250]
@@ -188,8 +188,7 @@ def config_run_ids(name, runner="bin/runner"):
     return ids
 
 
-METRICS = ("train_ppl", "valid_ppl", "test_ppl", "grad_norm", "train_mse", "valid_mse",
-           "kstep_mse_1", "kstep_mse_4", "kstep_mse_16", "kstep_mse_64")
+METRICS = RUN_METRICS + MSE_METRICS + ("grad_norm",)
 KSTEPS = (1, 4, 16, 64)
 
 

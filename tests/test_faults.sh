@@ -5,6 +5,9 @@
 #             FAULT_SEED=N, more kills with FAULT_KILLS=N), then re-runs
 #             until the sweep completes: every metric, weight and sample must
 #             equal those of an uninterrupted sweep.
+#   regression  kill -9 of a regression run (d2l 8.1's sine series) at
+#             seeded points, then re-runs: its MSE columns and weights equal
+#             an uninterrupted run's.
 #   workers   two and four sweeps started at once on one folder: each run
 #             trained exactly once, results identical.
 #   disk      a full disk (a small tmpfs) in the middle of a run, and a file
@@ -41,13 +44,15 @@ draw() {
 # Same results as the reference folder: every run file of ref is in dir with
 # the same metrics (timing columns aside), weights, vocabulary and samples,
 # and nothing is left half-done in dir.
+# OBJECTS: what is compared (a language model's by default).
+OBJECTS="/metrics/epoch /metrics/train_ppl /metrics/valid_ppl /metrics/test_ppl /metrics/lr
+/metrics/grad_norm /weights /samples /vocab"
 same_as() {
     local ref=$1 dir=$2 f g obj
     for f in "$ref"/runs/*.h5; do
         g=$dir/runs/$(basename "$f")
         [ -f "$g" ] || { echo "missing $g"; return 1; }
-        for obj in /metrics/epoch /metrics/train_ppl /metrics/valid_ppl /metrics/test_ppl \
-                   /metrics/lr /metrics/grad_norm /weights /samples /vocab; do
+        for obj in $OBJECTS; do
             h5diff -q "$f" "$g" "$obj" "$obj" >/dev/null 2>&1 || {
                 echo "$g: $obj differs"; return 1; }
         done
@@ -135,6 +140,43 @@ done
 "$R" ls "$T/work" >/dev/null 2>&1 && "$R" index "$T/work" >/dev/null 2>&1 && ok ||
     bad "ls/index after the kills failed"
 echo "test_faults: $kills kills in $rounds rounds ($(grep -c 'parent at' "$T/kills.log") parent, $(grep -c 'child at' "$T/kills.log") child, $(grep -c 'group at' "$T/kills.log") group)"
+
+# ---- a regression run killed at seeded points -------------------------------
+# Its file grows the MSE columns at its first epoch; a resumed run must
+# reopen them and go on as if never stopped.
+cat > "$T/sine.yaml" <<YAML
+seed: 2
+dataset: {name: sine, length: 400, n_train: 200}
+model: {head: regression, cell: gru, hidden: 12, dropout: 0.1}
+sampler: {batch_size: 16}
+optimizer: {kind: adam, lr: 0.01}
+train: {epochs: 150, eval_every: 10}
+output: {dir: $T/work}
+YAML
+rm -rf "$T/work"
+start=$(date +%s.%N)
+"$R" train "$T/sine.yaml" --quiet >"$T/sine.log" 2>&1 || bad "regression reference failed: $(cat "$T/sine.log")"
+sine_span=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
+mv "$T/work" "$T/sine_ref"
+OBJECTS="/metrics/epoch /metrics/train_mse /metrics/valid_mse /metrics/kstep_mse_1
+/metrics/kstep_mse_64 /metrics/lr /metrics/grad_norm /weights"
+for k in 1 2 3; do # three rounds, each one kill at a seeded point, then resume
+    rm -rf "$T/work"
+    read -r frac _ <<<"$(draw $((1000 + k)))"
+    "$R" train "$T/sine.yaml" --quiet >>"$T/sine.log" 2>&1 &
+    pid=$!
+    # between a tenth and 80% of the run: past its first checkpoint
+    sleep "$(awk -v f="$frac" -v s="$sine_span" 'BEGIN { print (0.1 + 0.7 * f) * s }')"
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    "$R" train "$T/sine.yaml" >"$T/sine_resume.log" 2>&1
+    if grep -q "resuming after epoch [1-9]" "$T/sine_resume.log" &&
+        out=$(same_as "$T/sine_ref" "$T/work"); then ok; else
+        bad "regression run killed at $frac of its time: $(grep -v epoch "$T/sine_resume.log" | head -n 3) ${out:-}"; fi
+done
+OBJECTS="/metrics/epoch /metrics/train_ppl /metrics/valid_ppl /metrics/test_ppl /metrics/lr
+/metrics/grad_norm /weights /samples /vocab"
+rm -rf "$T/work" # sine_ref stays for the full-disk case
 
 # ---- a child killed after its checkpoint resumes from it --------------------
 rm -rf "$T/work"
@@ -276,6 +318,28 @@ else
         out2=$(same_as "$T/dref" "$T/disk/res"); then ok; else
         bad "after the full disk: $out ${out2:-}"; fi
     rm -rf "$T/disk/res"
+
+    # the same for a regression run, whose file holds the MSE columns
+    "$R" train "$T/sine.yaml" "output.dir=$T/disk/sres" >"$T/run.log" 2>&1 &
+    run_pid=$!
+    for _ in $(seq 1 1000); do
+        ls "$T"/disk/sres/runs/*.ckpt >/dev/null 2>&1 && break
+        sleep 0.005
+    done
+    dd if=/dev/zero of="$T/disk/fill" bs=4k 2>/dev/null
+    wait "$run_pid"
+    status=$?
+    rm -f "$T/disk/fill"
+    out=$("$R" train "$T/sine.yaml" "output.dir=$T/disk/sres" 2>&1)
+    OBJECTS="/metrics/epoch /metrics/train_mse /metrics/valid_mse /metrics/kstep_mse_1
+/metrics/kstep_mse_64 /metrics/lr /metrics/grad_norm /weights"
+    if [ "$status" -eq 1 ] && grep -q "No space left on device$" "$T/run.log" &&
+        printf '%s\n' "$out" | grep -q "resuming after epoch" &&
+        out2=$(same_as "$T/sine_ref" "$T/disk/sres"); then ok; else
+        bad "regression run on a full disk: exit $status, '$(grep -v epoch "$T/run.log" | head -n 2)', then '$(printf '%s\n' "$out" | grep -v epoch | head -n 2)' ${out2:-}"; fi
+    OBJECTS="/metrics/epoch /metrics/train_ppl /metrics/valid_ppl /metrics/test_ppl /metrics/lr
+/metrics/grad_norm /weights /samples /vocab"
+    rm -rf "$T/disk/sres"
 
     # a file size limit (RLIMIT_FSIZE, 56 KiB: the checkpoint, which holds a
     # copy of the run file, outgrows it after some epochs): EFBIG, not a

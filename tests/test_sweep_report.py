@@ -75,16 +75,23 @@ class Page(html.parser.HTMLParser):
             self.rows[-1][-1] += data
 
 
+def train_in_tmp(cls, verb, config_text, name):
+    """A temporary folder (cls.tmp) with config_text written into it, its
+    results folder at cls.results, trained by `runner VERB --quiet`; the
+    runner's output."""
+    cls.tmp = tempfile.mkdtemp()
+    cls.results = os.path.join(cls.tmp, name)
+    config = os.path.join(cls.tmp, name + ".yaml")
+    with open(config, "w") as f:
+        f.write(config_text % cls.results)
+    return subprocess.run([RUNNER, verb, config, "--quiet"], check=True,
+                          capture_output=True, text=True).stdout
+
+
 class SweepReportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp()
-        cls.results = os.path.join(cls.tmp, "results")
-        config = os.path.join(cls.tmp, "report.yaml")
-        with open(config, "w") as f:
-            f.write(CONFIG % cls.results)
-        subprocess.run([RUNNER, "sweep", config, "--quiet"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        train_in_tmp(cls, "sweep", CONFIG, "results")
         cls.out = os.path.join(cls.tmp, "report.html")
         done = subprocess.run([sys.executable, os.path.join(TOP, "scripts", "sweep_report.py"),
                                cls.results, "--out", cls.out], capture_output=True, text=True)
@@ -161,14 +168,7 @@ output: {dir: %s}
 class KstepPlot(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = tempfile.mkdtemp()
-        cls.results = os.path.join(cls.tmp, "sine")
-        config = os.path.join(cls.tmp, "sine.yaml")
-        with open(config, "w") as f:
-            f.write(SINE % cls.results)
-        out = subprocess.run([RUNNER, "train", config, "--quiet"], capture_output=True,
-                             text=True, check=True).stdout
-        cls.run_id = out.split()[1]
+        cls.run_id = train_in_tmp(cls, "train", SINE, "sine").split()[1]
 
     @classmethod
     def tearDownClass(cls):

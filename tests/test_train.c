@@ -20,13 +20,26 @@ static int setup(void **state)
     return support_dir_setup(state);
 }
 
+/* Config text written to support_dir()/name and loaded, with one
+ * key=value override (or NULL). */
+static void load_text(struct config *c, const char *name, const char *text,
+                      const char *override)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", support_dir(), name);
+    support_write_text(path, text);
+    struct err e;
+    char *over[1] = {(char *)override};
+    if (config_load(c, path, override ? 1 : 0, over, &e) < 0)
+        fail_msg("%s", e.msg);
+}
+
 /* The d2l time machine setting, shrunk: 2000 chars, hidden 32, 8 epochs. */
 /* extra: YAML appended to the file; override: one key=value, or NULL. */
 static void tiny_config(struct config *c, const char *extra, int threads,
                         const char *override)
 {
-    char text[2048], path[128];
-    snprintf(path, sizeof path, "%s/tiny.yaml", support_dir());
+    char text[2048];
     snprintf(text, sizeof text,
              "seed: 3\n"
              "dataset: {name: timemachine, max_tokens: 2000, valid_fraction: 0.1}\n"
@@ -36,11 +49,7 @@ static void tiny_config(struct config *c, const char *extra, int threads,
              "clip: {max_norm: 1}\n"
              "train: {epochs: 8, eval_every: 4, threads: %d}\n"
              "output: {dir: %s/out}\n%s", threads, support_dir(), extra);
-    support_write_text(path, text);
-    struct err e;
-    char *over[1] = {(char *)override};
-    if (config_load(c, path, override ? 1 : 0, over, &e) < 0)
-        fail_msg("%s", e.msg);
+    load_text(c, "tiny.yaml", text, override);
 }
 
 struct run {
@@ -862,8 +871,7 @@ static void test_bptt_variants(void **state)
 static void regression_run(struct run *r, int threads, const char *override,
                            long epochs)
 {
-    char text[1024], path[128];
-    snprintf(path, sizeof path, "%s/sine.yaml", support_dir());
+    char text[1024];
     snprintf(text, sizeof text,
              "seed: 0\n"
              "dataset: {name: sine}\n"
@@ -872,12 +880,8 @@ static void regression_run(struct run *r, int threads, const char *override,
              "optimizer: {kind: adam, lr: 0.01}\n"
              "train: {epochs: %ld, threads: %d}\n"
              "output: {dir: %s/out}\n", epochs, threads, support_dir());
-    support_write_text(path, text);
     memset(r, 0, sizeof *r);
-    struct err e;
-    char *over[1] = {(char *)override};
-    if (config_load(&r->cfg, path, override ? 1 : 0, over, &e) < 0)
-        fail_msg("%s", e.msg);
+    load_text(&r->cfg, "sine.yaml", text, override);
     train_loaded(r);
 }
 
