@@ -2,6 +2,10 @@
 # fresh Debian machine (they call `make deps` first).
 
 PKGS     := yaml-0.1 minizip zlib hdf5 openblas cmocka
+# BLIS (serial: our threads are the only ones) for the recurrences' small products
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+BLIS_DIR := /usr/lib/$(MULTIARCH)/blis-serial
+BLIS_INC := /usr/include/$(MULTIARCH)/blis-serial
 BUILD    ?= build
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
@@ -14,8 +18,9 @@ OPT      ?= -O2 -g
 VECTOR   := -ftree-vectorize -fno-trapping-math -ffp-contract=off
 CFLAGS   := $(OPT) $(VECTOR) -std=c11 $(WARN) -D_DEFAULT_SOURCE -MMD -MP \
             -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' -Icore \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -isystem $(BLIS_INC)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
+            -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis -lm -lpthread
 # the HDF5 "lite" API only the tests use
 TEST_LIBS := -lhdf5_hl
 
@@ -30,7 +35,8 @@ DCORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/double/%.o)
 RUNNER_OBJ := $(RUNNER_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 GRAD_BIN   := $(GRAD_SRC:tests/%.c=$(BUILD)/tests/%)
-BENCH_BIN  := $(BUILD)/tests/bench_model $(BUILD)/tests/bench_train $(BUILD)/tests/bench_gemm
+BENCH_BIN  := $(BUILD)/tests/bench_model $(BUILD)/tests/bench_train $(BUILD)/tests/bench_gemm \
+              $(BUILD)/tests/bench_gemm_shapes
 # what bench_train and the oneDNN peer share (command line, setup, report)
 BENCH_SETUP := $(BUILD)/tests/bench_setup.o
 LIB        := $(BUILD)/librnnlab.a
@@ -75,7 +81,8 @@ tests: $(TEST_BIN) $(BENCH_BIN)
 bench: deps
 	@scripts/install_deps.sh --bench || echo "bench: libdnnl-dev could not be installed: no oneDNN column"
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
-	@if [ -f $(DNNL_HDR) ]; then $(MAKE) --no-print-directory $(DNNL_BIN); fi
+	@if [ -f $(DNNL_HDR) ]; then $(MAKE) --no-print-directory $(DNNL_BIN) $(SHAPES_DNNL); fi
+	@if [ -x $(SHAPES_DNNL) ]; then $(SHAPES_DNNL); else $(BUILD)/tests/bench_gemm_shapes; fi
 	@$(BUILD)/tests/bench_model 1
 	@$(BUILD)/tests/bench_model 2
 	@BUILD=$(BUILD) scripts/bench.sh
@@ -90,6 +97,11 @@ $(DNNL_BIN): tests/bench_dnnl.cpp $(BENCH_SETUP) $(LIB)
 	$(CXX) $(OPT) $(VECTOR) -std=c++17 -Wall -Wextra -Werror -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' \
 	    -Icore -Itests $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ $< $(BENCH_SETUP) \
 	    $(LIB) -ldnnl $(TEST_LIBS) $(LDLIBS)
+
+# the GEMM shapes beside oneDNN's dnnl_sgemm (make bench, libdnnl-dev)
+SHAPES_DNNL := $(BUILD)/tests/bench_gemm_shapes_dnnl
+$(SHAPES_DNNL): tests/bench_gemm_shapes.c $(LIB)
+	$(CC) $(CFLAGS) -DHAVE_DNNL -fopenmp -o $@ $< $(LIB) -ldnnl $(LDLIBS)
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -166,7 +178,7 @@ fuzz: deps
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -std=c11 -D_DEFAULT_SOURCE \
-	    -Wall -Wextra -Werror -MMD -MP -Icore \
+	    -Wall -Wextra -Werror -MMD -MP -Icore -isystem $(BLIS_INC) \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE)

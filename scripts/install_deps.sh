@@ -5,7 +5,7 @@
 #   scripts/install_deps.sh --bench   oneDNN (libdnnl-dev) for make bench's peer
 set -eu
 PACKAGES="build-essential pkg-config libyaml-dev libminizip-dev zlib1g-dev \
-libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev procps"
+libhdf5-dev hdf5-tools libopenblas-dev libblis-serial-dev libcmocka-dev procps"
 case "${1:-}" in
 "") ;;
 --bench) PACKAGES="libdnnl-dev" ;;
