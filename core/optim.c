@@ -38,11 +38,12 @@ void optim_free(struct optim *o)
 }
 
 RNNLAB_KERNEL
-static void step_sgd(struct optim *o, real *p, const real *grads, real lr)
+static void step_sgd(struct optim *o, real *p, const real *grads, real lr,
+                     real scale, size_t begin, size_t end)
 {
     real wd = (real)o->cfg.weight_decay, mu = (real)o->cfg.momentum;
-    for (size_t i = 0; i < o->n; i++) {
-        real g = grads[i] + wd * p[i];
+    for (size_t i = begin; i < end; i++) {
+        real g = grads[i] * scale + wd * p[i];
         if (mu > 0) {
             o->buf[i] = o->t == 1 ? g : mu * o->buf[i] + g;
             g = o->cfg.nesterov ? g + mu * o->buf[i] : o->buf[i];
@@ -52,7 +53,8 @@ static void step_sgd(struct optim *o, real *p, const real *grads, real lr)
 }
 
 RNNLAB_KERNEL
-static void step_adam(struct optim *o, real *p, const real *grads, double lr)
+static void step_adam(struct optim *o, real *p, const real *grads, double lr,
+                      real scale, size_t begin, size_t end)
 {
     double b1 = o->cfg.betas[0], b2 = o->cfg.betas[1];
     int decoupled = o->cfg.kind == OPTIM_ADAMW;
@@ -61,8 +63,8 @@ static void step_adam(struct optim *o, real *p, const real *grads, double lr)
     real root2 = (real)sqrt(1 - pow(b2, (double)o->t));
     real eps = (real)o->cfg.eps, decay = (real)(1 - lr * o->cfg.weight_decay);
     real fb1 = (real)b1, fb2 = (real)b2;
-    for (size_t i = 0; i < o->n; i++) {
-        real g = grads[i];
+    for (size_t i = begin; i < end; i++) {
+        real g = grads[i] * scale;
         if (decoupled)
             p[i] *= decay;
         else
@@ -74,12 +76,13 @@ static void step_adam(struct optim *o, real *p, const real *grads, double lr)
 }
 
 RNNLAB_KERNEL
-static void step_rmsprop(struct optim *o, real *p, const real *grads, real lr)
+static void step_rmsprop(struct optim *o, real *p, const real *grads, real lr,
+                         real scale, size_t begin, size_t end)
 {
     real wd = (real)o->cfg.weight_decay, a = (real)o->cfg.alpha;
     real eps = (real)o->cfg.eps, mu = (real)o->cfg.momentum;
-    for (size_t i = 0; i < o->n; i++) {
-        real g = grads[i] + wd * p[i];
+    for (size_t i = begin; i < end; i++) {
+        real g = grads[i] * scale + wd * p[i];
         o->sq[i] = a * o->sq[i] + (1 - a) * g * g;
         real avg = (real)sqrt((double)o->sq[i]) + eps;
         if (mu > 0) {
@@ -92,38 +95,50 @@ static void step_rmsprop(struct optim *o, real *p, const real *grads, real lr)
 }
 
 RNNLAB_KERNEL
-static void step_adagrad(struct optim *o, real *p, const real *grads, real lr)
+static void step_adagrad(struct optim *o, real *p, const real *grads, real lr,
+                         real scale, size_t begin, size_t end)
 {
     real wd = (real)o->cfg.weight_decay, eps = (real)o->cfg.eps;
-    for (size_t i = 0; i < o->n; i++) {
-        real g = grads[i] + wd * p[i];
+    for (size_t i = begin; i < end; i++) {
+        real g = grads[i] * scale + wd * p[i];
         o->sq[i] += g * g;
         p[i] -= lr * g / ((real)sqrt((double)o->sq[i]) + eps);
     }
 }
 
-void optim_step(struct optim *o, real *params, const real *grads, double lr)
+void optim_count_step(struct optim *o)
 {
     o->t++;
+}
+
+void optim_update_range(struct optim *o, real *params, const real *grads,
+                        double lr, real scale, size_t begin, size_t end)
+{
     switch (o->cfg.kind) {
     case OPTIM_SGD:
-        step_sgd(o, params, grads, (real)lr);
+        step_sgd(o, params, grads, (real)lr, scale, begin, end);
         break;
     case OPTIM_ADAM:
     case OPTIM_ADAMW:
-        step_adam(o, params, grads, lr);
+        step_adam(o, params, grads, lr, scale, begin, end);
         break;
     case OPTIM_RMSPROP:
-        step_rmsprop(o, params, grads, (real)lr);
+        step_rmsprop(o, params, grads, (real)lr, scale, begin, end);
         break;
     case OPTIM_ADAGRAD:
-        step_adagrad(o, params, grads, (real)lr);
+        step_adagrad(o, params, grads, (real)lr, scale, begin, end);
         break;
     }
 }
 
+void optim_step(struct optim *o, real *params, const real *grads, double lr)
+{
+    optim_count_step(o);
+    optim_update_range(o, params, grads, lr, 1, 0, o->n);
+}
+
 RNNLAB_KERNEL
-double optim_grad_norm(const real *grads, size_t n)
+double optim_sum_squares(const real *grads, size_t n)
 {
     /* 8 lanes in a fixed order: vectorises, same sum at any vector width */
     double s[8] = {0};
@@ -136,7 +151,12 @@ double optim_grad_norm(const real *grads, size_t n)
     double sum = 0;
     for (size_t k = 0; k < 8; k++)
         sum += s[k];
-    return sqrt(sum);
+    return sum;
+}
+
+double optim_grad_norm(const real *grads, size_t n)
+{
+    return sqrt(optim_sum_squares(grads, n));
 }
 
 double optim_clip(real *grads, size_t n, double max_norm)

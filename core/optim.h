@@ -40,7 +40,20 @@ void optim_free(struct optim *o);
  * schedule's; cfg.lr is only the starting value). */
 void optim_step(struct optim *o, real *params, const real *grads, double lr);
 
-/* L2 norm over all of grads[0..n), summed in double. */
+/* The same in parts, which may run in parallel (no element depends on
+ * another): optim_count_step once (the step count Adam's bias correction
+ * reads), then optim_update_range over ranges that cover [0, n) once each,
+ * updating from scale * grads (the clipping factor; 1 for none; grads are
+ * left as they are). The bits do not depend on the ranges. */
+void optim_count_step(struct optim *o);
+void optim_update_range(struct optim *o, real *params, const real *grads,
+                        double lr, real scale, size_t begin, size_t end);
+
+/* Sum of squares of grads[0..n) in double: 8 lanes in a fixed order, the
+ * same sum at any vector width. */
+double optim_sum_squares(const real *grads, size_t n);
+
+/* L2 norm over all of grads[0..n): the root of optim_sum_squares. */
 double optim_grad_norm(const real *grads, size_t n);
 
 /* d2l grad_clipping: when the global norm exceeds max_norm (> 0), scales

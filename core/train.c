@@ -115,6 +115,11 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
     }
+    if (rc == 0) {
+        t->nblocks = (t->model->nparams + TRAIN_UPDATE_BLOCK - 1) / TRAIN_UPDATE_BLOCK;
+        if (!(t->block_sq = mem_calloc(t->nblocks, sizeof *t->block_sq)))
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+    }
     if (rc == 0 && t->regression)
         rc = regress_create(t, e);
     else if (rc == 0)
@@ -158,6 +163,7 @@ void trainer_free(struct trainer *t)
     pool_free(t->pool);
     model_free(t->model);
     optim_free(t->opt);
+    mem_free(t->block_sq);
     sampler_free(t->sampler);
     mem_free(t->X);
     mem_free(t->part);
@@ -296,32 +302,58 @@ static void step_part(void *ctx, size_t part)
         step_shard(t, k);
 }
 
+/* Blocks [first, end) of the update that thread `part` takes. */
+static void part_blocks(const struct trainer *t, size_t part, size_t *first,
+                        size_t *end)
+{
+    *first = part * t->nblocks / t->nthreads;
+    *end = (part + 1) * t->nblocks / t->nthreads;
+}
+
 /* Replica 0's gradients become the token-weighted mean of all replicas'
  * (each replica's loss is the mean over its own rows), summed in replica
- * order for every element; thread `part` combines its slice of the
- * parameter block (the slicing changes no element's sum). */
+ * order for every element; then each block's sum of squares. Thread `part`
+ * takes its share of the blocks (which changes no number). */
 static void reduce_part(void *ctx, size_t part)
 {
     struct trainer *t = ctx;
-    size_t n = t->model->nparams, K = t->nreplicas;
-    size_t begin = part * n / t->nthreads, end = (part + 1) * n / t->nthreads;
+    size_t n = t->model->nparams, K = t->nreplicas, first, end;
     real w[TRAIN_MAX_THREADS];
     for (size_t j = 0; j < K; j++)
         w[j] = (real)((double)(t->first_row[j + 1] - t->first_row[j]) /
                       (double)t->first_row[K]);
     real *g0 = t->model->grads;
-    for (size_t i = begin; i < end; i++)
-        g0[i] *= w[0];
-    for (size_t j = 1; j < K; j++) {
-        const real *g = t->replicas[j]->grads;
-        for (size_t i = begin; i < end; i++)
-            g0[i] += w[j] * g[i];
+    part_blocks(t, part, &first, &end);
+    for (size_t blk = first; blk < end; blk++) {
+        size_t begin = blk * TRAIN_UPDATE_BLOCK;
+        size_t stop = begin + TRAIN_UPDATE_BLOCK < n ? begin + TRAIN_UPDATE_BLOCK : n;
+        if (K > 1) {
+            for (size_t i = begin; i < stop; i++)
+                g0[i] *= w[0];
+            for (size_t j = 1; j < K; j++) {
+                const real *g = t->replicas[j]->grads;
+                for (size_t i = begin; i < stop; i++)
+                    g0[i] += w[j] * g[i];
+            }
+        }
+        t->block_sq[blk] = optim_sum_squares(g0 + begin, stop - begin);
     }
+}
+
+/* The clipped optimizer step on thread `part`'s blocks. */
+static void update_part(void *ctx, size_t part)
+{
+    struct trainer *t = ctx;
+    size_t n = t->model->nparams, first, end;
+    part_blocks(t, part, &first, &end);
+    size_t begin = first * TRAIN_UPDATE_BLOCK;
+    size_t stop = end * TRAIN_UPDATE_BLOCK < n ? end * TRAIN_UPDATE_BLOCK : n;
+    optim_update_range(t->opt, t->model->params, t->model->grads, t->update_lr,
+                       t->update_scale, begin, stop);
 }
 
 int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
 {
-    struct model *m = t->model;
     pool_run(t->pool, step_part, t);
     *loss = 0;
     size_t K = t->nreplicas;
@@ -330,12 +362,20 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
                  (double)t->first_row[K];
     if (!isfinite(*loss))
         return trainer_diverged(t, "training loss", *loss, t->epoch + 1);
-    if (K > 1)
-        pool_run(t->pool, reduce_part, t);
-    *norm = optim_clip(m->grads, m->nparams, t->cfg->clip.max_norm);
+    pool_run(t->pool, reduce_part, t);
+    double sq = 0;
+    for (size_t blk = 0; blk < t->nblocks; blk++)
+        sq += t->block_sq[blk];
+    *norm = sqrt(sq);
     if (!isfinite(*norm))
         return trainer_diverged(t, "gradient norm", *norm, t->epoch + 1);
-    optim_step(t->opt, m->params, m->grads, lr);
+    /* d2l's grad_clipping: above max_norm, every gradient times
+     * max_norm / norm (folded into the update) */
+    double max_norm = t->cfg->clip.max_norm;
+    t->update_scale = max_norm > 0 && *norm > max_norm ? (real)(max_norm / *norm) : 1;
+    t->update_lr = lr;
+    optim_count_step(t->opt);
+    pool_run(t->pool, update_part, t);
     if (t->after_step)
         t->after_step(t, t->hook_ctx);
     return TRAIN_OK;

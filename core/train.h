@@ -48,6 +48,11 @@ struct train_progress {
 typedef void (*train_progress_fn)(void *ctx, const struct train_progress *p);
 
 #define TRAIN_MAX_THREADS 64
+/* The update after backward (the replicas' gradients summed, the global
+ * norm, clipping, the optimizer) runs on the pool in blocks of this many
+ * parameters: the norm is the sum of the blocks' sums in block order, so it
+ * does not depend on which thread took a block. */
+#define TRAIN_UPDATE_BLOCK 16384
 
 struct trainer {
     const struct config *cfg;
@@ -58,6 +63,11 @@ struct trainer {
     size_t nthreads;          /* pool threads: min(train.threads, shards) */
     size_t first_row[TRAIN_MAX_THREADS + 1]; /* replica k: rows [k], [k+1] */
     double part_loss[TRAIN_MAX_THREADS];
+    double *block_sq;     /* (nblocks) sum of squares of each fixed block of
+                           * TRAIN_UPDATE_BLOCK gradients */
+    size_t nblocks;
+    double update_lr;     /* the step's learning rate and clipping factor, */
+    real update_scale;    /* for the update's parallel parts */
     struct pool *pool;
     struct optim *opt;
     struct schedule sched;

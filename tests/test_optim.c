@@ -5,6 +5,7 @@
 #include "support.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "mem.h"
 #include "optim.h"
@@ -131,6 +132,44 @@ static void test_schedules(void **state)
     assert_true(schedule_lr(&s, 50) == 0.3);
 }
 
+/* The trainer's parallel update: clipping folded into the step, over ranges
+ * in any split, gives optim_clip + optim_step's bits, for every rule. */
+static void test_update_in_ranges_is_clip_then_step(void **state)
+{
+    (void)state;
+    enum { N = 37 };
+    int kinds[] = {OPTIM_SGD, OPTIM_ADAM, OPTIM_ADAMW, OPTIM_RMSPROP, OPTIM_ADAGRAD};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+        struct optimizer_config c = opt(kinds[k], 0.05);
+        c.momentum = kinds[k] == OPTIM_ADAM || kinds[k] == OPTIM_ADAMW ? 0 : 0.9;
+        c.weight_decay = 0.01;
+        struct optim *whole, *parts;
+        struct err e;
+        assert_int_equal(optim_create(&c, N, &whole, &e), 0);
+        assert_int_equal(optim_create(&c, N, &parts, &e), 0);
+        real p1[N], p2[N], g1[N], g2[N];
+        for (int i = 0; i < N; i++)
+            p1[i] = p2[i] = (real)(0.1 * (i % 7) - 0.3);
+        for (int step = 1; step <= 3; step++) {
+            for (int i = 0; i < N; i++)
+                g1[i] = g2[i] = (real)((double)((i * 7 + step) % 11) - 5.0);
+            double norm = optim_clip(g1, N, 2.0);
+            optim_step(whole, p1, g1, 0.05);
+            assert_true(fabs(sqrt(optim_sum_squares(g2, N)) - norm) < 1e-12);
+            optim_count_step(parts);
+            real scale = (real)(2.0 / norm);
+            size_t cut[] = {0, 5, 6, 30, N};
+            for (size_t r = 0; r + 1 < sizeof cut / sizeof *cut; r++)
+                optim_update_range(parts, p2, g2, 0.05, scale, cut[r], cut[r + 1]);
+        }
+        if (memcmp(p1, p2, sizeof p1) != 0)
+            fail_msg("%s: the update in ranges differs from clip + step",
+                     config_optim_name(kinds[k]));
+        optim_free(whole);
+        optim_free(parts);
+    }
+}
+
 static void test_step_allocates_nothing(void **state)
 {
     (void)state;
@@ -155,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_adagrad),
         cmocka_unit_test(test_clip_scales_to_max_norm),
         cmocka_unit_test(test_schedules),
+        cmocka_unit_test(test_update_in_ranges_is_clip_then_step),
         cmocka_unit_test(test_step_allocates_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
