@@ -6,20 +6,6 @@
 #include <cblas.h>
 #include <blis.h>
 
-/* BLIS's "sup" path for skinny products, which reads the operands in place,
- * against OpenBLAS, which packs both every call (the recurrent weights, up
- * to 1 MB, once per time step): BLIS is faster with few rows, OpenBLAS on
- * the large all-steps products (make bench: bench_gemm_shapes). */
-static int use_blis(size_t M)
-{
-#ifdef RNNLAB_ABLATE_BLIS
-    (void)M;
-    return 0;
-#else
-    return M <= GEMM_SMALL_ROWS;
-#endif
-}
-
 static trans_t blis_trans(int t)
 {
     return t ? BLIS_TRANSPOSE : BLIS_NO_TRANSPOSE;
@@ -29,7 +15,11 @@ void gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, real alpha,
           const real *A, size_t lda, const real *B, size_t ldb, real beta,
           real *C, size_t ldc)
 {
-    if (use_blis(M)) {
+    /* BLIS's "sup" path for skinny products reads the operands in place;
+     * OpenBLAS packs both every call (the recurrent weights, up to 1 MB,
+     * once per time step). BLIS is faster with few rows, OpenBLAS on the
+     * large all-steps products (make bench: bench_gemm_shapes). */
+    if (M <= GEMM_SMALL_ROWS) {
         /* row-major: a row stride of ld, a column stride of 1, for the
          * stored (untransposed) operand */
 #ifdef RNNLAB_DOUBLE

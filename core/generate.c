@@ -108,27 +108,33 @@ int generate_text(struct model *m, const struct vocab *v,
                   struct rng *rng, char **out, size_t *unknown, struct err *e)
 {
     struct id_list ids = {0};
+    real *state = NULL;
     *out = NULL;
     *unknown = 0;
     int rc = tokenize_prefix(v, data, prefix, &ids, unknown, e);
     if (rc < 0)
         goto done;
     size_t warm = ids.n;
-    model_reset_state(m);
+    /* generation's own state, from zero: a trainer's is left as it was */
+    state = mem_calloc(model_state_size(m), sizeof *state);
+    if (!state) {
+        rc = err_msg(e, ERR_NOMEM, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i + 1 < warm + (size_t)g->length; i++) {
         int32_t x = ids.a[i];
-        model_forward(m, &x, 1, 1, 0);
-        model_carry_state(m);
+        model_forward(m, state, &x, 1, 1, 0);
+        model_carry_state(m, state);
         if (i + 1 >= warm && id_push(&ids, choose(m->logits, m->spec.V, g, rng)) < 0) {
             rc = err_msg(e, ERR_NOMEM, "out of memory");
             goto done;
         }
     }
-    model_reset_state(m);
     *out = join(v, data->tokens, &ids);
     if (!*out)
         rc = err_msg(e, ERR_NOMEM, "out of memory");
 done:
+    mem_free(state);
     mem_free(ids.a);
     return rc;
 }

@@ -9,8 +9,9 @@
  * prefix is cut by the dataset's own tokenizer (recipe.h), so it is cleaned
  * as the corpus was; tokens missing from the vocabulary become <unk> and
  * are counted.
- * Owns nothing beyond the returned text. Leaves the model's carried state
- * reset. "sampler" never means this module: that one makes batches.
+ * Owns nothing beyond the returned text (and, during a call, its own
+ * recurrent state, from zero). "sampler" never means this module: that one
+ * makes batches.
  */
 #ifndef RNNLAB_GENERATE_H
 #define RNNLAB_GENERATE_H

@@ -155,8 +155,7 @@ static size_t bind_workspace(struct model *m)
     m->logits = TAKE(rows * s->V);
     m->dbuf[0] = TAKE(rows * wide);
     m->dbuf[1] = TAKE(rows * wide);
-    m->state_h = TAKE(state);
-    m->state_c = TAKE(state);
+    m->zero_state = TAKE(m->Bmax * s->H);
     m->dstate_h = TAKE(state);
     m->dstate_c = TAKE(state);
 #undef TAKE

@@ -5,8 +5,10 @@
  * the same layout), the table that names every tensor with its PyTorch name
  * and shape (export, import, initialisation and fixture comparisons all walk
  * it), the workspaces for at most Bmax x Tmax tokens (allocated once, at
- * model_create: nothing is allocated in a step), the carried recurrent state,
- * and the dropout generator.
+ * model_create: nothing is allocated in a step), and the dropout generator.
+ * The recurrent state a forward starts from is the caller's (see
+ * model_state_size): a trainer keeps one per replica, evaluation and
+ * generation their own, so none disturbs another's.
  * Must not: know about files, optimizers or the training loop.
  *
  * A regression model (d2l 8.1, model.head: regression) reads one real value
@@ -77,7 +79,8 @@ struct model {
     real *masks;              /* dropout masks: (T*B, E) then (L, T*B, H) */
     real *logits;             /* (T*B, V); gradients after model_loss */
     real *dbuf[2];            /* (T*B, max(E, H)) backward ping-pong */
-    real *state_h, *state_c;  /* (L, Bmax, H) initial state of next forward */
+    real *zero_state;         /* (Bmax, H) zeros: the initial state of a
+                               * forward given none */
     real *dstate_h, *dstate_c;/* (L, Bmax, H) d loss / d initial state */
     struct rng rng;           /* dropout masks */
     size_t B, T;              /* shape of the last forward */
@@ -101,7 +104,7 @@ size_t model_workspace_bytes(const struct model_spec *spec, size_t Bmax,
 
 /* A replica of m for another thread (data-parallel training): the same
  * parameter block (m's, not owned), and its own gradients, workspaces for at
- * most Bmax rows, carried state and dropout generator. Free it before m. */
+ * most Bmax rows and dropout generator. Free it before m. */
 int model_create_replica(const struct model *m, size_t Bmax,
                          uint64_t dropout_seed, struct model **out,
                          struct err *e);
@@ -113,31 +116,26 @@ struct model_spec model_spec_from_config(const struct model_config *c, size_t V)
  * table order, each tensor in PyTorch's row-major order. */
 void model_init(struct model *m, const struct init_config *init, struct rng *g);
 
-/* Zeroes the carried state (h, and c for LSTM). */
-void model_reset_state(struct model *m);
-
-/* Number of reals in the carried state (h then c, each L * Bmax * H), and
- * copies of it out and back: a trainer keeps the state across evaluation and
- * generation, which use the model's own. */
+/* The reals of a recurrent state for m: h then c (c used by LSTM only),
+ * each (L, Bmax, H): layer l's row b at l * Bmax * H + b * H. */
 size_t model_state_size(const struct model *m);
-void model_save_state(const struct model *m, real *out);
-void model_load_state(struct model *m, const real *in);
 
-/* Runs the model on X (B, T) batch-major ids, B <= Bmax, T <= Tmax, from the
- * carried state; logits land in m->logits (T*B, V) time-major. train turns
- * dropout on. Does not change the carried state (see model_carry_state). */
-void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
-                   int train);
+/* Runs the model on X (B, T) batch-major ids, B <= Bmax, T <= Tmax, from
+ * state (model_state_size reals; NULL: zeros); logits land in m->logits
+ * (T*B, V) time-major. train turns dropout on. Reads state, never writes
+ * it (see model_carry_state). */
+void model_forward(struct model *m, const real *state, const int32_t *X,
+                   size_t B, size_t T, int train);
 
 /* The same for a regression model: X (B, T) batch-major reals, one input
  * value per step; the outputs land in m->logits (T*B, 1). */
-void model_forward_values(struct model *m, const real *X, size_t B, size_t T,
-                          int train);
+void model_forward_values(struct model *m, const real *state, const real *X,
+                          size_t B, size_t T, int train);
 
-/* Makes the last forward's final state the next forward's initial state
- * (sequential partitioning; the state is a constant to backward: d2l's
- * detach, truncated BPTT). */
-void model_carry_state(struct model *m);
+/* Writes the last forward's final state into state, the next forward's
+ * initial state (sequential partitioning; the state is a constant to
+ * backward: d2l's detach, truncated BPTT). */
+void model_carry_state(const struct model *m, real *state);
 
 /* Mean cross-entropy of the last forward against Y (B, T). The logits are
  * used up: with grad they become their gradient for model_backward. */

@@ -1,6 +1,6 @@
 /* model_pass: the forward and backward passes of model.h over the
- * parameter block model.c lays out, the loss, and the carried state between
- * passes. */
+ * parameter block model.c lays out, the loss, and the hand-over of the
+ * recurrent state between passes. */
 #include "model.h"
 
 #include <string.h>
@@ -10,30 +10,9 @@
 
 /* ---- forward ---------------------------------------------------------- */
 
-void model_reset_state(struct model *m)
-{
-    size_t n = m->spec.L * m->Bmax * m->spec.H;
-    memset(m->state_h, 0, n * sizeof *m->state_h);
-    memset(m->state_c, 0, n * sizeof *m->state_c);
-}
-
 size_t model_state_size(const struct model *m)
 {
     return 2 * m->spec.L * m->Bmax * m->spec.H;
-}
-
-void model_save_state(const struct model *m, real *out)
-{
-    size_t n = model_state_size(m) / 2;
-    memcpy(out, m->state_h, n * sizeof *out);
-    memcpy(out + n, m->state_c, n * sizeof *out);
-}
-
-void model_load_state(struct model *m, const real *in)
-{
-    size_t n = model_state_size(m) / 2;
-    memcpy(m->state_h, in, n * sizeof *in);
-    memcpy(m->state_c, in + n, n * sizeof *in);
 }
 
 /* y = x * mask with a fresh inverted-dropout mask (kept: 1/(1-p), else 0). */
@@ -49,16 +28,17 @@ static void dropout_forward(real *y, real *mask, const real *x, size_t n,
 }
 
 /* The cells, dropout and decoder over the layer-0 input x (T*B rows; NULL:
- * one-hot m->ids). */
-static void forward_layers(struct model *m, const real *x, int drop)
+ * one-hot m->ids), from state (NULL: zeros). */
+static void forward_layers(struct model *m, const real *state, const real *x,
+                           int drop)
 {
     const struct model_spec *s = &m->spec;
-    size_t B = m->B, T = m->T, rows = T * B, H = s->H;
+    size_t B = m->B, T = m->T, rows = T * B, H = s->H, n = m->Bmax * H;
     for (size_t l = 0; l < s->L; l++) {
         struct cell_cache *k = &m->caches[l];
-        cell_forward(&m->cells[l], k, x, x ? NULL : m->ids,
-                     m->state_h + l * m->Bmax * H, m->state_c + l * m->Bmax * H,
-                     T, B);
+        const real *h0 = state ? state + l * n : m->zero_state;
+        const real *c0 = state ? state + (s->L + l) * n : m->zero_state;
+        cell_forward(&m->cells[l], k, x, x ? NULL : m->ids, h0, c0, T, B);
         x = k->h + B * H;
         if (s->dropout > 0) {
             real *y = m->layer_out + l * rows * H;
@@ -76,8 +56,8 @@ static void forward_layers(struct model *m, const real *x, int drop)
     gemm(GEMM_N, GEMM_T, rows, s->V, H, 1, x, H, m->dec_W, H, 1, m->logits, s->V);
 }
 
-void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
-                   int train)
+void model_forward(struct model *m, const real *state, const int32_t *X,
+                   size_t B, size_t T, int train)
 {
     const struct model_spec *s = &m->spec;
     size_t rows = T * B;
@@ -98,11 +78,11 @@ void model_forward(struct model *m, const int32_t *X, size_t B, size_t T,
                             s->dropout, &m->rng);
         x = m->emb_out;
     }
-    forward_layers(m, x, drop);
+    forward_layers(m, state, x, drop);
 }
 
-void model_forward_values(struct model *m, const real *X, size_t B, size_t T,
-                          int train)
+void model_forward_values(struct model *m, const real *state, const real *X,
+                          size_t B, size_t T, int train)
 {
     m->B = B;
     m->T = T;
@@ -112,17 +92,17 @@ void model_forward_values(struct model *m, const real *X, size_t B, size_t T,
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++)
             m->emb_out[t * B + b] = X[b * T + t];
-    forward_layers(m, m->emb_out, m->train);
+    forward_layers(m, state, m->emb_out, m->train);
 }
 
-void model_carry_state(struct model *m)
+void model_carry_state(const struct model *m, real *state)
 {
-    size_t H = m->spec.H, n = m->B * H;
-    for (size_t l = 0; l < m->spec.L; l++) {
+    size_t H = m->spec.H, n = m->B * H, L = m->spec.L;
+    for (size_t l = 0; l < L; l++) {
         const struct cell_cache *k = &m->caches[l];
-        memcpy(m->state_h + l * m->Bmax * H, k->h + m->T * n, n * sizeof(real));
+        memcpy(state + l * m->Bmax * H, k->h + m->T * n, n * sizeof(real));
         if (k->c)
-            memcpy(m->state_c + l * m->Bmax * H, k->c + m->T * n, n * sizeof(real));
+            memcpy(state + (L + l) * m->Bmax * H, k->c + m->T * n, n * sizeof(real));
     }
 }
 

@@ -64,6 +64,23 @@ static int setup_randomized(struct trainer *t, size_t T, struct err *e)
     return 0;
 }
 
+/* One block for the replicas' states, one for evaluation's. */
+static int create_states(struct trainer *t, struct err *e)
+{
+    for (size_t k = 0; k < t->nreplicas; k++)
+        t->nstate += model_state_size(t->replicas[k]);
+    t->state = mem_calloc(t->nstate, sizeof *t->state);
+    t->eval_state = mem_calloc(model_state_size(t->model), sizeof *t->eval_state);
+    if (!t->state || !t->eval_state)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    real *at = t->state;
+    for (size_t k = 0; k < t->nreplicas; k++) {
+        t->rstate[k] = at;
+        at += model_state_size(t->replicas[k]);
+    }
+    return 0;
+}
+
 int trainer_create(const struct config *cfg, const struct dataset *d,
                    struct trainer **out, struct err *e)
 {
@@ -127,14 +144,8 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
                             &t->sampler, e);
     if (rc == 0 && cfg->train.bptt == BPTT_RANDOMIZED)
         rc = setup_randomized(t, T, e);
-    if (rc == 0 && cfg->sampler.kind == SAMPLER_SEQUENTIAL &&
-        cfg->sampler.reset_state == RESET_NEVER) {
-        for (size_t k = 0; k < t->nreplicas; k++)
-            t->ncarried += model_state_size(t->replicas[k]);
-        t->carried = mem_calloc(t->ncarried, sizeof *t->carried);
-        if (!t->carried)
-            rc = err_msg(e, ERR_NOMEM, "out of memory");
-    }
+    if (rc == 0)
+        rc = create_states(t, e);
     if (rc == 0) {
         t->X = mem_alloc(2 * B * t->steps * sizeof *t->X);
         if (!t->X)
@@ -168,7 +179,8 @@ void trainer_free(struct trainer *t)
     mem_free(t->X);
     mem_free(t->part);
     mem_free(t->xi);
-    mem_free(t->carried);
+    mem_free(t->state);
+    mem_free(t->eval_state);
     regress_free(t);
     mem_free(t);
 }
@@ -183,7 +195,7 @@ double trainer_evaluate(struct trainer *t, const struct split *s)
     /* windows of num_steps, whatever the model was sized for (bptt: full) */
     size_t W = t->sampler->T;
     double total = 0, count = 0;
-    model_reset_state(m);
+    memset(t->eval_state, 0, model_state_size(m) * sizeof *t->eval_state);
     for (size_t i = 0; i + 1 < nb; i += W) {
         size_t len = nb - 1 - i < W ? nb - 1 - i : W;
         for (size_t b = 0; b < B; b++)
@@ -191,12 +203,11 @@ double trainer_evaluate(struct trainer *t, const struct split *s)
                 t->X[b * len + k] = s->ids[b * nb + i + k];
                 t->Y[b * len + k] = s->ids[b * nb + i + k + 1];
             }
-        model_forward(m, t->X, B, len, 0);
+        model_forward(m, t->eval_state, t->X, B, len, 0);
         total += model_loss(m, t->Y, 0) * (double)(B * len);
         count += (double)(B * len);
-        model_carry_state(m);
+        model_carry_state(m, t->eval_state);
     }
-    model_reset_state(m);
     return exp(total / count);
 }
 
@@ -229,7 +240,10 @@ size_t trainer_state_blocks(struct trainer *t, struct state_block *out)
         snprintf(name, sizeof name, "rng_dropout_%u", (unsigned)k % 1000u);
         add_block(out, &n, name, &t->replicas[k]->rng, sizeof t->replicas[k]->rng);
     }
-    add_block(out, &n, "carried_state", t->carried, t->ncarried * sizeof(real));
+    /* the state between epochs is part of a run only where it is kept */
+    if (t->cfg->sampler.kind == SAMPLER_SEQUENTIAL &&
+        t->cfg->sampler.reset_state == RESET_NEVER)
+        add_block(out, &n, "carried_state", t->state, t->nstate * sizeof(real));
     if (t->xi)
         add_block(out, &n, "rng_bptt", &t->bptt_rng, sizeof t->bptt_rng);
     return n;
@@ -244,26 +258,8 @@ int trainer_diverged(struct trainer *t, const char *what, double value, long epo
 
 void trainer_begin_state(struct trainer *t)
 {
-    real *state = t->carried;
-    for (size_t k = 0; k < t->nreplicas; k++) {
-        if (!state) {
-            model_reset_state(t->replicas[k]);
-            continue;
-        }
-        model_load_state(t->replicas[k], state);
-        state += model_state_size(t->replicas[k]);
-    }
-}
-
-/* Keeps the state the epoch ended with for the next one (reset_state:
- * never): evaluation and generation reset the models' own. */
-static void keep_state(struct trainer *t)
-{
-    real *state = t->carried;
-    for (size_t k = 0; state && k < t->nreplicas; k++) {
-        model_save_state(t->replicas[k], state);
-        state += model_state_size(t->replicas[k]);
-    }
+    if (t->cfg->sampler.reset_state != RESET_NEVER)
+        memset(t->state, 0, t->nstate * sizeof *t->state);
 }
 
 /* Forward, loss and backward of replica k on its rows of the batch. */
@@ -277,20 +273,20 @@ static void step_shard(struct trainer *t, size_t k)
         t->part_loss[k] = 0;
         if (rows == 0) /* a short last batch left this shard nothing */
             return;
-        model_reset_state(m); /* every example is its own window */
-        model_forward_values(m, t->Xr + row * T, rows, T, 1);
+        /* every example is its own window, from zero state */
+        model_forward_values(m, NULL, t->Xr + row * T, rows, T, 1);
         t->part_loss[k] = model_loss_mse(m, t->Yr + row, 1);
         model_backward(m);
         return;
     }
-    if (!sampler_is_sequential(t->sampler))
-        model_reset_state(m);
+    /* random partitioning: every batch from zero state */
+    real *state = sampler_is_sequential(t->sampler) ? t->rstate[k] : NULL;
     model_zero_grad(m);
-    model_forward(m, t->X + row * T, rows, T, 1);
+    model_forward(m, state, t->X + row * T, rows, T, 1);
     t->part_loss[k] = model_loss(m, t->Y + row * T, 1);
     model_backward(m);
-    if (sampler_is_sequential(t->sampler))
-        model_carry_state(m);
+    if (state)
+        model_carry_state(m, state);
 }
 
 /* Thread `part` of the pool takes shards part, part + threads, ...: which
@@ -446,7 +442,6 @@ int trainer_epoch(struct trainer *t, struct epoch_metrics *m,
             progress(ctx, &p);
         }
     }
-    keep_state(t);
     double secs = train_now() - start;
     *m = metrics_of_pass(e, (double)(batches * per_step) / (secs > 0 ? secs : 1e-9),
                          secs, lr, norm_sum / (double)batches);

@@ -79,9 +79,13 @@ struct trainer {
     int32_t *part;        /* bptt: full: one minibatch (B, T), X then Y */
     real *xi;             /* bptt: randomized: (T) this step's carry factors */
     struct rng bptt_rng;  /* bptt: randomized: draws them */
-    real *carried;        /* reset_state: never: every replica's state at the
-                           * end of the last epoch (NULL otherwise) */
-    size_t ncarried;
+    real *state;          /* every replica's recurrent state, one after
+                           * another (nstate reals): where the next batch
+                           * starts (sequential), kept across epochs with
+                           * reset_state: never */
+    size_t nstate;
+    real *rstate[TRAIN_MAX_THREADS]; /* replica k's, inside state */
+    real *eval_state;     /* evaluation's own, for replica 0's Bmax rows */
     long epoch;           /* epochs completed */
     double max_ppl;       /* diverged above it */
     char diverged_why[128];
@@ -127,13 +131,14 @@ int trainer_next_batch(struct trainer *t);
  * norm; returns TRAIN_OK, or TRAIN_DIVERGED when either is NaN/inf. */
 int trainer_step(struct trainer *t, double lr, double *loss, double *norm);
 
-/* Zeroes the carried state of every replica (an epoch's start), or, with
- * sampler.reset_state: never, gives each the state it ended the last epoch
+/* Zeroes every replica's state (an epoch's start), or, with
+ * sampler.reset_state: never, leaves each the state it ended the last epoch
  * with (zero before the first). */
 void trainer_begin_state(struct trainer *t);
 
 /* Perplexity of the model on a split (NaN for a split under 2 tokens).
- * Resets the carried state before and after. */
+ * Carries its own state from zero through the split; training's state is
+ * untouched. */
 double trainer_evaluate(struct trainer *t, const struct split *s);
 
 /* Records why the run diverged (t->diverged_why) in epoch `epoch`, counted

@@ -37,8 +37,7 @@ void regress_free(struct trainer *t)
 static const real *predict_rows(struct model *m, const real *windows, size_t nb,
                                 size_t tau)
 {
-    model_reset_state(m);
-    model_forward_values(m, windows, nb, tau, 0);
+    model_forward_values(m, NULL, windows, nb, tau, 0);
     return m->logits + (tau - 1) * nb;
 }
 
@@ -55,7 +54,6 @@ double regress_mse(struct model *m, const struct dataset *d, size_t first,
         predict_rows(m, scratch, nb, tau);
         total += model_loss_mse(m, y, 0) * (double)nb;
     }
-    model_reset_state(m);
     return count ? total / (double)count : NAN;
 }
 
@@ -110,7 +108,6 @@ void regress_predict(struct model *m, const struct dataset *d,
                     pred[q * n + j] = v;
             }
     }
-    model_reset_state(m);
     for (size_t q = 0; q < METRICS_KSTEPS; q++)
         mse[q] = count[q] ? sum[q] / (double)count[q] : NAN;
 }

@@ -44,16 +44,22 @@ static int bench(const struct shape *s)
     }
     for (size_t i = 0; i < 2 * n; i++)
         X[i] = (int32_t)rng_below(&g, (uint32_t)s->V);
+    real *state = calloc(model_state_size(m), sizeof *state);
+    if (!state) {
+        free(X);
+        model_free(m);
+        return 1;
+    }
     long steps = 0;
     double start = 0;
     for (long i = 0;; i++) {
         if (i == 3)
             start = now();
         model_zero_grad(m);
-        model_forward(m, X, s->B, s->T, 1);
+        model_forward(m, state, X, s->B, s->T, 1);
         model_loss(m, Y, 1);
         model_backward(m);
-        model_carry_state(m);
+        model_carry_state(m, state);
         if (i >= 3 && ++steps && now() - start >= 2.0)
             break;
     }

@@ -57,8 +57,7 @@ static void teardown(struct epoch_run *r)
 /* The epoch's loss from a zero state (one forward over t->X). */
 static double epoch_loss(struct trainer *t)
 {
-    model_reset_state(t->model);
-    model_forward(t->model, t->X, t->sampler->B, t->steps, 1);
+    model_forward(t->model, NULL, t->X, t->sampler->B, t->steps, 1);
     return model_loss(t->model, t->Y, 0);
 }
 
@@ -85,9 +84,8 @@ static void full_bptt_matches_finite_differences(const char *cell)
             assert_int_equal(t->Y[b * steps + i], ids[b * row_len + i + 1]);
         }
     /* analytic gradient of the whole epoch's mean loss */
-    model_reset_state(m);
     model_zero_grad(m);
-    model_forward(m, t->X, B, steps, 1);
+    model_forward(m, NULL, t->X, B, steps, 1);
     model_loss(m, t->Y, 1);
     model_backward(m);
     real *full = mem_alloc(m->nparams * sizeof *full);
@@ -106,20 +104,21 @@ static void full_bptt_matches_finite_differences(const char *cell)
     }
     /* truncated BPTT over the same minibatches (the state carried but
      * detached) misses the gradient across their borders */
-    model_reset_state(m);
     model_zero_grad(m);
     int32_t X[8], Y[8];
+    real *carry = mem_calloc(model_state_size(m), sizeof *carry);
     for (size_t j = 0; j < nb; j++) {
         for (size_t b = 0; b < B; b++)
             for (size_t k = 0; k < T; k++) {
                 X[b * T + k] = t->X[b * steps + j * T + k];
                 Y[b * T + k] = t->Y[b * steps + j * T + k];
             }
-        model_forward(m, X, B, T, 1);
+        model_forward(m, carry, X, B, T, 1);
         model_loss(m, Y, 1);
         model_backward(m);
-        model_carry_state(m);
+        model_carry_state(m, carry);
     }
+    mem_free(carry);
     const struct model_tensor *w = model_find(m, "rnn.weight_hh_l0");
     double differ = 0;
     for (size_t i = 0; i < w->rows * w->cols; i++)
@@ -163,7 +162,7 @@ static void randomized_is_unbiased(int cell)
     real xi[T];
     m->carry_scale = NULL;
     model_zero_grad(m);
-    model_forward(m, X, B, T, 1);
+    model_forward(m, NULL, X, B, T, 1);
     model_loss(m, Y, 1);
     model_backward(m);
     for (size_t i = 0; i < n; i++)
@@ -172,7 +171,7 @@ static void randomized_is_unbiased(int cell)
         xi[t] = 1; /* pi = 1 */
     m->carry_scale = xi;
     model_zero_grad(m);
-    model_forward(m, X, B, T, 1);
+    model_forward(m, NULL, X, B, T, 1);
     model_loss(m, Y, 1);
     model_backward(m);
     for (size_t i = 0; i < n; i++)
@@ -182,7 +181,7 @@ static void randomized_is_unbiased(int cell)
         for (size_t t = 0; t < T; t++)
             xi[t] = rng_uniform(&g) < keep ? 1 / keep : 0;
         model_zero_grad(m);
-        model_forward(m, X, B, T, 1);
+        model_forward(m, NULL, X, B, T, 1);
         model_loss(m, Y, 1);
         model_backward(m);
         for (size_t i = 0; i < n; i++) {
@@ -213,9 +212,8 @@ static void gradient(struct model *m, const int32_t *X, const int32_t *Y, size_t
                      size_t T, const real *xi, double *g)
 {
     m->carry_scale = xi;
-    model_reset_state(m);
     model_zero_grad(m);
-    model_forward(m, X, B, T, 1);
+    model_forward(m, NULL, X, B, T, 1);
     model_loss(m, Y, 1);
     model_backward(m);
     for (size_t i = 0; i < m->nparams; i++)
@@ -261,9 +259,10 @@ static void zero_factor_is_a_cut(int cell)
     real xi[T] = {1, 1, 1, 0, 1, 1}; /* xi[K] = 0: nothing from step K into K-1 */
     gradient(m, X, Y, B, T, xi, cut);
     gradient(m, X1, Y1, B, K, NULL, g1);
-    model_carry_state(m);
+    real *carry = mem_calloc(model_state_size(m), sizeof *carry);
+    model_carry_state(m, carry);
     model_zero_grad(m);
-    model_forward(m, X2, B, T - K, 1);
+    model_forward(m, carry, X2, B, T - K, 1);
     model_loss(m, Y2, 1);
     model_backward(m);
     for (size_t i = 0; i < n; i++) {
@@ -273,6 +272,7 @@ static void zero_factor_is_a_cut(int cell)
             fail_msg("cell %d parameter %zu: xi = 0 at step %d gives %.15g, two "
                      "detached windows %.15g", cell, i, K, cut[i], want);
     }
+    mem_free(carry);
     mem_free(cut);
     mem_free(g1);
     mem_free(g2);

@@ -23,6 +23,7 @@ struct problem {
     int32_t X[64], Y[64];
     real Xr[64], Yr[16];  /* regression: inputs (B, T), targets (B) */
     size_t B, T;
+    real *state;            /* the initial state (h, then c), checked too */
     struct rng dropout_rng; /* replayed so every forward draws one mask */
 };
 
@@ -31,10 +32,10 @@ static double forward_loss(struct problem *p, int grad)
 {
     p->m->rng = p->dropout_rng;
     if (p->m->spec.regression) {
-        model_forward_values(p->m, p->Xr, p->B, p->T, 1);
+        model_forward_values(p->m, p->state, p->Xr, p->B, p->T, 1);
         return model_loss_mse(p->m, p->Yr, grad);
     }
-    model_forward(p->m, p->X, p->B, p->T, 1);
+    model_forward(p->m, p->state, p->X, p->B, p->T, 1);
     return model_loss(p->m, p->Y, grad);
 }
 
@@ -94,10 +95,13 @@ static void check(int cell, int embedding, size_t L, int tie, double dropout)
     }
     for (size_t b = 0; b < p.B; b++)
         p.Yr[b] = (real)(2 * rng_uniform(&g) - 1);
-    size_t nstate = L * p.B * s.H;
+    size_t nstate = L * p.B * s.H; /* model_state_size / 2: Bmax = B */
+    assert_int_equal(model_state_size(p.m), 2 * nstate);
+    p.state = mem_alloc(2 * nstate * sizeof *p.state);
+    assert_non_null(p.state);
     for (size_t i = 0; i < nstate; i++) {
-        p.m->state_h[i] = (real)(rng_uniform(&g) - 0.5);
-        p.m->state_c[i] = (real)(rng_uniform(&g) - 0.5);
+        p.state[i] = (real)(rng_uniform(&g) - 0.5);
+        p.state[nstate + i] = (real)(rng_uniform(&g) - 0.5);
     }
     analytic(&p);
     size_t n = p.m->nparams;
@@ -119,9 +123,9 @@ static void check(int cell, int embedding, size_t L, int tie, double dropout)
             compare(tt->name, i - tt->offset, numeric(&p, &p.m->params[i]), grad[i]);
     }
     for (size_t i = 0; i < nstate; i++) {
-        compare("h0", i, numeric(&p, &p.m->state_h[i]), dh0[i]);
+        compare("h0", i, numeric(&p, &p.state[i]), dh0[i]);
         if (cell == CELL_LSTM)
-            compare("c0", i, numeric(&p, &p.m->state_c[i]), dh0[nstate + i]);
+            compare("c0", i, numeric(&p, &p.state[nstate + i]), dh0[nstate + i]);
     }
     /* Directional derivative along a random direction d. */
     double *d = mem_alloc(n * sizeof *d), *p0 = mem_alloc(n * sizeof *p0);
@@ -144,6 +148,7 @@ static void check(int cell, int embedding, size_t L, int tie, double dropout)
     mem_free(p0);
     mem_free(grad);
     mem_free(dh0);
+    mem_free(p.state);
     model_free(p.m);
 }
 
@@ -177,7 +182,7 @@ static void test_dropout_statistics(void **state)
     struct err e;
     assert_int_equal(model_create(&s, 50, 20, 7, &m, &e), 0);
     int32_t X[1000] = {0};
-    model_forward(m, X, 50, 20, 1);
+    model_forward(m, NULL, X, 50, 20, 1);
     size_t n = 1000 * 100, zeros = 0;
     double sum = 0;
     for (size_t i = 0; i < n; i++) {

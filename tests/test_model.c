@@ -1,8 +1,9 @@
 /* Tests for core/model.c: the tensor table, initialisation schemes, the
- * carried state, and that a training step allocates nothing. */
+ * recurrent state handed from one forward to the next, and that a training step allocates nothing. */
 #include "support.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "mem.h"
 #include "model.h"
@@ -132,19 +133,25 @@ static void test_carry_and_reset_state(void **state)
     struct init_config init = {.scheme = INIT_DEFAULT};
     model_init(m, &init, &g);
     int32_t X[20] = {1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 1, 2};
-    model_reset_state(m);
-    model_forward(m, X, 4, 5, 0);
+    size_t half = m->spec.L * m->Bmax * m->spec.H; /* h, then c */
+    assert_int_equal(model_state_size(m), 2 * half);
+    real *st = mem_calloc(2 * half, sizeof *st);
+    assert_non_null(st);
+    model_forward(m, st, X, 4, 5, 0);
     real first = m->logits[0];
-    model_carry_state(m);
-    /* layer 1's last output, row b = 2, unit 1 */
-    const struct cell_cache *k = &m->caches[1];
-    assert_true(m->state_h[m->Bmax * 3 + 2 * 3 + 1] == k->h[5 * 4 * 3 + 2 * 3 + 1]);
-    assert_true(m->state_c[2 * 3 + 1] == m->caches[0].c[5 * 4 * 3 + 2 * 3 + 1]);
-    model_forward(m, X, 4, 5, 0);
-    assert_true(m->logits[0] != first);
-    model_reset_state(m);
-    model_forward(m, X, 4, 5, 0);
+    model_forward(m, NULL, X, 4, 5, 0); /* NULL: zeros, the same */
     assert_true(m->logits[0] == first);
+    model_carry_state(m, st);
+    /* layer 1's last output, row b = 2, unit 1; layer 0's cell state */
+    const struct cell_cache *k = &m->caches[1];
+    assert_true(st[m->Bmax * 3 + 2 * 3 + 1] == k->h[5 * 4 * 3 + 2 * 3 + 1]);
+    assert_true(st[half + 2 * 3 + 1] == m->caches[0].c[5 * 4 * 3 + 2 * 3 + 1]);
+    model_forward(m, st, X, 4, 5, 0);
+    assert_true(m->logits[0] != first);
+    memset(st, 0, 2 * half * sizeof *st);
+    model_forward(m, st, X, 4, 5, 0);
+    assert_true(m->logits[0] == first);
+    mem_free(st);
     model_free(m);
 }
 
@@ -159,15 +166,18 @@ static void test_step_allocates_nothing(void **state)
     struct err e;
     assert_int_equal(model_create(&s, 4, 5, 1, &m, &e), 0);
     int32_t X[20] = {0}, Y[20] = {1};
+    real *st = mem_calloc(model_state_size(m), sizeof *st);
+    assert_non_null(st);
     long before = mem_count();
     for (int i = 0; i < 3; i++) {
         model_zero_grad(m);
-        model_forward(m, X, 4, 5, 1);
+        model_forward(m, st, X, 4, 5, 1);
         model_loss(m, Y, 1);
         model_backward(m);
-        model_carry_state(m);
+        model_carry_state(m, st);
     }
     assert_int_equal(mem_count(), before);
+    mem_free(st);
     model_free(m);
 }
 

@@ -87,20 +87,22 @@ static void run_case(const char *cell_name, int cell, const char *shape)
         if (!t->alias)
             model_set_tensor(m, t, buf);
     }
-    size_t state = s.L * B * s.H;
-    assert_true(H5LTread_dataset(f, "/h0", NATIVE_REAL, m->state_h) >= 0);
+    size_t state = s.L * B * s.H; /* model_state_size / 2: Bmax = B */
+    real *h0 = mem_calloc(2 * state, sizeof *h0);
+    assert_non_null(h0);
+    assert_true(H5LTread_dataset(f, "/h0", NATIVE_REAL, h0) >= 0);
     if (cell == CELL_LSTM)
-        assert_true(H5LTread_dataset(f, "/c0", NATIVE_REAL, m->state_c) >= 0);
+        assert_true(H5LTread_dataset(f, "/c0", NATIVE_REAL, h0 + state) >= 0);
     int32_t X[64], Y[64];
     real Xr[64], Yr[64];
     if (s.regression) {
         assert_true(H5LTread_dataset(f, "/X", NATIVE_REAL, Xr) >= 0);
         assert_true(H5LTread_dataset(f, "/Y", NATIVE_REAL, Yr) >= 0);
-        model_forward_values(m, Xr, B, T, 0);
+        model_forward_values(m, h0, Xr, B, T, 0);
     } else {
         assert_true(H5LTread_dataset_int(f, "/X", X) >= 0);
         assert_true(H5LTread_dataset_int(f, "/Y", Y) >= 0);
-        model_forward(m, X, B, T, 0);
+        model_forward(m, h0, X, B, T, 0);
     }
     read_doubles(f, "/logits", ref);
     check_close(path, "logits", m->logits, ref, T * B * s.V);
@@ -129,6 +131,7 @@ static void run_case(const char *cell_name, int cell, const char *shape)
         read_doubles(f, "/dc0", ref);
         check_close(path, "dc0", m->dstate_c, ref, state);
     }
+    mem_free(h0);
     mem_free(buf);
     mem_free(ref);
     model_free(m);

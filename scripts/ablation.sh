@@ -1,0 +1,73 @@
+#!/bin/bash
+# The ablation table of README "Benchmarks": each optimisation is one commit,
+# so its effect is the speed of tests/bench_train built at that commit
+# against the one before. Builds bench_train at every commit listed (git
+# worktrees under build/ablation/), then runs the (b) LSTM and (d) bench
+# configs at 1 and 2 threads, every commit in turn within a round (the
+# machine's speed drifts), and prints each figure as the median of ROUNDS
+# rounds with its change against the previous commit.
+#   scripts/ablation.sh [COMMIT:LABEL ...]   (default: the list below)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3}
+STEPS=(
+    "8934509:before (OpenBLAS for every product, serial update)"
+    "b675e2b:BLIS for products of <= 16 rows"
+    "c34453d:update on the pool, clipping folded into the step"
+)
+[ $# -gt 0 ] && STEPS=("$@")
+CONFIGS=(b_lstm256 d_ptb_lstm)
+declare -A BATCHES=([b_lstm256]=100 [d_ptb_lstm]=16)
+
+bins=()
+for s in "${STEPS[@]}"; do
+    commit=${s%%:*}
+    dir=build/ablation/$commit
+    if [ ! -x "$dir/build/tests/bench_train" ]; then
+        echo "ablation: building bench_train at $commit" >&2
+        rm -rf "$dir"
+        git worktree prune
+        git worktree add -q --detach "$dir" "$commit"
+        make -s -C "$dir" build/tests/bench_train >&2
+    fi
+    bins+=("$dir/build/tests/bench_train")
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "ablation: $(date -u +%Y-%m-%d), $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores; tokens/s, median of $ROUNDS rounds"
+printf '\n| change | commit |'
+for c in "${CONFIGS[@]}"; do printf ' %s 1 thr | %s 2 thr |' "$c" "$c"; done
+printf '\n|---|---|'
+for c in "${CONFIGS[@]}"; do printf -- '---|---|'; done
+printf '\n'
+declare -A runs
+for r in $(seq "$ROUNDS"); do
+    for c in "${CONFIGS[@]}"; do
+        for t in 1 2; do
+            for i in "${!bins[@]}"; do
+                v=$(OPENBLAS_NUM_THREADS=1 "${bins[$i]}" "configs/bench/$c.yaml" \
+                    "train.threads=$t" --batches "${BATCHES[$c]}" |
+                    sed -n 's/.*tokens_per_s=\([0-9.]*\).*/\1/p')
+                runs[$i,$c,$t]="${runs[$i,$c,$t]:-} $v"
+            done
+        done
+    done
+done
+declare -A prev
+for i in "${!bins[@]}"; do
+    s=${STEPS[$i]}
+    printf '| %s | %s |' "${s#*:}" "${s%%:*}"
+    for c in "${CONFIGS[@]}"; do
+        for t in 1 2; do
+            m=$(median ${runs[$i,$c,$t]})
+            if [ -n "${prev[$c,$t]:-}" ]; then
+                printf ' %s (%s) |' "$m" "$(awk -v a="$m" -v b="${prev[$c,$t]}" \
+                    'BEGIN { printf "%+.0f%%", 100 * (a / b - 1) }')"
+            else
+                printf ' %s |' "$m"
+            fi
+            prev[$c,$t]=$m
+        done
+    done
+    printf '\n'
+done
