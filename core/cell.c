@@ -4,16 +4,25 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "stepgemm.h"
 
 size_t cell_gates(int kind)
 {
     return kind == CELL_LSTM ? 4 : kind == CELL_GRU ? 3 : 1;
 }
 
+/* Reals of W_hh packed either way. */
+static size_t pack_size(size_t G, size_t H)
+{
+    size_t fwd = stepgemm_packed_size(H, G * H), bwd = stepgemm_packed_size(G * H, H);
+    return fwd > bwd ? fwd : bwd;
+}
+
 size_t cell_cache_size(int kind, size_t H, size_t T, size_t B)
 {
     size_t G = cell_gates(kind), n = T * B * G * H;
     size_t size = n + (T + 1) * B * H + G * H + n; /* gates h bias dgx */
+    size += pack_size(G, H);                       /* wpack */
     if (kind == CELL_LSTM)
         size += (T + 1) * B * H + T * B * H;      /* c tc */
     if (kind == CELL_GRU)
@@ -31,6 +40,7 @@ void cell_cache_bind(struct cell_cache *k, int kind, size_t H, size_t T,
     k->bias = mem;           mem += G * H;
     k->dgx = mem;            mem += n;
     k->dgh = k->dgx;
+    k->wpack = mem;          mem += pack_size(G, H);
     if (kind == CELL_LSTM) {
         k->c = mem;          mem += (T + 1) * B * H;
         k->tc = mem;         mem += T * B * H;
@@ -69,17 +79,20 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
         gemm(GEMM_N, GEMM_N, rows, GH, c->in, 1, X, c->in, c->W_ih, GH, 1,
              k->gates, GH);
     memcpy(k->h, h0, B * H * sizeof *k->h);
+    /* W_hh^T packed once for all T steps' products h_t W_hh^T */
+    struct stepgemm_operand wp;
+    stepgemm_prepare(&wp, k->wpack, 1, H, GH, c->W_hh, H);
     switch (c->kind) {
     case CELL_RNN_TANH:
     case CELL_RNN_RELU:
-        rnn_forward(k->h, k->gates, c->W_hh, T, B, H, c->kind == CELL_RNN_RELU);
+        rnn_forward(k->h, k->gates, &wp, T, B, H, c->kind == CELL_RNN_RELU);
         break;
     case CELL_LSTM:
         memcpy(k->c, c0, B * H * sizeof *k->c);
-        lstm_forward(k->h, k->c, k->gates, k->tc, c->W_hh, T, B, H);
+        lstm_forward(k->h, k->c, k->gates, k->tc, &wp, T, B, H);
         break;
     case CELL_GRU:
-        gru_forward(k->h, k->gates, k->hn, k->scratch, c->W_hh,
+        gru_forward(k->h, k->gates, k->hn, k->scratch, &wp,
                     c->b_hh + 2 * H, T, B, H);
         break;
     }
@@ -98,18 +111,21 @@ void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
                    const int32_t *ids, const real *xi, size_t T, size_t B)
 {
     size_t H = c->H, GH = c->G * H, rows = T * B;
+    /* W_hh packed once for all T steps' products dgates_t W_hh */
+    struct stepgemm_operand wp;
+    stepgemm_prepare(&wp, k->wpack, 0, GH, H, c->W_hh, H);
     switch (c->kind) {
     case CELL_RNN_TANH:
     case CELL_RNN_RELU:
-        rnn_backward(k->dgx, dh0, dH, k->h, c->W_hh, xi, T, B, H,
+        rnn_backward(k->dgx, dh0, dH, k->h, &wp, xi, T, B, H,
                      c->kind == CELL_RNN_RELU);
         break;
     case CELL_LSTM:
-        lstm_backward(k->dgx, dh0, dc0, dH, k->gates, k->c, k->tc, c->W_hh, xi,
+        lstm_backward(k->dgx, dh0, dc0, dH, k->gates, k->c, k->tc, &wp, xi,
                       T, B, H);
         break;
     case CELL_GRU:
-        gru_backward(k->dgx, k->dgh, dh0, dH, k->gates, k->hn, k->h, c->W_hh, xi,
+        gru_backward(k->dgx, k->dgh, dh0, dH, k->gates, k->hn, k->h, &wp, xi,
                      T, B, H);
         break;
     }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "real.h"
+#include "stepgemm.h"
 
 enum cell_kind { CELL_RNN_TANH, CELL_RNN_RELU, CELL_LSTM, CELL_GRU };
 
@@ -42,6 +43,8 @@ struct cell_cache {
     real *bias;    /* (G*H) bias folded into the input projection */
     real *dgx;     /* (T, B, G*H) d loss / d input-projection pre-activations */
     real *dgh;     /* (T, B, G*H) the same for W_hh h; == dgx but for GRU */
+    real *wpack;   /* W_hh packed for the per-step products (stepgemm.h):
+                    * W_hh^T in forward, W_hh in backward */
 };
 
 size_t cell_gates(int kind);
@@ -71,22 +74,27 @@ void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
                    real *dh0, real *dc0, real *dH, const real *X,
                    const int32_t *ids, const real *xi, size_t T, size_t B);
 
-/* The recurrences (rnn.c, lstm.c, gru.c); see those files. */
-void rnn_forward(real *h, real *pre, const real *W_hh, size_t T, size_t B,
-                 size_t H, int relu);
+/* The recurrences (rnn.c, lstm.c, gru.c); see those files. Wp is W_hh as
+ * stepgemm_prepare left it: op(W) = W_hh^T (H x G*H) for forward, W_hh
+ * (G*H x H) for backward. */
+void rnn_forward(real *h, real *pre, const struct stepgemm_operand *Wp,
+                 size_t T, size_t B, size_t H, int relu);
 void rnn_backward(real *dpre, real *dh0, real *dH, const real *h,
-                  const real *W_hh, const real *xi, size_t T, size_t B, size_t H,
-                  int relu);
-void lstm_forward(real *h, real *c, real *gates, real *tc, const real *W_hh,
-                  size_t T, size_t B, size_t H);
+                  const struct stepgemm_operand *Wp, const real *xi, size_t T,
+                  size_t B, size_t H, int relu);
+void lstm_forward(real *h, real *c, real *gates, real *tc,
+                  const struct stepgemm_operand *Wp, size_t T, size_t B,
+                  size_t H);
 void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
                    const real *gates, const real *c, const real *tc,
-                   const real *W_hh, const real *xi, size_t T, size_t B, size_t H);
+                   const struct stepgemm_operand *Wp, const real *xi, size_t T,
+                   size_t B, size_t H);
 void gru_forward(real *h, real *gates, real *hn, real *scratch,
-                 const real *W_hh, const real *b_hn, size_t T, size_t B,
-                 size_t H);
+                 const struct stepgemm_operand *Wp, const real *b_hn, size_t T,
+                 size_t B, size_t H);
 void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,
-                  const real *hn, const real *h, const real *W_hh, const real *xi,
-                  size_t T, size_t B, size_t H);
+                  const real *hn, const real *h,
+                  const struct stepgemm_operand *Wp, const real *xi, size_t T,
+                  size_t B, size_t H);
 
 #endif

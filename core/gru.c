@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cell.h"
-#include "gemm.h"
+#include "stepgemm.h"
 
 /* Gate math of one batch row at one step: r, z, n pre-activations (input
  * side) in, activations out; s (hidden side W_h h) in; hn and h' out. */
@@ -35,13 +35,13 @@ static void gru_row_forward(real *restrict r, real *restrict z, real *restrict n
 /* h (T+1, B, H): h[0] given; gates (T, B, 3H): projected input in, r, z, n
  * out; hn (T, B, H): W_hn h + b_hn out; scratch (B, 3H). */
 void gru_forward(real *h, real *gates, real *hn, real *scratch,
-                 const real *W_hh, const real *b_hn, size_t T, size_t B,
-                 size_t H)
+                 const struct stepgemm_operand *Wp, const real *b_hn, size_t T,
+                 size_t B, size_t H)
 {
     size_t n = B * H, G = 3 * H;
     for (size_t t = 0; t < T; t++) {
         real *a = gates + t * B * G;
-        gemm(GEMM_N, GEMM_T, B, G, H, 1, h + t * n, H, W_hh, H, 0, scratch, G);
+        stepgemm_apply(Wp, B, G, H, 1, h + t * n, H, 0, scratch, G);
         for (size_t b = 0; b < B; b++) {
             real *ab = a + b * G;
             const real *sb = scratch + b * G;
@@ -84,8 +84,9 @@ static void gru_row_backward(real *restrict xr, real *restrict xz,
  * dH (T, B, H) in, also receives the recurrent gradient (scaled by xi[t]
  * when xi is given); dh0 (B, H) out. */
 void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,
-                  const real *hn, const real *h, const real *W_hh, const real *xi,
-                  size_t T, size_t B, size_t H)
+                  const real *hn, const real *h,
+                  const struct stepgemm_operand *Wp, const real *xi, size_t T,
+                  size_t B, size_t H)
 {
     size_t n = B * H, G = 3 * H;
     for (size_t t = T; t-- > 0;) {
@@ -101,6 +102,6 @@ void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,
                              dprev + b * H, dH + k, a, a + H, a + 2 * H,
                              hn + k, h + k, carry, H);
         }
-        gemm(GEMM_N, GEMM_N, B, H, G, carry, dgh + t * B * G, G, W_hh, H, 1, dprev, H);
+        stepgemm_apply(Wp, B, H, G, carry, dgh + t * B * G, G, 1, dprev, H);
     }
 }

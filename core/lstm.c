@@ -6,7 +6,7 @@
  *   c' = f * c + i * g,   h' = o * tanh(c')
  * The caller has put the input projections plus both biases into gates. */
 #include "cell.h"
-#include "gemm.h"
+#include "stepgemm.h"
 
 /* Gate math of one batch row at one step, in place: pre-activations in,
  * activations out; the new cell state, its tanh and h out. */
@@ -33,13 +33,14 @@ static void lstm_row_forward(real *restrict i, real *restrict f,
 
 /* h, c (T+1, B, H): [0] given; gates (T, B, 4H): pre-activations in,
  * activated i, f, g, o out; tc (T, B, H): tanh(c_t) out. */
-void lstm_forward(real *h, real *c, real *gates, real *tc, const real *W_hh,
-                  size_t T, size_t B, size_t H)
+void lstm_forward(real *h, real *c, real *gates, real *tc,
+                  const struct stepgemm_operand *Wp, size_t T, size_t B,
+                  size_t H)
 {
     size_t n = B * H, G = 4 * H;
     for (size_t t = 0; t < T; t++) {
         real *a = gates + t * B * G;
-        gemm(GEMM_N, GEMM_T, B, G, H, 1, h + t * n, H, W_hh, H, 1, a, G);
+        stepgemm_apply(Wp, B, G, H, 1, h + t * n, H, 1, a, G);
         for (size_t b = 0; b < B; b++) {
             real *ai = a + b * G;
             size_t k = t * n + b * H;
@@ -78,7 +79,8 @@ static void lstm_row_backward(real *restrict di, real *restrict df,
  * dh0, dc0 (B, H) out. dc0 doubles as the running gradient of c_t. */
 void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
                    const real *gates, const real *c, const real *tc,
-                   const real *W_hh, const real *xi, size_t T, size_t B, size_t H)
+                   const struct stepgemm_operand *Wp, const real *xi, size_t T,
+                   size_t B, size_t H)
 {
     size_t n = B * H, G = 4 * H;
     for (size_t i = 0; i < n; i++)
@@ -101,8 +103,8 @@ void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
                 dc0[i] *= carry;
         /* gates = ... + h_{t-1} W_hh^T  =>  dh_{t-1} += dgates W_hh */
         if (t > 0)
-            gemm(GEMM_N, GEMM_N, B, H, G, carry, d, G, W_hh, H, 1, dH + (t - 1) * n, H);
+            stepgemm_apply(Wp, B, H, G, carry, d, G, 1, dH + (t - 1) * n, H);
         else
-            gemm(GEMM_N, GEMM_N, B, H, G, carry, d, G, W_hh, H, 0, dh0, H);
+            stepgemm_apply(Wp, B, H, G, carry, d, G, 0, dh0, H);
     }
 }

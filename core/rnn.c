@@ -2,7 +2,7 @@
  *   h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
  * The caller has put x_t W_ih^T + b_ih + b_hh into pre[t]. */
 #include "cell.h"
-#include "gemm.h"
+#include "stepgemm.h"
 
 /* out = act(a) over n values. */
 RNNLAB_KERNEL
@@ -33,13 +33,13 @@ static void rnn_activate_backward(real *restrict da, const real *restrict dh,
 
 /* h (T+1, B, H): h[0] given; pre (T, B, H): projected input, overwritten
  * with the full pre-activation. */
-void rnn_forward(real *h, real *pre, const real *W_hh, size_t T, size_t B,
-                 size_t H, int relu)
+void rnn_forward(real *h, real *pre, const struct stepgemm_operand *Wp,
+                 size_t T, size_t B, size_t H, int relu)
 {
     size_t n = B * H;
     for (size_t t = 0; t < T; t++) {
         real *a = pre + t * n, *out = h + (t + 1) * n;
-        gemm(GEMM_N, GEMM_T, B, H, H, 1, h + t * n, H, W_hh, H, 1, a, H);
+        stepgemm_apply(Wp, B, H, H, 1, h + t * n, H, 1, a, H);
         rnn_activate(out, a, n, relu);
     }
 }
@@ -48,8 +48,8 @@ void rnn_forward(real *h, real *pre, const real *W_hh, size_t T, size_t B,
  * the recurrent gradient (scaled by xi[t] when xi is given); dh0 (B, H)
  * out. */
 void rnn_backward(real *dpre, real *dh0, real *dH, const real *h,
-                  const real *W_hh, const real *xi, size_t T, size_t B, size_t H,
-                  int relu)
+                  const struct stepgemm_operand *Wp, const real *xi, size_t T,
+                  size_t B, size_t H, int relu)
 {
     size_t n = B * H;
     for (size_t t = T; t-- > 0;) {
@@ -59,8 +59,8 @@ void rnn_backward(real *dpre, real *dh0, real *dH, const real *h,
         rnn_activate_backward(da, dh, out, n, relu); /* h_t = act(a) */
         /* a = ... + h_{t-1} W_hh^T  =>  dh_{t-1} += da W_hh */
         if (t > 0)
-            gemm(GEMM_N, GEMM_N, B, H, H, carry, da, H, W_hh, H, 1, dH + (t - 1) * n, H);
+            stepgemm_apply(Wp, B, H, H, carry, da, H, 1, dH + (t - 1) * n, H);
         else
-            gemm(GEMM_N, GEMM_N, B, H, H, carry, da, H, W_hh, H, 0, dh0, H);
+            stepgemm_apply(Wp, B, H, H, carry, da, H, 0, dh0, H);
     }
 }

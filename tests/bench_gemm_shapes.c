@@ -1,8 +1,11 @@
-/* The packaged GEMMs side by side on the products a training step makes:
- * OpenBLAS (cblas_sgemm), BLIS (bli_sgemm, serial build) and, when built
- * with -DHAVE_DNNL (make bench, where libdnnl-dev is installed), oneDNN's
- * dnnl_sgemm; one thread each. The evidence for core/gemm.c's rule: BLIS for
- * products of at most GEMM_SMALL_ROWS rows, OpenBLAS for the rest.
+/* The GEMMs side by side on the products a training step makes: OpenBLAS
+ * (cblas_sgemm), BLIS (bli_sgemm, serial build), oneDNN's dnnl_sgemm when
+ * built with -DHAVE_DNNL (make bench, where libdnnl-dev is installed), and,
+ * on the per-step products of a recurrence, core/stepgemm.c (ours: the
+ * weights packed once per sequence; the packing is timed too, once every
+ * T products, T the config's steps). One thread each. The evidence for
+ * core/gemm.c's rule (BLIS for products of at most GEMM_SMALL_ROWS rows,
+ * OpenBLAS for the rest) and for using our kernel on the recurrences.
  * Prints GFLOP/s per library and shape, each the median of 5 timed
  * repetitions after a warm-up. */
 #include <stdio.h>
@@ -18,38 +21,52 @@
 #endif
 
 #include "gemm.h"
+#include "stepgemm.h"
 #include "train.h"
 
 struct shape {
     const char *what;
     int ta, tb;
     int M, N, K;
+    int steps; /* a recurrence's per-step product over this many steps
+                * (stepgemm packs once per sequence); 0: another product */
 };
 
 /* Per-step products at the bench configs' shard rows (batch / grad_shards),
  * then whole-sequence products of the same configs. */
 static const struct shape SHAPES[] = {
-    {"a,c RNN 256 h W_hh^T", 0, 1, 16, 256, 256},
-    {"a,c RNN 256 dgates W_hh", 0, 0, 16, 256, 256},
-    {"b RNN 512 h W_hh^T", 0, 1, 16, 512, 512},
-    {"b RNN 512 dgates W_hh", 0, 0, 16, 512, 512},
-    {"b LSTM 256 h W_hh^T", 0, 1, 16, 1024, 256},
-    {"b LSTM 256 dgates W_hh", 0, 0, 16, 256, 1024},
-    {"b GRU 256 h W_hh^T", 0, 1, 16, 768, 256},
-    {"b GRU 256 dgates W_hh", 0, 0, 16, 256, 768},
-    {"d LSTM 200 h W_hh^T", 0, 1, 10, 800, 200},
-    {"d LSTM 200 dgates W_hh", 0, 0, 10, 200, 800},
-    {"e RNN 100 h W_hh^T", 0, 1, 16, 100, 100},
-    {"e RNN 100 dgates W_hh", 0, 0, 16, 100, 100},
-    {"b LSTM 256 batch of 32", 0, 1, 32, 1024, 256},
-    {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560},
-    {"d LSTM X W_ih^T, 20 steps", 0, 1, 200, 800, 200},
-    {"d decoder, 20 steps", 0, 1, 200, 10000, 200},
-    {"d decoder dW, 20 steps", 1, 0, 10000, 200, 200},
+    {"a,c RNN 256 h W_hh^T", 0, 1, 16, 256, 256, 35},
+    {"a,c RNN 256 dgates W_hh", 0, 0, 16, 256, 256, 35},
+    {"b RNN 512 h W_hh^T", 0, 1, 16, 512, 512, 35},
+    {"b RNN 512 dgates W_hh", 0, 0, 16, 512, 512, 35},
+    {"b LSTM 256 h W_hh^T", 0, 1, 16, 1024, 256, 35},
+    {"b LSTM 256 dgates W_hh", 0, 0, 16, 256, 1024, 35},
+    {"b GRU 256 h W_hh^T", 0, 1, 16, 768, 256, 35},
+    {"b GRU 256 dgates W_hh", 0, 0, 16, 256, 768, 35},
+    {"d LSTM 200 h W_hh^T", 0, 1, 10, 800, 200, 20},
+    {"d LSTM 200 dgates W_hh", 0, 0, 10, 200, 800, 20},
+    {"e RNN 100 h W_hh^T", 0, 1, 16, 100, 100, 5},
+    {"e RNN 100 dgates W_hh", 0, 0, 16, 100, 100, 5},
+    {"b LSTM 256 h W_hh^T, B 32", 0, 1, 32, 1024, 256, 35},
+    {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0},
+    {"d LSTM X W_ih^T, 20 steps", 0, 1, 200, 800, 200, 0},
+    {"d decoder, 20 steps", 0, 1, 200, 10000, 200, 0},
+    {"d decoder dW, 20 steps", 1, 0, 10000, 200, 200, 0},
 };
 
 typedef void (*product_fn)(const struct shape *s, const float *A,
                            const float *B, float *C);
+
+static float *packed; /* stepgemm's packed op(B) */
+static long calls_since_pack;
+
+static void with_stepgemm(const struct shape *s, const float *A, const float *B,
+                          float *C)
+{
+    if (calls_since_pack++ % s->steps == 0) /* a new sequence */
+        stepgemm_pack(packed, s->tb, s->K, s->N, B, s->tb ? s->K : s->N);
+    stepgemm(s->M, s->N, s->K, 1, A, s->K, packed, 1, C, s->N);
+}
 
 static void with_openblas(const struct shape *s, const float *A,
                           const float *B, float *C)
@@ -116,25 +133,28 @@ static float *filled(size_t n)
 
 int main(void)
 {
-    const char *names[] = {"OpenBLAS", "BLIS", "oneDNN"};
+    const char *names[] = {"OpenBLAS", "BLIS", "oneDNN", "stepgemm"};
     product_fn fns[] = {with_openblas, with_blis,
 #ifdef HAVE_DNNL
-                        with_dnnl
+                        with_dnnl,
 #else
-                        NULL
+                        NULL,
 #endif
-    };
-    int libs = fns[2] ? 3 : 2;
+                        with_stepgemm};
+    int have_dnnl = fns[2] != NULL;
     gemm_set_threads(1);
 #ifdef HAVE_DNNL
     omp_set_num_threads(1);
 #endif
-    printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); routed: "
-           "core/gemm.c's choice, BLIS when M <= %d)\n", GEMM_SMALL_ROWS);
+    printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
+           "a training step uses, stepgemm for a recurrence's per-step "
+           "products, else BLIS when M <= %d, else OpenBLAS)\n", GEMM_SMALL_ROWS);
+    (void)have_dnnl;
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
-    for (int l = 0; l < libs; l++)
-        printf(" %9s", names[l]);
-    printf("  %-8s %s\n", "fastest", "routed");
+    for (int l = 0; l < 4; l++)
+        if (fns[l])
+            printf(" %9s", names[l]);
+    printf("  %-8s %s\n", "fastest", "used");
     for (size_t i = 0; i < sizeof SHAPES / sizeof *SHAPES; i++) {
         const struct shape *s = &SHAPES[i];
         float *A = filled((size_t)s->M * s->K), *B = filled((size_t)s->K * s->N);
@@ -145,9 +165,21 @@ int main(void)
         }
         printf("%-28s %c%c %5d %5d %5d", s->what, s->ta ? 'T' : 'N',
                s->tb ? 'T' : 'N', s->M, s->N, s->K);
+        packed = aligned_alloc(64, stepgemm_packed_size(s->K, s->N) * sizeof *packed);
+        if (!packed) {
+            fprintf(stderr, "bench_gemm_shapes: out of memory\n");
+            return 1;
+        }
+        calls_since_pack = 0;
         int fastest = 0;
         double best = 0;
-        for (int l = 0; l < libs; l++) {
+        for (int l = 0; l < 4; l++) {
+            if (!fns[l])
+                continue;
+            if (l == 3 && !s->steps) { /* not a recurrence's product */
+                printf(" %9s", "-");
+                continue;
+            }
             double g = rate(fns[l], s, A, B, C);
             printf(" %9.1f", g);
             if (g > best) {
@@ -156,7 +188,8 @@ int main(void)
             }
         }
         printf("  %-8s %s\n", names[fastest],
-               s->M <= GEMM_SMALL_ROWS ? "BLIS" : "OpenBLAS");
+               s->steps ? "stepgemm" : s->M <= GEMM_SMALL_ROWS ? "BLIS" : "OpenBLAS");
+        free(packed);
         free(A);
         free(B);
         free(C);

@@ -11,9 +11,11 @@
 #include "support.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "mem.h"
 #include "model.h"
+#include "stepgemm.h"
 
 #define EPS 1e-6
 #define TOL 1e-6 /* |numeric - analytic| / max(1e-2, |analytic|) */
@@ -170,6 +172,88 @@ static void test_rnn_relu(void **state) { (void)state; check_cell(CELL_RNN_RELU)
 static void test_lstm(void **state) { (void)state; check_cell(CELL_LSTM); }
 static void test_gru(void **state) { (void)state; check_cell(CELL_GRU); }
 
+/* Layers wide enough that the per-step products go through stepgemm's
+ * packed weights (op(W) with >= STEPGEMM_MIN_N columns, both directions at
+ * H = 256): directional derivatives along random directions of the whole
+ * parameter block and of the initial state, and single recurrent weights. */
+static void check_wide(int cell)
+{
+    struct problem p = {.B = 3, .T = 4};
+    struct model_spec s = {.cell = cell, .V = 7, .H = 256, .L = 2};
+    struct err e;
+    assert_int_equal(model_create(&s, p.B, p.T, 42, &p.m, &e), 0);
+    struct rng g;
+    rng_seed(&g, 77 + (uint64_t)cell, 0);
+    struct init_config init = {.scheme = INIT_UNIFORM, .range = 0.08};
+    model_init(p.m, &init, &g);
+    p.dropout_rng = p.m->rng;
+    for (size_t i = 0; i < p.B * p.T; i++) {
+        p.X[i] = (int32_t)rng_below(&g, 7);
+        p.Y[i] = (int32_t)rng_below(&g, 7);
+    }
+    size_t ns = model_state_size(p.m), n = p.m->nparams;
+    p.state = mem_alloc(ns * sizeof *p.state);
+    real *d = mem_alloc(n * sizeof *d), *p0 = mem_alloc(n * sizeof *p0);
+    assert_non_null(p.state);
+    assert_non_null(d);
+    assert_non_null(p0);
+    for (size_t i = 0; i < ns; i++)
+        p.state[i] = (real)(rng_uniform(&g) - 0.5);
+    analytic(&p);
+    memcpy(p0, p.m->params, n * sizeof *p0);
+    for (int dir = 0; dir < 3; dir++) {
+        double dot = 0;
+        for (size_t i = 0; i < n; i++) {
+            d[i] = (real)rng_normal(&g);
+            dot += (double)d[i] * (double)p.m->grads[i];
+        }
+        for (size_t i = 0; i < n; i++)
+            p.m->params[i] = p0[i] + (real)EPS * d[i];
+        double up = loss_at(&p);
+        for (size_t i = 0; i < n; i++)
+            p.m->params[i] = p0[i] - (real)EPS * d[i];
+        double down = loss_at(&p);
+        memcpy(p.m->params, p0, n * sizeof *p0);
+        compare("wide direction", (size_t)dir, (up - down) / (2 * EPS), dot);
+    }
+    /* the initial h of layer 1, along a random direction */
+    size_t H = s.H;
+    real *h1 = p.state + p.B * H; /* layer 1's rows: Bmax = B */
+    double dot = 0;
+    for (size_t i = 0; i < p.B * H; i++) {
+        d[i] = (real)rng_normal(&g);
+        dot += (double)d[i] * (double)p.m->dstate_h[p.B * H + i];
+    }
+    memcpy(p0, h1, p.B * H * sizeof *p0);
+    for (size_t i = 0; i < p.B * H; i++)
+        h1[i] = p0[i] + (real)EPS * d[i];
+    double up = loss_at(&p);
+    for (size_t i = 0; i < p.B * H; i++)
+        h1[i] = p0[i] - (real)EPS * d[i];
+    double down = loss_at(&p);
+    memcpy(h1, p0, p.B * H * sizeof *p0);
+    compare("wide h0 direction", 1, (up - down) / (2 * EPS), dot);
+    /* single recurrent weights of layer 1 */
+    const struct model_tensor *w = model_find(p.m, "rnn.weight_hh_l1");
+    assert_non_null(w);
+    for (size_t k = 0; k < 5; k++) {
+        size_t i = w->offset + rng_below(&g, (uint32_t)(w->rows * w->cols));
+        compare("wide weight_hh_l1", i - w->offset, numeric(&p, &p.m->params[i]),
+                p.m->grads[i]);
+    }
+    mem_free(d);
+    mem_free(p0);
+    mem_free(p.state);
+    model_free(p.m);
+}
+
+static void test_wide_layers(void **state)
+{
+    (void)state;
+    for (int cell = CELL_RNN_TANH; cell <= CELL_GRU; cell++)
+        check_wide(cell);
+}
+
 /* The same mask drives forward and backward: a backward that ignored the
  * mask, or a forward that redrew it, would fail the checks above. Here:
  * inverted dropout keeps the expected value, E[mask] = 1, P(0) = p. */
@@ -204,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_rnn_relu),
         cmocka_unit_test(test_lstm),
         cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_wide_layers),
         cmocka_unit_test(test_dropout_statistics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

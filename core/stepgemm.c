@@ -1,0 +1,174 @@
+/* stepgemm: see stepgemm.h. */
+#include "stepgemm.h"
+
+#include <string.h>
+
+#include "gemm.h"
+
+#if !defined(RNNLAB_DOUBLE) && defined(__x86_64__)
+#include <immintrin.h>
+#define STEPGEMM_AVX2 1
+#endif
+
+enum { P = STEPGEMM_PANEL, MAX_ROWS = 6 };
+
+size_t stepgemm_packed_size(size_t K, size_t N)
+{
+    return (N + P - 1) / P * P * K;
+}
+
+void stepgemm_pack(real *packed, int trans, size_t K, size_t N, const real *W,
+                   size_t ldw)
+{
+    for (size_t p = 0; p < N; p += P) {
+        real *panel = packed + p * K;
+        size_t width = N - p < P ? N - p : P;
+        if (trans) /* column p + j of op(W) is row p + j of W: read it whole */
+            for (size_t j = 0; j < width; j++) {
+                const real *w = W + (p + j) * ldw;
+                for (size_t k = 0; k < K; k++)
+                    panel[k * P + j] = w[k];
+            }
+        else
+            for (size_t k = 0; k < K; k++)
+                memcpy(panel + k * P, W + k * ldw + p, width * sizeof *W);
+        if (width < P)
+            for (size_t k = 0; k < K; k++)
+                memset(panel + k * P + width, 0, (P - width) * sizeof *W);
+    }
+}
+
+/* tile (R x P) = A's rows (R x K) times one panel (K x P), plain C: the
+ * fallback, and the double build's. */
+static void tile_c(size_t R, size_t K, const real *a, size_t lda,
+                   const real *panel, real *tile)
+{
+    for (size_t i = 0; i < R; i++) {
+        real acc[P] = {0};
+        for (size_t k = 0; k < K; k++) {
+            real x = a[i * lda + k];
+            for (size_t j = 0; j < P; j++)
+                acc[j] += x * panel[k * P + j];
+        }
+        memcpy(tile + i * P, acc, sizeof acc);
+    }
+}
+
+#ifdef STEPGEMM_AVX2
+/* The same with R rows in 2R registers of 8 (one FMA chain per element, k
+ * in order: R changes no bit of a row). */
+#define TILE_ROWS(R)                                                          \
+    __attribute__((target("avx2,fma"))) static void tile_##R(                 \
+        size_t K, const float *a, size_t lda, const float *panel, float *tile) \
+    {                                                                         \
+        __m256 lo[R], hi[R];                                                  \
+        _Pragma("GCC unroll 6") for (int i = 0; i < R; i++)                   \
+            lo[i] = hi[i] = _mm256_setzero_ps();                              \
+        for (size_t k = 0; k < K; k++) {                                      \
+            __m256 w0 = _mm256_loadu_ps(panel + k * P);                       \
+            __m256 w1 = _mm256_loadu_ps(panel + k * P + 8);                   \
+            _Pragma("GCC unroll 6") for (int i = 0; i < R; i++) {             \
+                __m256 x = _mm256_broadcast_ss(a + (size_t)i * lda + k);      \
+                lo[i] = _mm256_fmadd_ps(x, w0, lo[i]);                        \
+                hi[i] = _mm256_fmadd_ps(x, w1, hi[i]);                        \
+            }                                                                 \
+        }                                                                     \
+        _Pragma("GCC unroll 6") for (int i = 0; i < R; i++) {                 \
+            _mm256_storeu_ps(tile + i * P, lo[i]);                            \
+            _mm256_storeu_ps(tile + i * P + 8, hi[i]);                        \
+        }                                                                     \
+    }
+TILE_ROWS(1)
+TILE_ROWS(2)
+TILE_ROWS(3)
+TILE_ROWS(4)
+TILE_ROWS(5)
+TILE_ROWS(6)
+
+static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
+                      const float *panel, float *tile)
+{
+    switch (R) {
+    case 1: tile_1(K, a, lda, panel, tile); break;
+    case 2: tile_2(K, a, lda, panel, tile); break;
+    case 3: tile_3(K, a, lda, panel, tile); break;
+    case 4: tile_4(K, a, lda, panel, tile); break;
+    case 5: tile_5(K, a, lda, panel, tile); break;
+    default: tile_6(K, a, lda, panel, tile); break;
+    }
+}
+#endif
+
+/* Rows per tile: sixes, but 8 as two fours (a four keeps 8 chains busy,
+ * a two only 4). */
+static size_t tile_rows(size_t left)
+{
+    if (left == 8)
+        return 4;
+    return left < MAX_ROWS ? left : MAX_ROWS;
+}
+
+/* c = beta * c + alpha * t over one tile row (beta 0 or 1). */
+static void store_row(real *restrict c, const real *restrict t, size_t width,
+                      real alpha, real beta)
+{
+    if (beta == 0 && alpha == 1)
+        memcpy(c, t, width * sizeof *c);
+    else if (beta == 0)
+        for (size_t j = 0; j < width; j++)
+            c[j] = alpha * t[j];
+    else if (alpha == 1)
+        for (size_t j = 0; j < width; j++)
+            c[j] += t[j];
+    else
+        for (size_t j = 0; j < width; j++)
+            c[j] += alpha * t[j];
+}
+
+void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
+              size_t lda, const real *packed, real beta, real *C, size_t ldc)
+{
+#ifdef STEPGEMM_AVX2
+    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+    real tile[MAX_ROWS * P];
+    for (size_t p = 0; p < N; p += P) {
+        const real *panel = packed + p * K;
+        size_t width = N - p < P ? N - p : P;
+        for (size_t r = 0, R; r < M; r += R) {
+            R = tile_rows(M - r);
+#ifdef STEPGEMM_AVX2
+            if (avx2)
+                tile_avx2(R, K, A + r * lda, lda, panel, tile);
+            else
+#endif
+                tile_c(R, K, A + r * lda, lda, panel, tile);
+            for (size_t i = 0; i < R; i++)
+                store_row(C + (r + i) * ldc + p, tile + i * P, width, alpha, beta);
+        }
+    }
+}
+
+void stepgemm_prepare(struct stepgemm_operand *op, real *space, int trans,
+                      size_t K, size_t N, const real *W, size_t ldw)
+{
+    op->W = W;
+    op->ldw = ldw;
+    op->trans = trans;
+    op->packed = NULL;
+    if (N >= STEPGEMM_MIN_N) {
+        stepgemm_pack(space, trans, K, N, W, ldw);
+        op->packed = space;
+    }
+}
+
+void stepgemm_apply(const struct stepgemm_operand *op, size_t M, size_t N,
+                    size_t K, real alpha, const real *A, size_t lda, real beta,
+                    real *C, size_t ldc)
+{
+    if (op->packed)
+        stepgemm(M, N, K, alpha, A, lda, op->packed, beta, C, ldc);
+    else
+        gemm(GEMM_N, op->trans ? GEMM_T : GEMM_N, M, N, K, alpha, A, lda,
+             op->W, op->ldw, beta, C, ldc);
+}

@@ -1,0 +1,60 @@
+/* stepgemm: the per-step product of a recurrence, C = beta * C + alpha *
+ * A * op(W), with W packed once for all T steps of a sequence.
+ *
+ * Owns: the packed layout (panels of 16 columns of op(W), K rows each,
+ * zero-padded to a whole panel) and the kernel over it. The recurrent
+ * weights are the same at every step, but a BLAS packs them anew at every
+ * call (OpenBLAS), or reads them strided (BLIS); packing once per sequence
+ * and streaming whole panels is what makes this kernel faster than either
+ * on these few-row shapes (make bench: bench_gemm_shapes, beside oneDNN's
+ * sgemm too). Each element of A * op(W) is one sum over k in order 0..K-1,
+ * whatever M is and however the rows are blocked, so the bits of a row do
+ * not depend on the others. AVX2 + FMA where the CPU has them (chosen once),
+ * plain C otherwise and in the double build. Used where op(W) has at least
+ * STEPGEMM_MIN_N columns; narrower products (a PTB LSTM 200's backward, an
+ * RNN 100's) are faster through gemm.h, and stepgemm_prepare says which.
+ * Must not: allocate (the caller gives stepgemm_packed_size reals).
+ */
+#ifndef RNNLAB_STEPGEMM_H
+#define RNNLAB_STEPGEMM_H
+
+#include <stddef.h>
+
+#include "real.h"
+
+#define STEPGEMM_PANEL 16
+#define STEPGEMM_MIN_N 256
+
+/* The weights of a sequence's per-step products: packed (stepgemm), or W
+ * itself (gemm) where that is the faster. */
+struct stepgemm_operand {
+    const real *W;       /* as given to stepgemm_prepare */
+    size_t ldw;
+    int trans;
+    const real *packed;  /* NULL: gemm on W */
+};
+
+/* Chooses for op(W) (K x N, see stepgemm_pack) and packs it into space
+ * (stepgemm_packed_size(K, N) reals) when stepgemm is the choice. */
+void stepgemm_prepare(struct stepgemm_operand *op, real *space, int trans,
+                      size_t K, size_t N, const real *W, size_t ldw);
+
+/* C = beta * C + alpha * A op(W), through whichever op chose. */
+void stepgemm_apply(const struct stepgemm_operand *op, size_t M, size_t N,
+                    size_t K, real alpha, const real *A, size_t lda, real beta,
+                    real *C, size_t ldc);
+
+/* Reals the packed op(W) of K x N takes. */
+size_t stepgemm_packed_size(size_t K, size_t N);
+
+/* Packs op(W) (K x N): W stored row-major with row stride ldw, as K x N
+ * (trans 0) or N x K (trans 1, op(W) = W^T). */
+void stepgemm_pack(real *packed, int trans, size_t K, size_t N, const real *W,
+                   size_t ldw);
+
+/* C (M x N, row stride ldc) = beta * C + alpha * A (M x K, row stride lda)
+ * times the packed op(W); beta is 0 or 1 (0: C is not read). */
+void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
+              size_t lda, const real *packed, real beta, real *C, size_t ldc);
+
+#endif

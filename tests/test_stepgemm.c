@@ -1,0 +1,117 @@
+/* Tests for core/stepgemm.c: the packed per-step product against a product
+ * summed in double, both orientations of W, widths that leave a partial
+ * panel, alpha and beta; a row's bits do not depend on the other rows; and
+ * stepgemm_prepare's choice of path gives the same product either way. */
+#include "support.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "mem.h"
+#include "rng.h"
+#include "stepgemm.h"
+
+/* C = beta * C + alpha * A op(W) in double, op(W) K x N (see stepgemm_pack). */
+static void reference(size_t M, size_t N, size_t K, double alpha,
+                      const real *A, const real *W, int trans, double beta,
+                      const real *C0, double *out)
+{
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            double s = 0;
+            for (size_t k = 0; k < K; k++)
+                s += (double)A[i * K + k] *
+                     (double)(trans ? W[j * K + k] : W[k * N + j]);
+            out[i * N + j] = beta * (double)C0[i * N + j] + alpha * s;
+        }
+}
+
+static real *random_reals(struct rng *g, size_t n)
+{
+    real *x = mem_alloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (real)(2 * rng_uniform(g) - 1);
+    return x;
+}
+
+static void check_shape(size_t M, size_t N, size_t K, int trans, real alpha,
+                        real beta)
+{
+    struct rng g;
+    rng_seed(&g, M * 1000003 + N * 1009 + K, 0);
+    real *A = random_reals(&g, M * K), *W = random_reals(&g, K * N);
+    real *C = random_reals(&g, M * N), *C0 = mem_alloc(M * N * sizeof *C0);
+    real *packed = mem_alloc(stepgemm_packed_size(K, N) * sizeof *packed);
+    double *want = mem_alloc(M * N * sizeof *want);
+    assert_non_null(C0);
+    assert_non_null(packed);
+    assert_non_null(want);
+    memcpy(C0, C, M * N * sizeof *C);
+    reference(M, N, K, alpha, A, W, trans, beta, C0, want);
+    stepgemm_pack(packed, trans, K, N, W, trans ? K : N);
+    stepgemm(M, N, K, alpha, A, K, packed, beta, C, N);
+    for (size_t i = 0; i < M * N; i++)
+        if (!(fabs(C[i] - want[i]) <= 2e-6 * (double)K))
+            fail_msg("M %zu N %zu K %zu trans %d: C[%zu] %.9g, product in "
+                     "double %.9g", M, N, K, trans, i, (double)C[i], want[i]);
+    /* row 3 alone (a tile of 1 instead of 6): the same bits */
+    if (M > 3) {
+        real row[N];
+        memcpy(row, C0 + 3 * N, N * sizeof *row);
+        stepgemm(1, N, K, alpha, A + 3 * K, K, packed, beta, row, N);
+        assert_memory_equal(row, C + 3 * N, N * sizeof *row);
+    }
+    /* the path stepgemm_prepare picks gives the same product (to rounding) */
+    struct stepgemm_operand op;
+    memcpy(C, C0, M * N * sizeof *C);
+    stepgemm_prepare(&op, packed, trans, K, N, W, trans ? K : N);
+    assert_true((op.packed != NULL) == (N >= STEPGEMM_MIN_N));
+    stepgemm_apply(&op, M, N, K, alpha, A, K, beta, C, N);
+    for (size_t i = 0; i < M * N; i++)
+        assert_true(fabs(C[i] - want[i]) <= 2e-6 * (double)K);
+    mem_free(A);
+    mem_free(W);
+    mem_free(C);
+    mem_free(C0);
+    mem_free(packed);
+    mem_free(want);
+}
+
+static void test_products(void **state)
+{
+    (void)state;
+    size_t Ms[] = {1, 2, 5, 8, 10, 16, 17, 32};
+    for (size_t m = 0; m < sizeof Ms / sizeof *Ms; m++) {
+        check_shape(Ms[m], 256, 64, 1, 1, 1);    /* forward: h W_hh^T */
+        check_shape(Ms[m], 40, 96, 0, 1, 1);     /* backward, partial panel */
+        check_shape(Ms[m], 264, 33, 0, 0.5f, 0); /* alpha, beta 0 */
+        check_shape(Ms[m], 7, 5, 1, 2, 1);       /* narrower than a panel */
+    }
+}
+
+/* The packed layout: panels of 16 columns of op(W), K rows each, zeros
+ * past N. */
+static void test_pack_layout(void **state)
+{
+    (void)state;
+    enum { K = 3, N = 18 };
+    real W[N * K], packed[2 * STEPGEMM_PANEL * K];
+    assert_int_equal(stepgemm_packed_size(K, N), 2 * STEPGEMM_PANEL * K);
+    for (size_t i = 0; i < N * K; i++)
+        W[i] = (real)(i + 1);
+    stepgemm_pack(packed, 1, K, N, W, K); /* op(W) = W^T, W (N x K) */
+    /* panel 1, row k = 2, column j = 1 is op(W)[2][17] = W[17][2] */
+    assert_true(packed[STEPGEMM_PANEL * K + 2 * STEPGEMM_PANEL + 1] == W[17 * K + 2]);
+    assert_true(packed[STEPGEMM_PANEL * K + 2 * STEPGEMM_PANEL + 2] == 0);
+    assert_true(packed[1 * STEPGEMM_PANEL + 5] == W[5 * K + 1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_products),
+        cmocka_unit_test(test_pack_layout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
