@@ -14,6 +14,9 @@ STEPS=(
     "8934509:before (OpenBLAS for every product, serial update)"
     "b675e2b:BLIS for products of <= 16 rows"
     "c34453d:update on the pool, clipping folded into the step"
+    "b79d46e:model_forward takes the state (no copies; not a speed change)"
+    "0e7d23a:stepgemm: W_hh packed once a sequence, our AVX2 kernel"
+    "3b41faa:stepgemm prefetches its output rows"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
