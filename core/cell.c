@@ -81,7 +81,7 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
     memcpy(k->h, h0, B * H * sizeof *k->h);
     /* W_hh^T packed once for all T steps' products h_t W_hh^T */
     struct stepgemm_operand wp;
-    stepgemm_prepare(&wp, k->wpack, 1, H, GH, c->W_hh, H);
+    stepgemm_prepare(&wp, k->wpack, B, 1, H, GH, c->W_hh, H);
     switch (c->kind) {
     case CELL_RNN_TANH:
     case CELL_RNN_RELU:
@@ -113,7 +113,7 @@ void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
     size_t H = c->H, GH = c->G * H, rows = T * B;
     /* W_hh packed once for all T steps' products dgates_t W_hh */
     struct stepgemm_operand wp;
-    stepgemm_prepare(&wp, k->wpack, 0, GH, H, c->W_hh, H);
+    stepgemm_prepare(&wp, k->wpack, B, 0, GH, H, c->W_hh, H);
     switch (c->kind) {
     case CELL_RNN_TANH:
     case CELL_RNN_RELU:

@@ -156,14 +156,15 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
     }
 }
 
-void stepgemm_prepare(struct stepgemm_operand *op, real *space, int trans,
-                      size_t K, size_t N, const real *W, size_t ldw)
+void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,
+                      int trans, size_t K, size_t N, const real *W,
+                      size_t ldw)
 {
     op->W = W;
     op->ldw = ldw;
     op->trans = trans;
     op->packed = NULL;
-    if (N >= STEPGEMM_MIN_N) {
+    if (M <= GEMM_SMALL_ROWS && (trans || N >= STEPGEMM_MIN_N)) {
         stepgemm_pack(space, trans, K, N, W, ldw);
         op->packed = space;
     }

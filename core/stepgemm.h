@@ -10,9 +10,12 @@
  * sgemm too). Each element of A * op(W) is one sum over k in order 0..K-1,
  * whatever M is and however the rows are blocked, so the bits of a row do
  * not depend on the others. AVX2 + FMA where the CPU has them (chosen once),
- * plain C otherwise and in the double build. Used where op(W) has at least
- * STEPGEMM_MIN_N columns; narrower products (a PTB LSTM 200's backward, an
- * RNN 100's) are faster through gemm.h, and stepgemm_prepare says which.
+ * plain C otherwise and in the double build. Used only where it was the
+ * fastest of OpenBLAS, BLIS, oneDNN's sgemm and itself in make bench's
+ * bench_gemm_shapes (two runs, 2026-11-24): at most GEMM_SMALL_ROWS rows,
+ * and op(W) = W^T (a forward's h W_hh^T), or at least STEPGEMM_MIN_N
+ * columns (a backward's dgates W_hh with H >= 512). Elsewhere
+ * stepgemm_prepare leaves the product to gemm.h.
  * Must not: allocate (the caller gives stepgemm_packed_size reals).
  */
 #ifndef RNNLAB_STEPGEMM_H
@@ -23,7 +26,7 @@
 #include "real.h"
 
 #define STEPGEMM_PANEL 16
-#define STEPGEMM_MIN_N 256
+#define STEPGEMM_MIN_N 512
 
 /* The weights of a sequence's per-step products: packed (stepgemm), or W
  * itself (gemm) where that is the faster. */
@@ -34,10 +37,12 @@ struct stepgemm_operand {
     const real *packed;  /* NULL: gemm on W */
 };
 
-/* Chooses for op(W) (K x N, see stepgemm_pack) and packs it into space
- * (stepgemm_packed_size(K, N) reals) when stepgemm is the choice. */
-void stepgemm_prepare(struct stepgemm_operand *op, real *space, int trans,
-                      size_t K, size_t N, const real *W, size_t ldw);
+/* Chooses for products of M rows by op(W) (K x N, see stepgemm_pack) and
+ * packs op(W) into space (stepgemm_packed_size(K, N) reals) when stepgemm
+ * is the choice. */
+void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,
+                      int trans, size_t K, size_t N, const real *W,
+                      size_t ldw);
 
 /* C = beta * C + alpha * A op(W), through whichever op chose. */
 void stepgemm_apply(const struct stepgemm_operand *op, size_t M, size_t N,

@@ -6,8 +6,8 @@
  * T products, T the config's steps). One thread each. The evidence for
  * core/gemm.c's rule (BLIS for products of at most GEMM_SMALL_ROWS rows,
  * OpenBLAS for the rest) and for using our kernel on the recurrences.
- * Prints GFLOP/s per library and shape, each the median of 5 timed
- * repetitions after a warm-up. */
+ * Prints GFLOP/s per library and shape, each the median of 11 rounds that
+ * alternate the libraries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,26 +101,49 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* GFLOP/s: the median of 5 repetitions of as many calls as fill ~20 ms. */
-static double rate(product_fn f, const struct shape *s, const float *A,
-                   const float *B, float *C)
+enum { LIBS = 4, ROUNDS = 11 };
+
+/* Calls of f that take about 10 ms. */
+static long calls_for(product_fn f, const struct shape *s, const float *A,
+                      const float *B, float *C)
 {
     double t0 = train_now();
     long calls = 0;
-    while (train_now() - t0 < 0.02 || calls < 3) {
+    while (train_now() - t0 < 0.01 || calls < 3) {
         f(s, A, B, C);
         calls++;
     }
-    double r[5];
-    for (int rep = 0; rep < 5; rep++) {
-        double t1 = train_now();
-        for (long i = 0; i < calls; i++)
-            f(s, A, B, C);
-        r[rep] = 2.0 * s->M * s->N * (double)s->K * (double)calls /
-                 (train_now() - t1) * 1e-9;
+    return calls;
+}
+
+/* GFLOP/s of each library in fns (NULL: left out), the median of ROUNDS
+ * rounds that take every library in turn: this machine's speed drifts,
+ * and alternating spreads the drift over all of them. */
+static void rates(product_fn *fns, const struct shape *s, const float *A,
+                  const float *B, float *C, double *out)
+{
+    long calls[LIBS] = {0};
+    double r[LIBS][ROUNDS];
+    for (int l = 0; l < LIBS; l++)
+        if (fns[l])
+            calls[l] = calls_for(fns[l], s, A, B, C);
+    for (int round = 0; round < ROUNDS; round++)
+        for (int l = 0; l < LIBS; l++) {
+            if (!fns[l])
+                continue;
+            double t1 = train_now();
+            for (long i = 0; i < calls[l]; i++)
+                fns[l](s, A, B, C);
+            r[l][round] = 2.0 * s->M * s->N * (double)s->K * (double)calls[l] /
+                          (train_now() - t1) * 1e-9;
+        }
+    for (int l = 0; l < LIBS; l++) {
+        out[l] = 0;
+        if (fns[l]) {
+            qsort(r[l], ROUNDS, sizeof r[l][0], by_value);
+            out[l] = r[l][ROUNDS / 2];
+        }
     }
-    qsort(r, 5, sizeof *r, by_value);
-    return r[2];
 }
 
 static float *filled(size_t n)
@@ -141,17 +164,16 @@ int main(void)
                         NULL,
 #endif
                         with_stepgemm};
-    int have_dnnl = fns[2] != NULL;
     gemm_set_threads(1);
 #ifdef HAVE_DNNL
     omp_set_num_threads(1);
 #endif
     printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
-           "a training step uses, stepgemm for a recurrence's per-step "
-           "products, else BLIS when M <= %d, else OpenBLAS)\n", GEMM_SMALL_ROWS);
-    (void)have_dnnl;
+           "a training step uses: for a recurrence's per-step products with M <= %d, "
+           "stepgemm for op(B) = B^T or N >= %d; else BLIS when M <= %d, else "
+           "OpenBLAS)\n", GEMM_SMALL_ROWS, STEPGEMM_MIN_N, GEMM_SMALL_ROWS);
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
-    for (int l = 0; l < 4; l++)
+    for (int l = 0; l < LIBS; l++)
         if (fns[l])
             printf(" %9s", names[l]);
     printf("  %-8s %s\n", "fastest", "used");
@@ -171,24 +193,24 @@ int main(void)
             return 1;
         }
         calls_since_pack = 0;
+        product_fn use[LIBS];
+        memcpy(use, fns, sizeof use);
+        if (!s->steps) /* stepgemm only does a recurrence's products */
+            use[3] = NULL;
+        double g[LIBS];
+        rates(use, s, A, B, C, g);
         int fastest = 0;
-        double best = 0;
-        for (int l = 0; l < 4; l++) {
-            if (!fns[l])
-                continue;
-            if (l == 3 && !s->steps) { /* not a recurrence's product */
+        for (int l = 0; l < LIBS; l++) {
+            if (use[l])
+                printf(" %9.1f", g[l]);
+            else if (fns[l])
                 printf(" %9s", "-");
-                continue;
-            }
-            double g = rate(fns[l], s, A, B, C);
-            printf(" %9.1f", g);
-            if (g > best) {
-                best = g;
+            if (use[l] && g[l] > g[fastest])
                 fastest = l;
-            }
         }
-        printf("  %-8s %s\n", names[fastest],
-               s->steps ? "stepgemm" : s->M <= GEMM_SMALL_ROWS ? "BLIS" : "OpenBLAS");
+        int ours = s->steps && s->M <= GEMM_SMALL_ROWS && (s->tb || s->N >= STEPGEMM_MIN_N);
+        const char *used = ours ? "stepgemm" : s->M <= GEMM_SMALL_ROWS ? "BLIS" : "OpenBLAS";
+        printf("  %-8s %s\n", names[fastest], used);
         free(packed);
         free(A);
         free(B);
