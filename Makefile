@@ -2,10 +2,6 @@
 # fresh Debian machine (they call `make deps` first).
 
 PKGS     := yaml-0.1 minizip zlib hdf5 openblas cmocka
-# BLIS (serial: our threads are the only ones) for the recurrences' small products
-MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
-BLIS_DIR := /usr/lib/$(MULTIARCH)/blis-serial
-BLIS_INC := /usr/include/$(MULTIARCH)/blis-serial
 BUILD    ?= build
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
@@ -18,9 +14,8 @@ OPT      ?= -O2 -g
 VECTOR   := -ftree-vectorize -fno-trapping-math -ffp-contract=off
 CFLAGS   := $(OPT) $(VECTOR) -std=c11 $(WARN) -D_DEFAULT_SOURCE -MMD -MP \
             -DRNNLAB_DATA_DIR='"$(CURDIR)/data"' -Icore \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -isystem $(BLIS_INC)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
-            -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis -lm -lpthread
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 # the HDF5 "lite" API only the tests use
 TEST_LIBS := -lhdf5_hl
 
@@ -79,9 +74,10 @@ tests: $(TEST_BIN) $(BENCH_BIN)
 # issue-3 shapes, then scripts/bench.sh: whole training steps of the bench
 # configs beside PyTorch (when /usr/bin/python3 has torch), 1 and 2 threads.
 bench: deps
-	@scripts/install_deps.sh --bench || echo "bench: libdnnl-dev could not be installed: no oneDNN column"
+	@scripts/install_deps.sh --bench || echo "bench: libdnnl-dev or libblis-serial-dev could not be installed: no oneDNN or BLIS column"
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
-	@if [ -f $(DNNL_HDR) ]; then $(MAKE) --no-print-directory $(DNNL_BIN) $(SHAPES_DNNL); fi
+	@if [ -f $(DNNL_HDR) ]; then $(MAKE) --no-print-directory $(DNNL_BIN); fi
+	@if [ -f $(DNNL_HDR) ] && [ -f $(BLIS_INC)/blis.h ]; then $(MAKE) --no-print-directory $(SHAPES_DNNL); fi
 	@if [ -x $(SHAPES_DNNL) ]; then $(SHAPES_DNNL); else $(BUILD)/tests/bench_gemm_shapes; fi
 	@$(BUILD)/tests/bench_model 1
 	@$(BUILD)/tests/bench_model 2
@@ -98,10 +94,15 @@ $(DNNL_BIN): tests/bench_dnnl.cpp $(BENCH_SETUP) $(LIB)
 	    -Icore -Itests $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ $< $(BENCH_SETUP) \
 	    $(LIB) -ldnnl $(TEST_LIBS) $(LDLIBS)
 
-# the GEMM shapes beside oneDNN's dnnl_sgemm (make bench, libdnnl-dev)
+# the GEMM shapes beside BLIS (serial) and oneDNN's dnnl_sgemm (make bench,
+# which installs libblis-serial-dev and libdnnl-dev)
+MULTIARCH   := $(shell $(CC) -print-multiarch 2>/dev/null)
+BLIS_DIR    := /usr/lib/$(MULTIARCH)/blis-serial
+BLIS_INC    := /usr/include/$(MULTIARCH)/blis-serial
 SHAPES_DNNL := $(BUILD)/tests/bench_gemm_shapes_dnnl
 $(SHAPES_DNNL): tests/bench_gemm_shapes.c $(LIB)
-	$(CC) $(CFLAGS) -DHAVE_DNNL -fopenmp -o $@ $< $(LIB) -ldnnl $(LDLIBS)
+	$(CC) $(CFLAGS) -DHAVE_DNNL -DHAVE_BLIS -isystem $(BLIS_INC) -fopenmp -o $@ $< $(LIB) \
+	    -ldnnl $(LDLIBS) -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -178,7 +179,7 @@ fuzz: deps
 $(FUZZ_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -std=c11 -D_DEFAULT_SOURCE \
-	    -Wall -Wextra -Werror -MMD -MP -Icore -isystem $(BLIS_INC) \
+	    -Wall -Wextra -Werror -MMD -MP -Icore \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE)

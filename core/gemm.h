@@ -1,13 +1,9 @@
-/* gemm: matrix products, the only module that includes cblas.h or blis.h.
+/* gemm: matrix products, the only module that includes cblas.h.
  *
  * Owns: the row-major C = alpha * op(A) * op(B) + beta * C call (sgemm, or
- * dgemm in the double build), which library computes it, and the BLAS
- * thread count. Every matrix product of the model goes through here.
- * Shapes: op(A) is M x K, op(B) is K x N, C is M x N; lda/ldb/ldc are row
- * strides. A product with at most GEMM_SMALL_ROWS rows (a recurrence's per
- * step product on one shard of the batch) goes to BLIS (serial), every other
- * to OpenBLAS: a rule of the shape alone, so a given product always takes
- * the same library and the same bits. Both run on the calling thread.
+ * dgemm in the double build) and the BLAS thread count. Every matrix product
+ * of the model goes through here. Shapes: op(A) is M x K, op(B) is K x N,
+ * C is M x N; lda/ldb/ldc are row strides.
  */
 #ifndef RNNLAB_GEMM_H
 #define RNNLAB_GEMM_H
@@ -18,14 +14,15 @@
 
 enum { GEMM_N = 0, GEMM_T = 1 };
 
+/* The few rows of a recurrence's per-step product on one shard of a batch
+ * (stepgemm.h takes some of those). */
 #define GEMM_SMALL_ROWS 16
 
 void gemm(int trans_a, int trans_b, size_t M, size_t N, size_t K, real alpha,
           const real *A, size_t lda, const real *B, size_t ldb, real beta,
           real *C, size_t ldc);
 
-/* Sets OpenBLAS's threads; 1 gives bit-identical repeated runs. BLIS is
- * the serial build: it never threads. */
+/* Sets the BLAS threads (OpenBLAS); 1 gives bit-identical repeated runs. */
 void gemm_set_threads(int n);
 
 #endif

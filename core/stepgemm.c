@@ -164,7 +164,7 @@ void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,
     op->ldw = ldw;
     op->trans = trans;
     op->packed = NULL;
-    if (M <= GEMM_SMALL_ROWS && (trans || N >= STEPGEMM_MIN_N)) {
+    if (M <= GEMM_SMALL_ROWS && N >= (trans ? STEPGEMM_MIN_N_T : STEPGEMM_MIN_N)) {
         stepgemm_pack(space, trans, K, N, W, ldw);
         op->packed = space;
     }

@@ -11,10 +11,11 @@
  * whatever M is and however the rows are blocked, so the bits of a row do
  * not depend on the others. AVX2 + FMA where the CPU has them (chosen once),
  * plain C otherwise and in the double build. Used only where it was the
- * fastest of OpenBLAS, BLIS, oneDNN's sgemm and itself in make bench's
- * bench_gemm_shapes (two runs, 2026-11-24): at most GEMM_SMALL_ROWS rows,
- * and op(W) = W^T (a forward's h W_hh^T), or at least STEPGEMM_MIN_N
- * columns (a backward's dgates W_hh with H >= 512). Elsewhere
+ * fastest of OpenBLAS, BLIS, oneDNN's sgemm and itself in every run of
+ * make bench's bench_gemm_shapes (three, 2026-11-24): at most
+ * GEMM_SMALL_ROWS rows, and op(W) with at least STEPGEMM_MIN_N_T columns
+ * when op(W) = W^T (a forward's h W_hh^T, G*H >= 256) or STEPGEMM_MIN_N
+ * otherwise (a backward's dgates W_hh, H >= 512). Elsewhere
  * stepgemm_prepare leaves the product to gemm.h.
  * Must not: allocate (the caller gives stepgemm_packed_size reals).
  */
@@ -27,6 +28,7 @@
 
 #define STEPGEMM_PANEL 16
 #define STEPGEMM_MIN_N 512
+#define STEPGEMM_MIN_N_T 256
 
 /* The weights of a sequence's per-step products: packed (stepgemm), or W
  * itself (gemm) where that is the faster. */

@@ -1,20 +1,23 @@
 /* The GEMMs side by side on the products a training step makes: OpenBLAS
- * (cblas_sgemm), BLIS (bli_sgemm, serial build), oneDNN's dnnl_sgemm when
- * built with -DHAVE_DNNL (make bench, where libdnnl-dev is installed), and,
- * on the per-step products of a recurrence, core/stepgemm.c (ours: the
- * weights packed once per sequence; the packing is timed too, once every
- * T products, T the config's steps). One thread each. The evidence for
- * core/gemm.c's rule (BLIS for products of at most GEMM_SMALL_ROWS rows,
- * OpenBLAS for the rest) and for using our kernel on the recurrences.
+ * (cblas_sgemm, what core/gemm.c calls), BLIS (bli_sgemm, serial build) and
+ * oneDNN's dnnl_sgemm when built with -DHAVE_BLIS -DHAVE_DNNL (make bench,
+ * which installs libblis-serial-dev and libdnnl-dev), and, on the per-step
+ * products of a recurrence, core/stepgemm.c (ours: the weights packed once
+ * per sequence; the packing is timed too, once every T products, T the
+ * config's steps). One thread each. The evidence for stepgemm's rule: it is
+ * used only where it is the fastest of all.
  * Prints GFLOP/s per library and shape, each the median of 11 rounds that
  * alternate the libraries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* OpenBLAS's cblas.h before blis.h (see core/gemm.c) */
+/* OpenBLAS's cblas.h before blis.h, which carries a cblas.h of its own that
+ * the include guard then skips */
 #include <cblas.h>
+#ifdef HAVE_BLIS
 #include <blis.h>
+#endif
 #ifdef HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h> /* oneDNN's threads are OpenMP's: one, like the others */
@@ -76,6 +79,7 @@ static void with_openblas(const struct shape *s, const float *A,
                 s->ta ? s->M : s->K, B, s->tb ? s->K : s->N, 1, C, s->N);
 }
 
+#ifdef HAVE_BLIS
 static void with_blis(const struct shape *s, const float *A, const float *B,
                       float *C)
 {
@@ -85,6 +89,7 @@ static void with_blis(const struct shape *s, const float *A, const float *B,
               &one, (float *)A, s->ta ? s->M : s->K, 1, (float *)B,
               s->tb ? s->K : s->N, 1, &one, C, s->N, 1);
 }
+#endif
 
 #ifdef HAVE_DNNL
 static void with_dnnl(const struct shape *s, const float *A, const float *B,
@@ -157,7 +162,12 @@ static float *filled(size_t n)
 int main(void)
 {
     const char *names[] = {"OpenBLAS", "BLIS", "oneDNN", "stepgemm"};
-    product_fn fns[] = {with_openblas, with_blis,
+    product_fn fns[] = {with_openblas,
+#ifdef HAVE_BLIS
+                        with_blis,
+#else
+                        NULL,
+#endif
 #ifdef HAVE_DNNL
                         with_dnnl,
 #else
@@ -170,8 +180,8 @@ int main(void)
 #endif
     printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
            "a training step uses: for a recurrence's per-step products with M <= %d, "
-           "stepgemm for op(B) = B^T or N >= %d; else BLIS when M <= %d, else "
-           "OpenBLAS)\n", GEMM_SMALL_ROWS, STEPGEMM_MIN_N, GEMM_SMALL_ROWS);
+           "stepgemm for N >= %d (op(B) = B^T) or N >= %d; else OpenBLAS)\n",
+           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_MIN_N);
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
     for (int l = 0; l < LIBS; l++)
         if (fns[l])
@@ -208,8 +218,9 @@ int main(void)
             if (use[l] && g[l] > g[fastest])
                 fastest = l;
         }
-        int ours = s->steps && s->M <= GEMM_SMALL_ROWS && (s->tb || s->N >= STEPGEMM_MIN_N);
-        const char *used = ours ? "stepgemm" : s->M <= GEMM_SMALL_ROWS ? "BLIS" : "OpenBLAS";
+        int ours = s->steps && s->M <= GEMM_SMALL_ROWS &&
+                   s->N >= (s->tb ? STEPGEMM_MIN_N_T : STEPGEMM_MIN_N);
+        const char *used = ours ? "stepgemm" : "OpenBLAS";
         printf("  %-8s %s\n", names[fastest], used);
         free(packed);
         free(A);

@@ -173,8 +173,8 @@ static void test_lstm(void **state) { (void)state; check_cell(CELL_LSTM); }
 static void test_gru(void **state) { (void)state; check_cell(CELL_GRU); }
 
 /* Layers wide enough that the per-step products go through stepgemm's
- * packed weights (every forward; a backward's with H >= STEPGEMM_MIN_N: the
- * RNNs here): directional derivatives along random directions of the whole
+ * packed weights (forward ones with G*H >= 256; backward ones with H >=
+ * STEPGEMM_MIN_N: the RNNs here): directional derivatives along random directions of the whole
  * parameter block and of the initial state, and single recurrent weights. */
 static void check_wide(int cell)
 {

@@ -68,7 +68,8 @@ static void check_shape(size_t M, size_t N, size_t K, int trans, real alpha,
     memcpy(C, C0, M * N * sizeof *C);
     stepgemm_prepare(&op, packed, M, trans, K, N, W, trans ? K : N);
     assert_true((op.packed != NULL) ==
-                (M <= GEMM_SMALL_ROWS && (trans || N >= STEPGEMM_MIN_N)));
+                (M <= GEMM_SMALL_ROWS &&
+                 N >= (trans ? STEPGEMM_MIN_N_T : STEPGEMM_MIN_N)));
     stepgemm_apply(&op, M, N, K, alpha, A, K, beta, C, N);
     for (size_t i = 0; i < M * N; i++)
         assert_true(fabs(C[i] - want[i]) <= 2e-6 * (double)K);
