@@ -17,6 +17,8 @@ STEPS=(
     "b79d46e:model_forward takes the state (no copies; not a speed change)"
     "0e7d23a:stepgemm: W_hh packed once a sequence, our AVX2 kernel"
     "3b41faa:stepgemm prefetches its output rows"
+    "d0a2df2:stepgemm only where it beat every library (BLIS the rest)"
+    "53e63de:BLIS out (it allocates in steps): OpenBLAS the rest"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
