@@ -9,7 +9,7 @@
  * on these few-row shapes (make bench: bench_gemm_shapes, beside oneDNN's
  * sgemm too). Each element of A * op(W) is one sum over k in order 0..K-1,
  * whatever M is and however the rows are blocked, so the bits of a row do
- * not depend on the others. AVX2 + FMA where the CPU has them (chosen once),
+ * not depend on the others. AVX2 + FMA where the CPU has them (asked per call),
  * plain C otherwise and in the double build. Used only where it was the
  * fastest of OpenBLAS, BLIS, oneDNN's sgemm and itself in every run of
  * make bench's bench_gemm_shapes (three, 2026-11-24): at most
