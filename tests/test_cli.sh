@@ -288,7 +288,9 @@ got=$("$R" ls "$T/seeds" --group --csv | tail -n +2 |
       awk -F, '{ printf "%s %d %.6g %.6g\n", $38, $3, $9, $10 }' | sort)
 # the per-run table prints 6 digits: the sd recomputed from them may differ
 # from the full-precision one in the last digit
-if [ "$(printf '%s\n' "$got" | wc -l)" -eq 2 ] && paste -d' ' <(echo "$want") <(echo "$got") | awk '
+printf '%s\n' "$want" > "$T/want.txt"
+printf '%s\n' "$got" > "$T/got.txt"
+if [ "$(printf '%s\n' "$got" | wc -l)" -eq 2 ] && paste -d' ' "$T/want.txt" "$T/got.txt" | awk '
     function near(a, b) { return (a - b) ^ 2 <= (2e-5 * (a > 0 ? a : -a)) ^ 2 }
     $1 != $5 || $2 != $6 || !near($3, $7) || !near($4, $8) { bad = 1 }
     END { exit bad || NR != 2 }'; then ok
