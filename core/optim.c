@@ -131,12 +131,6 @@ void optim_update_range(struct optim *o, real *params, const real *grads,
     }
 }
 
-void optim_step(struct optim *o, real *params, const real *grads, double lr)
-{
-    optim_count_step(o);
-    optim_update_range(o, params, grads, lr, 1, 0, o->n);
-}
-
 RNNLAB_KERNEL
 double optim_sum_squares(const real *grads, size_t n)
 {
@@ -154,18 +148,7 @@ double optim_sum_squares(const real *grads, size_t n)
     return sum;
 }
 
-double optim_grad_norm(const real *grads, size_t n)
+real optim_clip_scale(double norm, double max_norm)
 {
-    return sqrt(optim_sum_squares(grads, n));
-}
-
-double optim_clip(real *grads, size_t n, double max_norm)
-{
-    double norm = optim_grad_norm(grads, n);
-    if (max_norm > 0 && norm > max_norm) {
-        real scale = (real)(max_norm / norm);
-        for (size_t i = 0; i < n; i++)
-            grads[i] *= scale;
-    }
-    return norm;
+    return max_norm > 0 && norm > max_norm ? (real)(max_norm / norm) : 1;
 }

@@ -13,7 +13,7 @@
  *            momentum > 0: buf = momentum buf + g / a, p -= lr buf;
  *            else p -= lr g / a
  *   adagrad  s += g^2;  p -= lr g / (sqrt(s) + eps)
- * Must not: allocate in optim_step or know what the parameters are.
+ * Must not: allocate in an update or know what the parameters are.
  */
 #ifndef RNNLAB_OPTIM_H
 #define RNNLAB_OPTIM_H
@@ -36,15 +36,12 @@ int optim_create(const struct optimizer_config *cfg, size_t n,
                  struct optim **out, struct err *e);
 void optim_free(struct optim *o);
 
-/* One update of params[0..n) from grads with learning rate lr (the
- * schedule's; cfg.lr is only the starting value). */
-void optim_step(struct optim *o, real *params, const real *grads, double lr);
-
-/* The same in parts, which may run in parallel (no element depends on
- * another): optim_count_step once (the step count Adam's bias correction
- * reads), then optim_update_range over ranges that cover [0, n) once each,
- * updating from scale * grads (the clipping factor; 1 for none; grads are
- * left as they are). The bits do not depend on the ranges. */
+/* One update of params[0..n), in parts that may run in parallel (no
+ * element depends on another): optim_count_step once (the step count
+ * Adam's bias correction reads), then optim_update_range over ranges that
+ * cover [0, n) once each, with learning rate lr (the schedule's; cfg.lr is
+ * only the starting value), from scale * grads (optim_clip_scale's factor;
+ * grads are left as they are). The bits do not depend on the ranges. */
 void optim_count_step(struct optim *o);
 void optim_update_range(struct optim *o, real *params, const real *grads,
                         double lr, real scale, size_t begin, size_t end);
@@ -53,11 +50,8 @@ void optim_update_range(struct optim *o, real *params, const real *grads,
  * same sum at any vector width. */
 double optim_sum_squares(const real *grads, size_t n);
 
-/* L2 norm over all of grads[0..n): the root of optim_sum_squares. */
-double optim_grad_norm(const real *grads, size_t n);
-
-/* d2l grad_clipping: when the global norm exceeds max_norm (> 0), scales
- * every gradient by max_norm / norm. Returns the norm before clipping. */
-double optim_clip(real *grads, size_t n, double max_norm);
+/* d2l's grad_clipping as a factor on every gradient: max_norm / norm when
+ * the global norm exceeds max_norm (> 0; 0 turns clipping off), else 1. */
+real optim_clip_scale(double norm, double max_norm);
 
 #endif

@@ -11,8 +11,9 @@
  * whatever M is and however the rows are blocked, so the bits of a row do
  * not depend on the others. AVX2 + FMA where the CPU has them (asked per call),
  * plain C otherwise and in the double build. Used only where it was the
- * fastest of OpenBLAS, BLIS, oneDNN's sgemm and itself in every run of
- * make bench's bench_gemm_shapes (three, 2026-11-24): at most
+ * fastest of OpenBLAS, BLIS, oneDNN's sgemm, libxsmm and itself in the runs
+ * of make bench's bench_gemm_shapes (five, 2026-11-24; once level with
+ * BLIS on RNN 256's forward): at most
  * GEMM_SMALL_ROWS rows, and op(W) with at least STEPGEMM_MIN_N_T columns
  * when op(W) = W^T (a forward's h W_hh^T, G*H >= 256) or STEPGEMM_MIN_N
  * otherwise (a backward's dgates W_hh, H >= 512). Elsewhere

@@ -365,10 +365,8 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
     *norm = sqrt(sq);
     if (!isfinite(*norm))
         return trainer_diverged(t, "gradient norm", *norm, t->epoch + 1);
-    /* d2l's grad_clipping: above max_norm, every gradient times
-     * max_norm / norm (folded into the update) */
-    double max_norm = t->cfg->clip.max_norm;
-    t->update_scale = max_norm > 0 && *norm > max_norm ? (real)(max_norm / *norm) : 1;
+    /* clipping, folded into the update */
+    t->update_scale = optim_clip_scale(*norm, t->cfg->clip.max_norm);
     t->update_lr = lr;
     optim_count_step(t->opt);
     pool_run(t->pool, update_part, t);

@@ -24,6 +24,10 @@ STEPS=(
 CONFIGS=(b_lstm256 d_ptb_lstm)
 declare -A BATCHES=([b_lstm256]=100 [d_ptb_lstm]=16)
 
+# two of the commits link BLIS (libblis-serial-dev, which --bench installs)
+scripts/install_deps.sh
+scripts/install_deps.sh --bench
+
 bins=()
 for s in "${STEPS[@]}"; do
     commit=${s%%:*}

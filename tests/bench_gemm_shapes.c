@@ -1,7 +1,8 @@
 /* The GEMMs side by side on the products a training step makes: OpenBLAS
- * (cblas_sgemm, what core/gemm.c calls), BLIS (bli_sgemm, serial build) and
- * oneDNN's dnnl_sgemm when built with -DHAVE_BLIS -DHAVE_DNNL (make bench,
- * which installs libblis-serial-dev and libdnnl-dev), and, on the per-step
+ * (cblas_sgemm, what core/gemm.c calls), BLIS (bli_sgemm, serial build),
+ * oneDNN's dnnl_sgemm and libxsmm's JIT kernels (per-step products only)
+ * when built with -DHAVE_BLIS -DHAVE_DNNL -DHAVE_XSMM (make bench, which
+ * installs libblis-serial-dev, libdnnl-dev and libxsmm-dev), and, on the per-step
  * products of a recurrence, core/stepgemm.c (ours: the weights packed once
  * per sequence; the packing is timed too, once every T products, T the
  * config's steps). One thread each. The evidence for stepgemm's rule: it is
@@ -17,6 +18,9 @@
 #include <cblas.h>
 #ifdef HAVE_BLIS
 #include <blis.h>
+#endif
+#ifdef HAVE_XSMM
+#include <libxsmm.h>
 #endif
 #ifdef HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
@@ -106,7 +110,44 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-enum { LIBS = 4, ROUNDS = 11 };
+#ifdef HAVE_XSMM
+/* libxsmm's JIT kernel for the shape (column-major: C^T = op(B)^T A^T), on
+ * op(B) laid out K x N row-major: B itself, or (op(B) = B^T) a transposed
+ * copy made once per sequence, as stepgemm packs once. */
+static libxsmm_smmfunction xsmm_kernel;
+static float *xsmm_b;
+static long xsmm_calls;
+
+static void with_xsmm(const struct shape *s, const float *A, const float *B,
+                      float *C)
+{
+    const float *b = B;
+    if (s->tb) {
+        if (xsmm_calls++ % s->steps == 0)
+            for (int n = 0; n < s->N; n++)
+                for (int k = 0; k < s->K; k++)
+                    xsmm_b[(size_t)k * s->N + n] = B[(size_t)n * s->K + k];
+        b = xsmm_b;
+    }
+    xsmm_kernel(b, A, C);
+}
+
+/* with_xsmm ready for s, or NULL where libxsmm has no kernel or the shape
+ * is not a per-step product (the large ones are not its domain). */
+static product_fn xsmm_for(const struct shape *s)
+{
+    if (!s->steps || s->ta)
+        return NULL;
+    libxsmm_blasint lda = s->N, ldb = s->K, ldc = s->N;
+    float one = 1;
+    xsmm_kernel = libxsmm_smmdispatch(s->N, s->M, s->K, &lda, &ldb, &ldc, &one,
+                                      &one, NULL, NULL);
+    xsmm_calls = 0;
+    return xsmm_kernel ? with_xsmm : NULL;
+}
+#endif
+
+enum { LIBS = 5, ROUNDS = 11 };
 
 /* Calls of f that take about 10 ms. */
 static long calls_for(product_fn f, const struct shape *s, const float *A,
@@ -161,7 +202,7 @@ static float *filled(size_t n)
 
 int main(void)
 {
-    const char *names[] = {"OpenBLAS", "BLIS", "oneDNN", "stepgemm"};
+    const char *names[] = {"OpenBLAS", "BLIS", "oneDNN", "libxsmm", "stepgemm"};
     product_fn fns[] = {with_openblas,
 #ifdef HAVE_BLIS
                         with_blis,
@@ -173,10 +214,18 @@ int main(void)
 #else
                         NULL,
 #endif
+#ifdef HAVE_XSMM
+                        with_xsmm,
+#else
+                        NULL,
+#endif
                         with_stepgemm};
     gemm_set_threads(1);
 #ifdef HAVE_DNNL
     omp_set_num_threads(1);
+#endif
+#ifdef HAVE_XSMM
+    libxsmm_init();
 #endif
     printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
            "a training step uses: for a recurrence's per-step products with M <= %d, "
@@ -206,7 +255,11 @@ int main(void)
         product_fn use[LIBS];
         memcpy(use, fns, sizeof use);
         if (!s->steps) /* stepgemm only does a recurrence's products */
-            use[3] = NULL;
+            use[4] = NULL;
+#ifdef HAVE_XSMM
+        xsmm_b = aligned_alloc(64, ((size_t)s->K * s->N * sizeof *xsmm_b + 63) / 64 * 64);
+        use[3] = xsmm_b ? xsmm_for(s) : NULL;
+#endif
         double g[LIBS];
         rates(use, s, A, B, C, g);
         int fastest = 0;
@@ -223,9 +276,15 @@ int main(void)
         const char *used = ours ? "stepgemm" : "OpenBLAS";
         printf("  %-8s %s\n", names[fastest], used);
         free(packed);
+#ifdef HAVE_XSMM
+        free(xsmm_b);
+#endif
         free(A);
         free(B);
         free(C);
     }
+#ifdef HAVE_XSMM
+    libxsmm_finalize();
+#endif
     return 0;
 }

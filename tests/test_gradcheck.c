@@ -73,6 +73,18 @@ static double numeric(struct problem *p, real *x)
     return (up - down) / (2 * EPS);
 }
 
+/* p->m for B x T batches, uniform in +-range from g, with the dropout
+ * generator every forward replays. */
+static void create_model(struct problem *p, const struct model_spec *s,
+                         double range, struct rng *g)
+{
+    struct err e;
+    assert_int_equal(model_create(s, p->B, p->T, 42, &p->m, &e), 0);
+    struct init_config init = {.scheme = INIT_UNIFORM, .range = range};
+    model_init(p->m, &init, g);
+    p->dropout_rng = p->m->rng;
+}
+
 enum { REGRESSION = 2 }; /* check's `embedding` for the regression head */
 
 static void check(int cell, int embedding, size_t L, int tie, double dropout)
@@ -83,13 +95,9 @@ static void check(int cell, int embedding, size_t L, int tie, double dropout)
                            .dropout = dropout, .tie = tie};
     if (embedding == REGRESSION)
         s.V = 1, s.E = 1, s.regression = 1;
-    struct err e;
-    assert_int_equal(model_create(&s, p.B, p.T, 42, &p.m, &e), 0);
     struct rng g;
     rng_seed(&g, 1000 + (uint64_t)cell * 10 + L, 0);
-    struct init_config init = {.scheme = INIT_UNIFORM, .range = 0.6};
-    model_init(p.m, &init, &g);
-    p.dropout_rng = p.m->rng;
+    create_model(&p, &s, 0.6, &g);
     for (size_t i = 0; i < p.B * p.T; i++) {
         p.X[i] = (int32_t)rng_below(&g, 7);
         p.Y[i] = (int32_t)rng_below(&g, 7);
@@ -181,13 +189,9 @@ static void check_wide(int cell)
     struct problem p = {.B = 3, .T = 4};
     size_t H = cell == CELL_RNN_TANH || cell == CELL_RNN_RELU ? STEPGEMM_MIN_N : 256;
     struct model_spec s = {.cell = cell, .V = 7, .H = H, .L = 2};
-    struct err e;
-    assert_int_equal(model_create(&s, p.B, p.T, 42, &p.m, &e), 0);
     struct rng g;
     rng_seed(&g, 77 + (uint64_t)cell, 0);
-    struct init_config init = {.scheme = INIT_UNIFORM, .range = 0.08};
-    model_init(p.m, &init, &g);
-    p.dropout_rng = p.m->rng;
+    create_model(&p, &s, 0.08, &g);
     for (size_t i = 0; i < p.B * p.T; i++) {
         p.X[i] = (int32_t)rng_below(&g, 7);
         p.Y[i] = (int32_t)rng_below(&g, 7);

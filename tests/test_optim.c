@@ -15,6 +15,14 @@ static const double P0[4] = {0.5, -1.0, 2.0, 0.0};
 static const double C[4] = {1.0, 2.0, -1.0, 0.3};
 static const double W[4] = {1.0, 0.5, 2.0, 3.0};
 
+/* One whole update, as the trainer makes it on one thread. */
+static void update(struct optim *o, real *p, const real *g, size_t n, double lr,
+                 real scale)
+{
+    optim_count_step(o);
+    optim_update_range(o, p, g, lr, scale, 0, n);
+}
+
 static void run(struct optimizer_config cfg, const double expected[4])
 {
     struct optim *o;
@@ -26,7 +34,7 @@ static void run(struct optimizer_config cfg, const double expected[4])
     for (int step = 0; step < 5; step++) {
         for (int i = 0; i < 4; i++)
             g[i] = (real)(2 * W[i] * (p[i] - C[i]));
-        optim_step(o, p, g, cfg.lr);
+        update(o, p, g, 4, cfg.lr, 1);
     }
     for (int i = 0; i < 4; i++)
         if (fabs(p[i] - expected[i]) > 1e-5 * fmax(1, fabs(expected[i])))
@@ -93,13 +101,23 @@ static void test_clip_scales_to_max_norm(void **state)
 {
     (void)state;
     real g[3] = {3, 4, 12}; /* norm 13 */
-    assert_true(fabs(optim_clip(g, 3, 6.5) - 13) < 1e-9);
-    assert_true(fabs(g[0] - 1.5) < 1e-6 && fabs(g[2] - 6) < 1e-6);
-    assert_true(fabs(optim_grad_norm(g, 3) - 6.5) < 1e-5);
-    real h[2] = {0.3, 0.4};
-    assert_true(fabs(optim_clip(h, 2, 1) - 0.5) < 1e-7);
-    assert_true(h[0] == (real)0.3); /* under the threshold: untouched */
-    assert_true(fabs(optim_clip(h, 2, 0) - 0.5) < 1e-7); /* 0: no clipping */
+    double norm = sqrt(optim_sum_squares(g, 3));
+    assert_true(fabs(norm - 13) < 1e-9);
+    real scale = optim_clip_scale(norm, 6.5);
+    assert_true(fabs(scale - 0.5) < 1e-7);
+    /* one SGD step of lr 1 from 0 moves by the clipped gradient: norm 6.5 */
+    struct optimizer_config c = opt(OPTIM_SGD, 1);
+    struct optim *o;
+    struct err e;
+    assert_int_equal(optim_create(&c, 3, &o, &e), 0);
+    real p[3] = {0};
+    update(o, p, g, 3, 1, scale);
+    assert_true(fabs(sqrt(optim_sum_squares(p, 3)) - 6.5) < 1e-5);
+    assert_true(g[0] == 3); /* the gradients are left as they are */
+    optim_free(o);
+    assert_true(optim_clip_scale(0.5, 1) == 1); /* under the threshold */
+    assert_true(optim_clip_scale(0.5, 0) == 1); /* 0: no clipping */
+    assert_true(optim_clip_scale(1e9, 0) == 1);
 }
 
 static void test_schedules(void **state)
@@ -133,7 +151,8 @@ static void test_schedules(void **state)
 }
 
 /* The trainer's parallel update: clipping folded into the step, over ranges
- * in any split, gives optim_clip + optim_step's bits, for every rule. */
+ * in any split, gives the bits of one whole update from gradients scaled
+ * beforehand, for every rule. */
 static void test_update_in_ranges_is_clip_then_step(void **state)
 {
     (void)state;
@@ -150,14 +169,15 @@ static void test_update_in_ranges_is_clip_then_step(void **state)
         real p1[N], p2[N], g1[N], g2[N];
         for (int i = 0; i < N; i++)
             p1[i] = p2[i] = (real)(0.1 * (i % 7) - 0.3);
-        for (int step = 1; step <= 3; step++) {
+        for (int t = 1; t <= 3; t++) {
             for (int i = 0; i < N; i++)
-                g1[i] = g2[i] = (real)((double)((i * 7 + step) % 11) - 5.0);
-            double norm = optim_clip(g1, N, 2.0);
-            optim_step(whole, p1, g1, 0.05);
-            assert_true(fabs(sqrt(optim_sum_squares(g2, N)) - norm) < 1e-12);
+                g1[i] = g2[i] = (real)((double)((i * 7 + t) % 11) - 5.0);
+            real scale = optim_clip_scale(sqrt(optim_sum_squares(g1, N)), 2.0);
+            assert_true(scale < 1);
+            for (int i = 0; i < N; i++)
+                g1[i] *= scale;
+            update(whole, p1, g1, N, 0.05, 1);
             optim_count_step(parts);
-            real scale = (real)(2.0 / norm);
             size_t cut[] = {0, 5, 6, 30, N};
             for (size_t r = 0; r + 1 < sizeof cut / sizeof *cut; r++)
                 optim_update_range(parts, p2, g2, 0.05, scale, cut[r], cut[r + 1]);
@@ -179,8 +199,7 @@ static void test_step_allocates_nothing(void **state)
     assert_int_equal(optim_create(&c, 4, &o, &e), 0);
     real p[4] = {0}, g[4] = {1, 1, 1, 1};
     long before = mem_count();
-    optim_step(o, p, g, 0.1);
-    optim_clip(g, 4, 1);
+    update(o, p, g, 4, 0.1, optim_clip_scale(sqrt(optim_sum_squares(g, 4)), 1));
     assert_int_equal(mem_count(), before);
     optim_free(o);
 }
