@@ -156,6 +156,15 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
     }
 }
 
+int stepgemm_takes(size_t M, int trans, size_t K, size_t N)
+{
+    if (M > GEMM_SMALL_ROWS)
+        return 0;
+    if (trans)
+        return N >= STEPGEMM_MIN_N_T;
+    return N >= STEPGEMM_MIN_N && N * K >= STEPGEMM_MIN_NK;
+}
+
 void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,
                       int trans, size_t K, size_t N, const real *W,
                       size_t ldw)
@@ -164,7 +173,7 @@ void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,
     op->ldw = ldw;
     op->trans = trans;
     op->packed = NULL;
-    if (M <= GEMM_SMALL_ROWS && N >= (trans ? STEPGEMM_MIN_N_T : STEPGEMM_MIN_N)) {
+    if (stepgemm_takes(M, trans, K, N)) {
         stepgemm_pack(space, trans, K, N, W, ldw);
         op->packed = space;
     }

@@ -10,14 +10,16 @@
  * sgemm too). Each element of A * op(W) is one sum over k in order 0..K-1,
  * whatever M is and however the rows are blocked, so the bits of a row do
  * not depend on the others. AVX2 + FMA where the CPU has them (asked per call),
- * plain C otherwise and in the double build. Used only where it was the
- * fastest of OpenBLAS, BLIS, oneDNN's sgemm, libxsmm and itself in the runs
- * of make bench's bench_gemm_shapes (five, 2026-11-24; once level with
- * BLIS on RNN 256's forward): at most
- * GEMM_SMALL_ROWS rows, and op(W) with at least STEPGEMM_MIN_N_T columns
- * when op(W) = W^T (a forward's h W_hh^T, G*H >= 256) or STEPGEMM_MIN_N
- * otherwise (a backward's dgates W_hh, H >= 512). Elsewhere
- * stepgemm_prepare leaves the product to gemm.h.
+ * plain C otherwise and in the double build.
+ * Used (stepgemm_takes) on at most GEMM_SMALL_ROWS rows where make bench's
+ * bench_gemm_shapes showed it the fastest of the GEMMs a step can call
+ * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step), and
+ * level with or ahead of BLIS and oneDNN's sgemm too (README, Benchmarks):
+ * op(W) = W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T
+ * columns (G*H >= 256), and op(W) = W (a backward's dgates W_hh) with at
+ * least STEPGEMM_MIN_N columns and STEPGEMM_MIN_NK elements (H >= 256 and
+ * G*H*H >= 3*256^2: RNN 512, LSTM and GRU 256). Elsewhere stepgemm_prepare
+ * leaves the product to gemm.h.
  * Must not: allocate (the caller gives stepgemm_packed_size reals).
  */
 #ifndef RNNLAB_STEPGEMM_H
@@ -28,7 +30,8 @@
 #include "real.h"
 
 #define STEPGEMM_PANEL 16
-#define STEPGEMM_MIN_N 512
+#define STEPGEMM_MIN_N 256
+#define STEPGEMM_MIN_NK 196608 /* 3 * 256 * 256 */
 #define STEPGEMM_MIN_N_T 256
 
 /* The weights of a sequence's per-step products: packed (stepgemm), or W
@@ -39,6 +42,10 @@ struct stepgemm_operand {
     int trans;
     const real *packed;  /* NULL: gemm on W */
 };
+
+/* Whether stepgemm takes products of M rows by op(W) (K x N): the rule
+ * above, from the shape alone. */
+int stepgemm_takes(size_t M, int trans, size_t K, size_t N);
 
 /* Chooses for products of M rows by op(W) (K x N, see stepgemm_pack) and
  * packs op(W) into space (stepgemm_packed_size(K, N) reals) when stepgemm

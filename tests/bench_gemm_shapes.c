@@ -8,7 +8,11 @@
  * config's steps). One thread each. The evidence for stepgemm's rule: it is
  * used only where it is the fastest of all.
  * Prints GFLOP/s per library and shape, each the median of 11 rounds that
- * alternate the libraries. */
+ * alternate the libraries, and on the per-step products which libraries
+ * allocate memory per call once warmed up: a training step must not
+ * (tests/test_alloc.c), so those cannot serve a step however fast. */
+#define _GNU_SOURCE /* __libc_memalign */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,46 @@ static const struct shape SHAPES[] = {
     {"d decoder, 20 steps", 0, 1, 200, 10000, 200, 0},
     {"d decoder dW, 20 steps", 1, 0, 10000, 200, 200, 0},
 };
+
+/* Every allocation a library makes comes through here, as in
+ * tests/test_alloc.c, the aligned entry points too (oneDNN uses them). */
+void *__libc_malloc(size_t n);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t n);
+void *__libc_memalign(size_t align, size_t n);
+
+static atomic_long allocations;
+
+void *malloc(size_t n)
+{
+    atomic_fetch_add(&allocations, 1);
+    return __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+    atomic_fetch_add(&allocations, 1);
+    return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+    atomic_fetch_add(&allocations, 1);
+    return __libc_realloc(p, n);
+}
+
+int posix_memalign(void **out, size_t align, size_t n)
+{
+    atomic_fetch_add(&allocations, 1);
+    *out = __libc_memalign(align, n);
+    return *out ? 0 : 12; /* ENOMEM */
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    atomic_fetch_add(&allocations, 1);
+    return __libc_memalign(align, n);
+}
 
 typedef void (*product_fn)(const struct shape *s, const float *A,
                            const float *B, float *C);
@@ -192,6 +236,18 @@ static void rates(product_fn *fns, const struct shape *s, const float *A,
     }
 }
 
+/* Allocations per call of f, after the calls rates() made (a library sizes
+ * its buffers on first use). */
+static double allocations_per_call(product_fn f, const struct shape *s,
+                                   const float *A, const float *B, float *C)
+{
+    enum { CALLS = 100 };
+    long before = atomic_load(&allocations);
+    for (int i = 0; i < CALLS; i++)
+        f(s, A, B, C);
+    return (double)(atomic_load(&allocations) - before) / CALLS;
+}
+
 static float *filled(size_t n)
 {
     float *x = aligned_alloc(64, (n * sizeof *x + 63) / 64 * 64);
@@ -229,13 +285,14 @@ int main(void)
 #endif
     printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
            "a training step uses: for a recurrence's per-step products with M <= %d, "
-           "stepgemm for N >= %d (op(B) = B^T) or N >= %d; else OpenBLAS)\n",
-           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_MIN_N);
+           "stepgemm for N >= %d (op(B) = B^T) or N >= %d and N*K >= %d; else "
+           "OpenBLAS)\n", GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_MIN_N,
+           STEPGEMM_MIN_NK);
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
     for (int l = 0; l < LIBS; l++)
         if (fns[l])
             printf(" %9s", names[l]);
-    printf("  %-8s %s\n", "fastest", "used");
+    printf("  %-8s %-8s %s\n", "fastest", "used", "allocating (per call)");
     for (size_t i = 0; i < sizeof SHAPES / sizeof *SHAPES; i++) {
         const struct shape *s = &SHAPES[i];
         float *A = filled((size_t)s->M * s->K), *B = filled((size_t)s->K * s->N);
@@ -271,10 +328,16 @@ int main(void)
             if (use[l] && g[l] > g[fastest])
                 fastest = l;
         }
-        int ours = s->steps && s->M <= GEMM_SMALL_ROWS &&
-                   s->N >= (s->tb ? STEPGEMM_MIN_N_T : STEPGEMM_MIN_N);
+        int ours = s->steps && stepgemm_takes(s->M, s->tb, s->K, s->N);
         const char *used = ours ? "stepgemm" : "OpenBLAS";
-        printf("  %-8s %s\n", names[fastest], used);
+        printf("  %-8s %-8s", names[fastest], used);
+        int allocating = 0;
+        for (int l = 0; s->steps && l < LIBS; l++) {
+            double a = use[l] ? allocations_per_call(use[l], s, A, B, C) : 0;
+            if (a > 0)
+                printf("%s%s %.1f", allocating++ ? ", " : " ", names[l], a);
+        }
+        printf("%s\n", allocating ? "" : (s->steps ? " none" : ""));
         free(packed);
 #ifdef HAVE_XSMM
         free(xsmm_b);

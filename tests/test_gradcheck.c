@@ -181,13 +181,16 @@ static void test_lstm(void **state) { (void)state; check_cell(CELL_LSTM); }
 static void test_gru(void **state) { (void)state; check_cell(CELL_GRU); }
 
 /* Layers wide enough that the per-step products go through stepgemm's
- * packed weights (forward ones with G*H >= 256; backward ones with H >=
- * STEPGEMM_MIN_N: the RNNs here): directional derivatives along random directions of the whole
+ * packed weights in both directions (stepgemm_takes: forward ones with G*H
+ * >= 256; backward ones with H >= 256 and G*H*H >= 3*256^2, so an RNN needs
+ * H = 512): directional derivatives along random directions of the whole
  * parameter block and of the initial state, and single recurrent weights. */
 static void check_wide(int cell)
 {
     struct problem p = {.B = 3, .T = 4};
-    size_t H = cell == CELL_RNN_TANH || cell == CELL_RNN_RELU ? STEPGEMM_MIN_N : 256;
+    size_t H = cell == CELL_RNN_TANH || cell == CELL_RNN_RELU ? 512 : 256;
+    assert_true(stepgemm_takes(p.B, 1, H, cell_gates(cell) * H));
+    assert_true(stepgemm_takes(p.B, 0, cell_gates(cell) * H, H));
     struct model_spec s = {.cell = cell, .V = 7, .H = H, .L = 2};
     struct rng g;
     rng_seed(&g, 77 + (uint64_t)cell, 0);

@@ -67,9 +67,7 @@ static void check_shape(size_t M, size_t N, size_t K, int trans, real alpha,
     struct stepgemm_operand op;
     memcpy(C, C0, M * N * sizeof *C);
     stepgemm_prepare(&op, packed, M, trans, K, N, W, trans ? K : N);
-    assert_true((op.packed != NULL) ==
-                (M <= GEMM_SMALL_ROWS &&
-                 N >= (trans ? STEPGEMM_MIN_N_T : STEPGEMM_MIN_N)));
+    assert_true((op.packed != NULL) == stepgemm_takes(M, trans, K, N));
     stepgemm_apply(&op, M, N, K, alpha, A, K, beta, C, N);
     for (size_t i = 0; i < M * N; i++)
         assert_true(fabs(C[i] - want[i]) <= 2e-6 * (double)K);
@@ -90,7 +88,25 @@ static void test_products(void **state)
         check_shape(Ms[m], 40, 96, 0, 1, 1);     /* backward, partial panel */
         check_shape(Ms[m], 520, 33, 0, 0.5f, 0); /* alpha, beta 0 */
         check_shape(Ms[m], 7, 5, 1, 2, 1);       /* narrower than a panel */
+        check_shape(Ms[m], 256, 768, 0, 1, 1);   /* backward: dgates W_hh */
     }
+}
+
+/* The rule on the bench configs' shapes (make bench's shape table): which
+ * per-step products stepgemm takes, which stay with OpenBLAS. */
+static void test_rule(void **state)
+{
+    (void)state;
+    assert_true(stepgemm_takes(16, 1, 256, 256));   /* a,c RNN 256 forward */
+    assert_false(stepgemm_takes(16, 0, 256, 256));  /* a,c RNN 256 backward */
+    assert_true(stepgemm_takes(16, 0, 512, 512));   /* b RNN 512 backward */
+    assert_true(stepgemm_takes(16, 1, 256, 1024));  /* b LSTM 256 forward */
+    assert_true(stepgemm_takes(16, 0, 1024, 256));  /* b LSTM 256 backward */
+    assert_true(stepgemm_takes(16, 0, 768, 256));   /* b GRU 256 backward */
+    assert_true(stepgemm_takes(10, 1, 200, 800));   /* d LSTM 200 forward */
+    assert_false(stepgemm_takes(10, 0, 800, 200));  /* d LSTM 200 backward */
+    assert_false(stepgemm_takes(16, 1, 100, 100));  /* e RNN 100 */
+    assert_false(stepgemm_takes(32, 1, 256, 1024)); /* more than 16 rows */
 }
 
 /* The packed layout: panels of 16 columns of op(W), K rows each, zeros
@@ -114,6 +130,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_products),
+        cmocka_unit_test(test_rule),
         cmocka_unit_test(test_pack_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
