@@ -262,14 +262,15 @@ void trainer_begin_state(struct trainer *t)
         memset(t->state, 0, t->nstate * sizeof *t->state);
 }
 
-/* Forward, loss and backward of replica k on its rows of the batch. */
+/* Forward, loss and backward of replica k on its rows of the batch, into
+ * its gradients, which are zero: from model_create, then from the last
+ * step's update (reduce_part, update_part) or divergence (zero_grads). */
 static void step_shard(struct trainer *t, size_t k)
 {
     struct model *m = t->replicas[k];
     size_t T = t->steps, row = t->first_row[k];
     size_t rows = t->first_row[k + 1] - row;
     if (t->regression) {
-        model_zero_grad(m);
         t->part_loss[k] = 0;
         if (rows == 0) /* a short last batch left this shard nothing */
             return;
@@ -281,7 +282,6 @@ static void step_shard(struct trainer *t, size_t k)
     }
     /* random partitioning: every batch from zero state */
     real *state = sampler_is_sequential(t->sampler) ? t->rstate[k] : NULL;
-    model_zero_grad(m);
     model_forward(m, state, t->X + row * T, rows, T, 1);
     t->part_loss[k] = model_loss(m, t->Y + row * T, 1);
     model_backward(m);
@@ -308,8 +308,10 @@ static void part_blocks(const struct trainer *t, size_t part, size_t *first,
 
 /* Replica 0's gradients become the token-weighted mean of all replicas'
  * (each replica's loss is the mean over its own rows), summed in replica
- * order for every element; then each block's sum of squares. Thread `part`
- * takes its share of the blocks (which changes no number). */
+ * order for every element; then each block's sum of squares. The other
+ * replicas' gradients are zeroed for the next step while their block is
+ * in cache (one pass over memory fewer than a memset at the next step).
+ * Thread `part` takes its share of the blocks (which changes no number). */
 static void reduce_part(void *ctx, size_t part)
 {
     struct trainer *t = ctx;
@@ -327,25 +329,39 @@ static void reduce_part(void *ctx, size_t part)
             for (size_t i = begin; i < stop; i++)
                 g0[i] *= w[0];
             for (size_t j = 1; j < K; j++) {
-                const real *g = t->replicas[j]->grads;
+                real *g = t->replicas[j]->grads;
                 for (size_t i = begin; i < stop; i++)
                     g0[i] += w[j] * g[i];
+                memset(g + begin, 0, (stop - begin) * sizeof *g);
             }
         }
         t->block_sq[blk] = optim_sum_squares(g0 + begin, stop - begin);
     }
 }
 
-/* The clipped optimizer step on thread `part`'s blocks. */
+/* The clipped optimizer step on thread `part`'s blocks, each block's
+ * gradients zeroed for the next step once used (while in cache). */
 static void update_part(void *ctx, size_t part)
 {
     struct trainer *t = ctx;
     size_t n = t->model->nparams, first, end;
+    real *g0 = t->model->grads;
     part_blocks(t, part, &first, &end);
-    size_t begin = first * TRAIN_UPDATE_BLOCK;
-    size_t stop = end * TRAIN_UPDATE_BLOCK < n ? end * TRAIN_UPDATE_BLOCK : n;
-    optim_update_range(t->opt, t->model->params, t->model->grads, t->update_lr,
-                       t->update_scale, begin, stop);
+    for (size_t blk = first; blk < end; blk++) {
+        size_t begin = blk * TRAIN_UPDATE_BLOCK;
+        size_t stop = begin + TRAIN_UPDATE_BLOCK < n ? begin + TRAIN_UPDATE_BLOCK : n;
+        optim_update_range(t->opt, t->model->params, g0, t->update_lr,
+                           t->update_scale, begin, stop);
+        memset(g0 + begin, 0, (stop - begin) * sizeof *g0);
+    }
+}
+
+/* A step that stops before the update leaves the gradients zero too. */
+static int zero_grads(struct trainer *t, int status)
+{
+    for (size_t k = 0; k < t->nreplicas; k++)
+        model_zero_grad(t->replicas[k]);
+    return status;
 }
 
 int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
@@ -357,14 +373,14 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
         *loss += t->part_loss[k] * (double)(t->first_row[k + 1] - t->first_row[k]) /
                  (double)t->first_row[K];
     if (!isfinite(*loss))
-        return trainer_diverged(t, "training loss", *loss, t->epoch + 1);
+        return zero_grads(t, trainer_diverged(t, "training loss", *loss, t->epoch + 1));
     pool_run(t->pool, reduce_part, t);
     double sq = 0;
     for (size_t blk = 0; blk < t->nblocks; blk++)
         sq += t->block_sq[blk];
     *norm = sqrt(sq);
     if (!isfinite(*norm))
-        return trainer_diverged(t, "gradient norm", *norm, t->epoch + 1);
+        return zero_grads(t, trainer_diverged(t, "gradient norm", *norm, t->epoch + 1));
     /* clipping, folded into the update */
     t->update_scale = optim_clip_scale(*norm, t->cfg->clip.max_norm);
     t->update_lr = lr;

@@ -226,6 +226,52 @@ static void test_step_allocates_nothing(void **state)
     free_run(&r);
 }
 
+/* Every step's gradient is that step's batch's alone: the replicas'
+ * gradients are zeroed as the update uses them, not at the next step's
+ * start, so a step that missed one would carry the last step's in. The
+ * trainer's norm at the second step equals one model's on the whole batch
+ * from the same weights (random batches: zero state), and every replica's
+ * gradients are zero after each step. */
+static void test_step_gradient_is_its_batch(void **state)
+{
+    (void)state;
+    struct run r;
+    struct err e;
+    memset(&r, 0, sizeof r);
+    tiny_config(&r.cfg, "", 2, "sampler={kind: random, batch_size: 8, num_steps: 10}");
+    assert_int_equal(dataset_load(&r.cfg.dataset, RNNLAB_DATA_DIR, &r.data, &e), 0);
+    assert_int_equal(trainer_create(&r.cfg, r.data, &r.t, &e), 0);
+    struct trainer *t = r.t;
+    assert_int_equal(t->nreplicas, 2);
+    struct model_spec spec = model_spec_from_config(&r.cfg.model, vocab_size(r.data->vocab));
+    struct model *ref;
+    assert_int_equal(model_create(&spec, 8, 10, 1, &ref, &e), 0);
+    sampler_begin_epoch(t->sampler);
+    for (int step = 0; step < 3; step++) {
+        assert_int_equal(trainer_next_batch(t), 1);
+        memcpy(ref->params, t->model->params, ref->nparams * sizeof *ref->params);
+        model_zero_grad(ref);
+        model_forward(ref, NULL, t->X, 8, 10, 1);
+        model_loss(ref, t->Y, 1);
+        model_backward(ref);
+        double sq = 0;
+        for (size_t i = 0; i < ref->nparams; i++)
+            sq += (double)ref->grads[i] * ref->grads[i];
+        double loss, norm;
+        assert_int_equal(trainer_step(t, 0.01, &loss, &norm), TRAIN_OK);
+        if (!(fabs(norm - sqrt(sq)) <= 1e-5 * sqrt(sq)))
+            fail_msg("step %d: gradient norm %.9g, the whole batch's %.9g", step,
+                     norm, sqrt(sq));
+        for (size_t k = 0; k < t->nreplicas; k++)
+            for (size_t i = 0; i < t->model->nparams; i++)
+                if (t->replicas[k]->grads[i] != 0)
+                    fail_msg("step %d: replica %zu gradient %zu is %g after the "
+                             "update", step, k, i, (double)t->replicas[k]->grads[i]);
+    }
+    model_free(ref);
+    free_run(&r);
+}
+
 static void test_divergence_is_detected(void **state)
 {
     (void)state;
@@ -992,6 +1038,7 @@ int main(void)
         cmocka_unit_test(test_damaged_checkpoints_are_refused),
         cmocka_unit_test(test_damaged_run_file_resumes_from_checkpoint),
         cmocka_unit_test(test_step_allocates_nothing),
+        cmocka_unit_test(test_step_gradient_is_its_batch),
         cmocka_unit_test(test_divergence_is_detected),
         cmocka_unit_test(test_run_file_layout_and_reload),
         cmocka_unit_test(test_results_errors),
