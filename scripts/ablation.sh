@@ -19,6 +19,8 @@ STEPS=(
     "3b41faa:stepgemm prefetches its output rows"
     "d0a2df2:stepgemm only where it beat every library (BLIS the rest)"
     "53e63de:BLIS out (it allocates in steps): OpenBLAS the rest"
+    "7e75bcd:stepgemm for LSTM and GRU 256's backward products too"
+    "25a16e7:gradients zeroed as the update uses them"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
