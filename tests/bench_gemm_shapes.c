@@ -66,13 +66,16 @@ static const struct shape SHAPES[] = {
 };
 
 /* Every allocation a library makes comes through here, as in
- * tests/test_alloc.c, the aligned entry points too (oneDNN uses them). */
+ * tests/test_alloc.c, the aligned entry points too (oneDNN uses them);
+ * not under AddressSanitizer, which owns malloc (the build make asan
+ * links, never runs, this program). */
+static atomic_long allocations;
+
+#if !defined(__SANITIZE_ADDRESS__)
 void *__libc_malloc(size_t n);
 void *__libc_calloc(size_t n, size_t size);
 void *__libc_realloc(void *p, size_t n);
 void *__libc_memalign(size_t align, size_t n);
-
-static atomic_long allocations;
 
 void *malloc(size_t n)
 {
@@ -104,6 +107,7 @@ void *aligned_alloc(size_t align, size_t n)
     atomic_fetch_add(&allocations, 1);
     return __libc_memalign(align, n);
 }
+#endif
 
 typedef void (*product_fn)(const struct shape *s, const float *A,
                            const float *B, float *C);
