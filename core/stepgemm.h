@@ -14,7 +14,8 @@
  * Used (stepgemm_takes) on at most GEMM_SMALL_ROWS rows where make bench's
  * bench_gemm_shapes showed it the fastest of the GEMMs a step can call
  * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step), and
- * level with or ahead of BLIS and oneDNN's sgemm too (README, Benchmarks):
+ * in most runs ahead of BLIS and oneDNN's sgemm too (README, Benchmarks,
+ * names the runs where it was not):
  * op(W) = W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T
  * columns (G*H >= 256), and op(W) = W (a backward's dgates W_hh) with at
  * least STEPGEMM_MIN_N columns and STEPGEMM_MIN_NK elements (H >= 256 and

@@ -11,8 +11,6 @@
  * alternate the libraries, and on the per-step products which libraries
  * allocate memory per call once warmed up: a training step must not
  * (tests/test_alloc.c), so those cannot serve a step however fast. */
-#define _GNU_SOURCE /* __libc_memalign */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +29,7 @@
 #include <omp.h> /* oneDNN's threads are OpenMP's: one, like the others */
 #endif
 
+#include "alloc_count.h" /* every library's allocations counted */
 #include "gemm.h"
 #include "stepgemm.h"
 #include "train.h"
@@ -65,49 +64,6 @@ static const struct shape SHAPES[] = {
     {"d decoder dW, 20 steps", 1, 0, 10000, 200, 200, 0},
 };
 
-/* Every allocation a library makes comes through here, as in
- * tests/test_alloc.c, the aligned entry points too (oneDNN uses them);
- * not under AddressSanitizer, which owns malloc (the build make asan
- * links, never runs, this program). */
-static atomic_long allocations;
-
-#if !defined(__SANITIZE_ADDRESS__)
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t n);
-void *__libc_memalign(size_t align, size_t n);
-
-void *malloc(size_t n)
-{
-    atomic_fetch_add(&allocations, 1);
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    atomic_fetch_add(&allocations, 1);
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    atomic_fetch_add(&allocations, 1);
-    return __libc_realloc(p, n);
-}
-
-int posix_memalign(void **out, size_t align, size_t n)
-{
-    atomic_fetch_add(&allocations, 1);
-    *out = __libc_memalign(align, n);
-    return *out ? 0 : 12; /* ENOMEM */
-}
-
-void *aligned_alloc(size_t align, size_t n)
-{
-    atomic_fetch_add(&allocations, 1);
-    return __libc_memalign(align, n);
-}
-#endif
 
 typedef void (*product_fn)(const struct shape *s, const float *A,
                            const float *B, float *C);
@@ -246,10 +202,10 @@ static double allocations_per_call(product_fn f, const struct shape *s,
                                    const float *A, const float *B, float *C)
 {
     enum { CALLS = 100 };
-    long before = atomic_load(&allocations);
+    long before = alloc_count_allocations();
     for (int i = 0; i < CALLS; i++)
         f(s, A, B, C);
-    return (double)(atomic_load(&allocations) - before) / CALLS;
+    return (double)(alloc_count_allocations() - before) / CALLS;
 }
 
 static float *filled(size_t n)

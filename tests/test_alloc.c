@@ -1,6 +1,7 @@
 /* A training step allocates nothing, counted where it cannot be missed:
- * this binary replaces malloc, calloc, realloc and free themselves (every
- * library's calls come here, OpenBLAS's and the thread pool's included),
+ * this binary replaces the allocator's entry points themselves
+ * (alloc_count.h: every library's calls come here, OpenBLAS's and the
+ * thread pool's included),
  * and counts the calls made during steps on 1 and 2 threads, after a few
  * warm-up steps (OpenBLAS sizes its buffers on first use). Under
  * AddressSanitizer, which owns malloc, the count is skipped with a message.
@@ -10,44 +11,7 @@
 #include "dataset.h"
 #include "train.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define COUNTING 0
-#else
-#define COUNTING 1
-#include <stdatomic.h>
-
-void *__libc_malloc(size_t n);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t n);
-void __libc_free(void *p);
-
-static atomic_long calls;
-
-void *malloc(size_t n)
-{
-    atomic_fetch_add(&calls, 1);
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    atomic_fetch_add(&calls, 1);
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    atomic_fetch_add(&calls, 1);
-    return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-    if (p)
-        atomic_fetch_add(&calls, 1);
-    __libc_free(p);
-}
-#endif
+#include "alloc_count.h"
 
 static void next_batch(struct trainer *t)
 {
@@ -89,21 +53,24 @@ static void steps_allocate_nothing(int threads, const char *cell)
         next_batch(t);
         assert_int_equal(trainer_step(t, 0.01, &loss, &norm), TRAIN_OK);
     }
-#if COUNTING
-    long before = atomic_load(&calls);
+#if ALLOC_COUNTING
+    long before = alloc_count_allocations() + alloc_count_frees();
     for (int i = 0; i < 20; i++) {
         next_batch(t);
         assert_int_equal(trainer_step(t, 0.01, &loss, &norm), TRAIN_OK);
     }
-    long during = atomic_load(&calls) - before;
+    long during = alloc_count_allocations() + alloc_count_frees() - before;
     if (during != 0)
         fail_msg("%s, %d thread(s): %ld allocation call(s) in 20 steps", cell, threads,
                  during);
     /* the counter counts: a step that allocated would be caught */
-    before = atomic_load(&calls);
+    before = alloc_count_allocations() + alloc_count_frees();
     void *volatile probe = malloc(16); /* volatile: the pair is not elided */
     free(probe);
-    assert_int_equal(atomic_load(&calls) - before, 2);
+    void *aligned = NULL;
+    assert_int_equal(posix_memalign(&aligned, 64, 64), 0);
+    free(aligned);
+    assert_int_equal(alloc_count_allocations() + alloc_count_frees() - before, 4);
 #else
     print_message("test_alloc: under AddressSanitizer malloc is not ours to count\n");
 #endif
