@@ -13,8 +13,9 @@ struct pool;
 
 typedef void (*pool_fn)(void *ctx, size_t part);
 
-/* n >= 1 parts (n - 1 threads). */
-int pool_create(size_t n, struct pool **out, struct err *e);
+/* n >= 1 parts (n - 1 threads). spin: waiting threads spin a short while
+ * before they sleep (when every thread has a core of its own). */
+int pool_create(size_t n, int spin, struct pool **out, struct err *e);
 void pool_free(struct pool *p);
 
 /* Runs fn(ctx, k) for every k < n, in parallel; returns when all are done. */

@@ -127,7 +127,7 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
                                   (uint64_t)cfg->seed + 1000003 * k,
                                   &t->replicas[k], e);
     if (rc == 0)
-        rc = pool_create(t->nthreads, &t->pool, e);
+        rc = pool_create(t->nthreads, t->nthreads <= train_usable_cpus(), &t->pool, e);
     if (rc == 0) {
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
