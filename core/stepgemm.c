@@ -162,7 +162,7 @@ int stepgemm_takes(size_t M, int trans, size_t K, size_t N)
         return 0;
     if (trans)
         return N >= STEPGEMM_MIN_N_T;
-    return N >= STEPGEMM_MIN_N && N * K >= STEPGEMM_MIN_NK;
+    return N * K >= STEPGEMM_MIN_NK;
 }
 
 void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,

@@ -13,14 +13,13 @@
  * plain C otherwise and in the double build.
  * Used (stepgemm_takes) on at most GEMM_SMALL_ROWS rows where make bench's
  * bench_gemm_shapes showed it the fastest of the GEMMs a step can call
- * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step), and
- * in most runs ahead of BLIS and oneDNN's sgemm too (README, Benchmarks,
- * names the runs where it was not):
+ * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step;
+ * README, Benchmarks, names the runs where those two were ahead):
  * op(W) = W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T
  * columns (G*H >= 256), and op(W) = W (a backward's dgates W_hh) with at
- * least STEPGEMM_MIN_N columns and STEPGEMM_MIN_NK elements (H >= 256 and
- * G*H*H >= 3*256^2: RNN 512, LSTM and GRU 256). Elsewhere stepgemm_prepare
- * leaves the product to gemm.h.
+ * least STEPGEMM_MIN_NK elements (G*H*H >= 2*256^2: RNN 512, LSTM and GRU
+ * 256, PTB's LSTM 200; not RNN 256, where libxsmm was ahead). Elsewhere
+ * stepgemm_prepare leaves the product to gemm.h.
  * Must not: allocate (the caller gives stepgemm_packed_size reals).
  */
 #ifndef RNNLAB_STEPGEMM_H
@@ -31,8 +30,7 @@
 #include "real.h"
 
 #define STEPGEMM_PANEL 16
-#define STEPGEMM_MIN_N 256
-#define STEPGEMM_MIN_NK 196608 /* 3 * 256 * 256 */
+#define STEPGEMM_MIN_NK 131072 /* 2 * 256 * 256 */
 #define STEPGEMM_MIN_N_T 256
 
 /* The weights of a sequence's per-step products: packed (stepgemm), or W

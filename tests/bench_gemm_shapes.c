@@ -245,9 +245,8 @@ int main(void)
 #endif
     printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
            "a training step uses: for a recurrence's per-step products with M <= %d, "
-           "stepgemm for N >= %d (op(B) = B^T) or N >= %d and N*K >= %d; else "
-           "OpenBLAS)\n", GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_MIN_N,
-           STEPGEMM_MIN_NK);
+           "stepgemm for N >= %d (op(B) = B^T) or N*K >= %d; else OpenBLAS)\n",
+           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_MIN_NK);
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
     for (int l = 0; l < LIBS; l++)
         if (fns[l])
