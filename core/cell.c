@@ -61,23 +61,38 @@ static void fold_bias(const struct cell *c, real *bias)
         bias[j] = c->b_ih[j] + (j < folded ? c->b_hh[j] : 0);
 }
 
+RNNLAB_KERNEL
+void gate_input_step(const struct gate_input *in, real *gates, size_t t,
+                     size_t B, size_t GH)
+{
+    if (!in->table)
+        return;
+    for (size_t b = 0; b < B; b++) {
+        real *restrict g = gates + b * GH;
+        const real *restrict w = in->table + (size_t)in->ids[t * B + b] * GH;
+        const real *restrict bias = in->bias;
+        for (size_t j = 0; j < GH; j++)
+            g[j] = bias[j] + w[j];
+    }
+}
+
 void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
                   const int32_t *ids, const real *h0, const real *c0,
                   size_t T, size_t B)
 {
     size_t H = c->H, GH = c->G * H, rows = T * B;
     fold_bias(c, k->bias);
-    /* All steps' input projections at once: gates = X W_ih^T + bias. A
-     * one-hot row selects row ids[r] of the stored W_ih^T: a gather. */
-    for (size_t r = 0; r < rows; r++) {
-        real *g = k->gates + r * GH;
-        const real *w = ids ? c->W_ih + (size_t)ids[r] * GH : NULL;
-        for (size_t j = 0; j < GH; j++)
-            g[j] = k->bias[j] + (w ? w[j] : 0);
-    }
-    if (!ids)
+    /* Dense input: all steps' input projections at once, gates = X W_ih^T
+     * + bias. One-hot input: a row of the stored W_ih^T, gathered step by
+     * step (gate_input_step). */
+    struct gate_input in = {.table = ids ? c->W_ih : NULL, .bias = k->bias,
+                            .ids = ids};
+    if (!ids) {
+        for (size_t r = 0; r < rows; r++)
+            memcpy(k->gates + r * GH, k->bias, GH * sizeof *k->bias);
         gemm(GEMM_N, GEMM_N, rows, GH, c->in, 1, X, c->in, c->W_ih, GH, 1,
              k->gates, GH);
+    }
     memcpy(k->h, h0, B * H * sizeof *k->h);
     /* W_hh^T packed once for all T steps' products h_t W_hh^T */
     struct stepgemm_operand wp;
@@ -85,14 +100,14 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
     switch (c->kind) {
     case CELL_RNN_TANH:
     case CELL_RNN_RELU:
-        rnn_forward(k->h, k->gates, &wp, T, B, H, c->kind == CELL_RNN_RELU);
+        rnn_forward(k->h, k->gates, &in, &wp, T, B, H, c->kind == CELL_RNN_RELU);
         break;
     case CELL_LSTM:
         memcpy(k->c, c0, B * H * sizeof *k->c);
-        lstm_forward(k->h, k->c, k->gates, k->tc, &wp, T, B, H);
+        lstm_forward(k->h, k->c, k->gates, k->tc, &in, &wp, T, B, H);
         break;
     case CELL_GRU:
-        gru_forward(k->h, k->gates, k->hn, k->scratch, &wp,
+        gru_forward(k->h, k->gates, k->hn, k->scratch, &in, &wp,
                     c->b_hh + 2 * H, T, B, H);
         break;
     }

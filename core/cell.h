@@ -74,15 +74,34 @@ void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
                    real *dh0, real *dc0, real *dH, const real *X,
                    const int32_t *ids, const real *xi, size_t T, size_t B);
 
+/* The input side of a step's gates. Dense input: table NULL, the gates
+ * already hold all T steps' projections (one GEMM ahead of the loop).
+ * One-hot input: a step's rows are row ids[t*B + b] of W_ih^T (table) plus
+ * the folded bias, gathered by gate_input_step at the step itself, just
+ * before its product adds to them: the rows are still in cache then, where
+ * gathering all T steps ahead wrote them out to memory and read them back. */
+struct gate_input {
+    const real *table;   /* W_ih^T (V, G*H), or NULL */
+    const real *bias;    /* (G*H) */
+    const int32_t *ids;  /* (T*B) */
+};
+
+/* Writes step t's B rows of G*H gate inputs into gates (one-hot input);
+ * nothing for dense input. */
+void gate_input_step(const struct gate_input *in, real *gates, size_t t,
+                     size_t B, size_t GH);
+
 /* The recurrences (rnn.c, lstm.c, gru.c); see those files. Wp is W_hh as
  * stepgemm_prepare left it: op(W) = W_hh^T (H x G*H) for forward, W_hh
- * (G*H x H) for backward. */
-void rnn_forward(real *h, real *pre, const struct stepgemm_operand *Wp,
-                 size_t T, size_t B, size_t H, int relu);
+ * (G*H x H) for backward. in: the gates' input side (above). */
+void rnn_forward(real *h, real *pre, const struct gate_input *in,
+                 const struct stepgemm_operand *Wp, size_t T, size_t B,
+                 size_t H, int relu);
 void rnn_backward(real *dpre, real *dh0, real *dH, const real *h,
                   const struct stepgemm_operand *Wp, const real *xi, size_t T,
                   size_t B, size_t H, int relu);
 void lstm_forward(real *h, real *c, real *gates, real *tc,
+                  const struct gate_input *in,
                   const struct stepgemm_operand *Wp, size_t T, size_t B,
                   size_t H);
 void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
@@ -90,6 +109,7 @@ void lstm_backward(real *dgates, real *dh0, real *dc0, real *dH,
                    const struct stepgemm_operand *Wp, const real *xi, size_t T,
                    size_t B, size_t H);
 void gru_forward(real *h, real *gates, real *hn, real *scratch,
+                 const struct gate_input *in,
                  const struct stepgemm_operand *Wp, const real *b_hn, size_t T,
                  size_t B, size_t H);
 void gru_backward(real *dgx, real *dgh, real *dh0, real *dH, const real *gates,

@@ -35,12 +35,14 @@ static void gru_row_forward(real *restrict r, real *restrict z, real *restrict n
 /* h (T+1, B, H): h[0] given; gates (T, B, 3H): projected input in, r, z, n
  * out; hn (T, B, H): W_hn h + b_hn out; scratch (B, 3H). */
 void gru_forward(real *h, real *gates, real *hn, real *scratch,
+                 const struct gate_input *in,
                  const struct stepgemm_operand *Wp, const real *b_hn, size_t T,
                  size_t B, size_t H)
 {
     size_t n = B * H, G = 3 * H;
     for (size_t t = 0; t < T; t++) {
         real *a = gates + t * B * G;
+        gate_input_step(in, a, t, B, G);
         stepgemm_apply(Wp, B, G, H, 1, h + t * n, H, 0, scratch, G);
         for (size_t b = 0; b < B; b++) {
             real *ab = a + b * G;

@@ -34,12 +34,14 @@ static void lstm_row_forward(real *restrict i, real *restrict f,
 /* h, c (T+1, B, H): [0] given; gates (T, B, 4H): pre-activations in,
  * activated i, f, g, o out; tc (T, B, H): tanh(c_t) out. */
 void lstm_forward(real *h, real *c, real *gates, real *tc,
+                  const struct gate_input *in,
                   const struct stepgemm_operand *Wp, size_t T, size_t B,
                   size_t H)
 {
     size_t n = B * H, G = 4 * H;
     for (size_t t = 0; t < T; t++) {
         real *a = gates + t * B * G;
+        gate_input_step(in, a, t, B, G);
         stepgemm_apply(Wp, B, G, H, 1, h + t * n, H, 1, a, G);
         for (size_t b = 0; b < B; b++) {
             real *ai = a + b * G;

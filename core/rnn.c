@@ -33,12 +33,14 @@ static void rnn_activate_backward(real *restrict da, const real *restrict dh,
 
 /* h (T+1, B, H): h[0] given; pre (T, B, H): projected input, overwritten
  * with the full pre-activation. */
-void rnn_forward(real *h, real *pre, const struct stepgemm_operand *Wp,
-                 size_t T, size_t B, size_t H, int relu)
+void rnn_forward(real *h, real *pre, const struct gate_input *in,
+                 const struct stepgemm_operand *Wp, size_t T, size_t B,
+                 size_t H, int relu)
 {
     size_t n = B * H;
     for (size_t t = 0; t < T; t++) {
         real *a = pre + t * n, *out = h + (t + 1) * n;
+        gate_input_step(in, a, t, B, H);
         stepgemm_apply(Wp, B, H, H, 1, h + t * n, H, 1, a, H);
         rnn_activate(out, a, n, relu);
     }

@@ -137,8 +137,9 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
         size_t width = N - p < P ? N - p : P;
         for (size_t r = 0, R; r < M; r += R) {
             R = tile_rows(M - r);
-            /* C's rows are far from cache (a forward's gates were written
-             * for all T steps at once): ask for them before the k loop */
+            /* C's rows may be far from cache (a dense input's gates were
+             * written for all T steps at once): ask for them before the k
+             * loop */
             if (beta != 0)
                 for (size_t i = 0; i < R; i++) {
                     __builtin_prefetch(C + (r + i) * ldc + p);
