@@ -244,6 +244,18 @@ static real *tensor_at(real *block, const struct model_tensor *t, size_t r,
     return block + t->offset + (t->transposed ? c * t->rows + r : r * t->cols + c);
 }
 
+int model_input_table(const struct model *m, size_t *offset, size_t *width)
+{
+    const struct model_spec *s = &m->spec;
+    if (s->regression || s->tie)
+        return 0;
+    /* build_table puts it first: embedding.weight, or rnn.weight_ih_l0
+     * stored transposed, (V, G*H) */
+    *offset = m->tensors[0].offset;
+    *width = s->embedding ? s->E : cell_gates(s->cell) * s->H;
+    return 1;
+}
+
 size_t model_largest_tensor(const struct model *m)
 {
     size_t most = 0;

@@ -155,6 +155,13 @@ void model_zero_grad(struct model *m);
 /* The tensor named name, or NULL. */
 const struct model_tensor *model_find(const struct model *m, const char *name);
 
+/* The table the input ids index, when the model has one whose gradient
+ * has no other source: the embedding, or a one-hot first layer's W_ih^T
+ * (not tied to the decoder, not a regression). It is (V, *width) at
+ * params + *offset; a step's gradient is zero outside the rows of the ids
+ * it saw. Returns 0 when there is none. */
+int model_input_table(const struct model *m, size_t *offset, size_t *width);
+
 /* The element count of the largest tensor (a buffer for any one of them). */
 size_t model_largest_tensor(const struct model *m);
 

@@ -131,21 +131,47 @@ void optim_update_range(struct optim *o, real *params, const real *grads,
     }
 }
 
+/* Lane k takes the elements i < n8 (n rounded down to 8) with i % 8 == k,
+ * in order; lane 0 then takes the tail i >= n8: vectorises, the same sum at
+ * any vector width. */
 RNNLAB_KERNEL
-double optim_sum_squares(const real *grads, size_t n)
+void optim_sum_squares_piece(double lanes[8], const real *x, size_t first,
+                             size_t count, size_t n)
 {
-    /* 8 lanes in a fixed order: vectorises, same sum at any vector width */
-    double s[8] = {0};
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8)
+    size_t n8 = n & ~(size_t)7, i = first, end = first + count;
+    const real *at = x - first; /* at[i]: element i of the range */
+    for (; i < end && i < n8 && i % 8 != 0; i++)
+        lanes[i % 8] += (double)at[i] * (double)at[i];
+    for (; i + 8 <= end && i + 8 <= n8; i += 8)
         for (size_t k = 0; k < 8; k++)
-            s[k] += (double)grads[i + k] * (double)grads[i + k];
-    for (; i < n; i++)
-        s[0] += (double)grads[i] * (double)grads[i];
+            lanes[k] += (double)at[i + k] * (double)at[i + k];
+    for (; i < end && i < n8; i++)
+        lanes[i % 8] += (double)at[i] * (double)at[i];
+    for (; i < end; i++)
+        lanes[0] += (double)at[i] * (double)at[i];
+}
+
+double optim_sum_lanes(const double lanes[8])
+{
     double sum = 0;
     for (size_t k = 0; k < 8; k++)
-        sum += s[k];
+        sum += lanes[k];
     return sum;
+}
+
+double optim_sum_squares(const real *grads, size_t n)
+{
+    double lanes[8] = {0};
+    optim_sum_squares_piece(lanes, grads, 0, n, n);
+    return optim_sum_lanes(lanes);
+}
+
+int optim_zero_grad_is_no_op(const struct optim *o)
+{
+    /* p -= lr * (0 * scale + 0 * p) is p itself (for finite p: a run
+     * whose parameters are not finite has diverged already) */
+    return o->cfg.kind == OPTIM_SGD && o->cfg.momentum == 0 &&
+           o->cfg.weight_decay == 0;
 }
 
 real optim_clip_scale(double norm, double max_norm)

@@ -50,6 +50,20 @@ void optim_update_range(struct optim *o, real *params, const real *grads,
  * same sum at any vector width. */
 double optim_sum_squares(const real *grads, size_t n);
 
+/* The same sum over a range of n visited in ascending pieces that may skip
+ * zeros: optim_sum_squares_piece adds the squares of x[0..count), elements
+ * first..first+count of the range, into lanes (zeroed to start) as
+ * optim_sum_squares would; optim_sum_lanes then gives its sum, bit for bit
+ * (a skipped zero adds +0 to a lane, which changes nothing). */
+void optim_sum_squares_piece(double lanes[8], const real *x, size_t first,
+                             size_t count, size_t n);
+double optim_sum_lanes(const double lanes[8]);
+
+/* Whether a zero gradient leaves every parameter and the optimizer's state
+ * as they are (plain SGD: no momentum, no weight decay), so an update may
+ * skip the parameters whose gradient it knows to be zero. */
+int optim_zero_grad_is_no_op(const struct optim *o);
+
 /* d2l's grad_clipping as a factor on every gradient: max_norm / norm when
  * the global norm exceeds max_norm (> 0; 0 turns clipping off), else 1. */
 real optim_clip_scale(double norm, double max_norm);

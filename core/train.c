@@ -65,6 +65,25 @@ static int setup_randomized(struct trainer *t, size_t T, struct err *e)
 }
 
 /* One block for the replicas' states, one for evaluation's. */
+/* The sparse update (struct trainer): where it applies, the table's place
+ * and the scratch of collect_rows. */
+static int setup_sparse(struct trainer *t, size_t V, struct err *e)
+{
+    size_t offset, width;
+    if (t->regression || !optim_zero_grad_is_no_op(t->opt) ||
+        !model_input_table(t->model, &offset, &width))
+        return 0;
+    t->row_seen = mem_calloc(V, sizeof *t->row_seen);
+    t->rows = mem_calloc(V, sizeof *t->rows);
+    if (!t->row_seen || !t->rows)
+        return err_msg(e, ERR_NOMEM, "out of memory");
+    t->sparse = 1;
+    t->table_begin = offset;
+    t->table_end = offset + V * width;
+    t->table_width = width;
+    return 0;
+}
+
 static int create_states(struct trainer *t, struct err *e)
 {
     for (size_t k = 0; k < t->nreplicas; k++)
@@ -132,6 +151,8 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
     }
+    if (rc == 0)
+        rc = setup_sparse(t, V, e);
     if (rc == 0) {
         t->nblocks = (t->model->nparams + TRAIN_UPDATE_BLOCK - 1) / TRAIN_UPDATE_BLOCK;
         if (!(t->block_sq = mem_calloc(t->nblocks, sizeof *t->block_sq)))
@@ -175,6 +196,8 @@ void trainer_free(struct trainer *t)
     model_free(t->model);
     optim_free(t->opt);
     mem_free(t->block_sq);
+    mem_free(t->row_seen);
+    mem_free(t->rows);
     sampler_free(t->sampler);
     mem_free(t->X);
     mem_free(t->part);
@@ -298,12 +321,92 @@ static void step_part(void *ctx, size_t part)
         step_shard(t, k);
 }
 
+/* The table rows the step's input ids touched, ascending, into t->rows
+ * (a mark per row, then one pass over the marks: no sort). */
+static void collect_rows(struct trainer *t)
+{
+    size_t n = t->first_row[t->nreplicas] * t->steps, V = t->model->spec.V;
+    for (size_t i = 0; i < n; i++)
+        t->row_seen[t->X[i]] = 1;
+    t->nrows = 0;
+    for (size_t v = 0; v < V; v++)
+        if (t->row_seen[v]) {
+            t->rows[t->nrows++] = (uint32_t)v;
+            t->row_seen[v] = 0;
+        }
+}
+
+typedef void (*range_fn)(struct trainer *t, size_t begin, size_t end, void *ctx);
+
+/* Calls fn on the parts of parameters [begin, stop) the update must visit,
+ * in ascending order: all of them, or with the sparse update all but the
+ * table rows no input id touched. */
+static void visit_block(struct trainer *t, size_t begin, size_t stop,
+                        range_fn fn, void *ctx)
+{
+    size_t tb = t->table_begin, te = t->table_end, w = t->table_width;
+    if (!t->sparse || stop <= tb || begin >= te) {
+        fn(t, begin, stop, ctx);
+        return;
+    }
+    if (begin < tb)
+        fn(t, begin, tb, ctx);
+    size_t lo = begin > tb ? begin : tb, hi = stop < te ? stop : te;
+    size_t first = (lo - tb) / w, last = (hi - 1 - tb) / w;
+    size_t i = 0, n = t->nrows; /* the first touched row >= first */
+    while (i < n) {
+        size_t mid = i + (n - i) / 2;
+        if (t->rows[mid] < first)
+            i = mid + 1;
+        else
+            n = mid;
+    }
+    for (; i < t->nrows && t->rows[i] <= last; i++) {
+        size_t a = tb + t->rows[i] * w, b = a + w;
+        fn(t, a > lo ? a : lo, b < hi ? b : hi, ctx);
+    }
+    if (stop > te)
+        fn(t, te, stop, ctx);
+}
+
 /* Blocks [first, end) of the update that thread `part` takes. */
 static void part_blocks(const struct trainer *t, size_t part, size_t *first,
                         size_t *end)
 {
     *first = part * t->nblocks / t->nthreads;
     *end = (part + 1) * t->nblocks / t->nthreads;
+}
+
+static void block_range(const struct trainer *t, size_t blk, size_t *begin,
+                        size_t *stop)
+{
+    size_t n = t->model->nparams;
+    *begin = blk * TRAIN_UPDATE_BLOCK;
+    *stop = *begin + TRAIN_UPDATE_BLOCK < n ? *begin + TRAIN_UPDATE_BLOCK : n;
+}
+
+struct reduce_ctx {
+    real w[TRAIN_MAX_THREADS]; /* replica k's share of the batch's tokens */
+    double lanes[8];           /* the block's sum of squares so far */
+    size_t begin, len;         /* the block */
+};
+
+static void reduce_range(struct trainer *t, size_t begin, size_t end, void *ctx)
+{
+    struct reduce_ctx *r = ctx;
+    real *g0 = t->model->grads;
+    if (t->nreplicas > 1) {
+        for (size_t i = begin; i < end; i++)
+            g0[i] *= r->w[0];
+        for (size_t j = 1; j < t->nreplicas; j++) {
+            real *g = t->replicas[j]->grads;
+            for (size_t i = begin; i < end; i++)
+                g0[i] += r->w[j] * g[i];
+            memset(g + begin, 0, (end - begin) * sizeof *g);
+        }
+    }
+    optim_sum_squares_piece(r->lanes, g0 + begin, begin - r->begin, end - begin,
+                            r->len);
 }
 
 /* Replica 0's gradients become the token-weighted mean of all replicas'
@@ -315,28 +418,30 @@ static void part_blocks(const struct trainer *t, size_t part, size_t *first,
 static void reduce_part(void *ctx, size_t part)
 {
     struct trainer *t = ctx;
-    size_t n = t->model->nparams, K = t->nreplicas, first, end;
-    real w[TRAIN_MAX_THREADS];
+    size_t K = t->nreplicas, first, end;
+    struct reduce_ctx r;
     for (size_t j = 0; j < K; j++)
-        w[j] = (real)((double)(t->first_row[j + 1] - t->first_row[j]) /
-                      (double)t->first_row[K]);
-    real *g0 = t->model->grads;
+        r.w[j] = (real)((double)(t->first_row[j + 1] - t->first_row[j]) /
+                        (double)t->first_row[K]);
     part_blocks(t, part, &first, &end);
     for (size_t blk = first; blk < end; blk++) {
-        size_t begin = blk * TRAIN_UPDATE_BLOCK;
-        size_t stop = begin + TRAIN_UPDATE_BLOCK < n ? begin + TRAIN_UPDATE_BLOCK : n;
-        if (K > 1) {
-            for (size_t i = begin; i < stop; i++)
-                g0[i] *= w[0];
-            for (size_t j = 1; j < K; j++) {
-                real *g = t->replicas[j]->grads;
-                for (size_t i = begin; i < stop; i++)
-                    g0[i] += w[j] * g[i];
-                memset(g + begin, 0, (stop - begin) * sizeof *g);
-            }
-        }
-        t->block_sq[blk] = optim_sum_squares(g0 + begin, stop - begin);
+        size_t begin, stop;
+        block_range(t, blk, &begin, &stop);
+        memset(r.lanes, 0, sizeof r.lanes);
+        r.begin = begin;
+        r.len = stop - begin;
+        visit_block(t, begin, stop, reduce_range, &r);
+        t->block_sq[blk] = optim_sum_lanes(r.lanes);
     }
+}
+
+static void update_range(struct trainer *t, size_t begin, size_t end, void *ctx)
+{
+    (void)ctx;
+    real *g0 = t->model->grads;
+    optim_update_range(t->opt, t->model->params, g0, t->update_lr,
+                       t->update_scale, begin, end);
+    memset(g0 + begin, 0, (end - begin) * sizeof *g0);
 }
 
 /* The clipped optimizer step on thread `part`'s blocks, each block's
@@ -344,15 +449,12 @@ static void reduce_part(void *ctx, size_t part)
 static void update_part(void *ctx, size_t part)
 {
     struct trainer *t = ctx;
-    size_t n = t->model->nparams, first, end;
-    real *g0 = t->model->grads;
+    size_t first, end;
     part_blocks(t, part, &first, &end);
     for (size_t blk = first; blk < end; blk++) {
-        size_t begin = blk * TRAIN_UPDATE_BLOCK;
-        size_t stop = begin + TRAIN_UPDATE_BLOCK < n ? begin + TRAIN_UPDATE_BLOCK : n;
-        optim_update_range(t->opt, t->model->params, g0, t->update_lr,
-                           t->update_scale, begin, stop);
-        memset(g0 + begin, 0, (stop - begin) * sizeof *g0);
+        size_t begin, stop;
+        block_range(t, blk, &begin, &stop);
+        visit_block(t, begin, stop, update_range, NULL);
     }
 }
 
@@ -374,6 +476,8 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
                  (double)t->first_row[K];
     if (!isfinite(*loss))
         return zero_grads(t, trainer_diverged(t, "training loss", *loss, t->epoch + 1));
+    if (t->sparse)
+        collect_rows(t);
     pool_run(t->pool, reduce_part, t);
     double sq = 0;
     for (size_t blk = 0; blk < t->nblocks; blk++)

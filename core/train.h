@@ -21,6 +21,7 @@
 #define RNNLAB_TRAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "dataset.h"
@@ -68,6 +69,17 @@ struct trainer {
     size_t nblocks;
     double update_lr;     /* the step's learning rate and clipping factor, */
     real update_scale;    /* for the update's parallel parts */
+    /* Plain SGD with an input table (model_input_table): the reduce and the
+     * update visit only the table rows the step's input ids touched, the
+     * other rows' gradients being zero in every replica and their update a
+     * no-op (optim_zero_grad_is_no_op): the same bits as visiting them all,
+     * with the parameter-sized passes cut by the table's share (half of
+     * PTB's small models). Tests may clear sparse to compare. */
+    int sparse;
+    size_t table_begin, table_end, table_width; /* the table in params */
+    uint8_t *row_seen;    /* (V) scratch of collect_rows */
+    uint32_t *rows;       /* (V) the step's touched rows, ascending */
+    size_t nrows;
     struct pool *pool;
     struct optim *opt;
     struct schedule sched;

@@ -272,6 +272,90 @@ static void test_step_gradient_is_its_batch(void **state)
     free_run(&r);
 }
 
+/* Two epochs of word-level training with plain SGD and clipping; sparse:
+ * whether the update may skip the input table's untouched rows. */
+static void sgd_words_run(struct run *r, const char *model, const char *optimizer,
+                          int sparse)
+{
+    char text[1024];
+    struct err e;
+    memset(r, 0, sizeof *r);
+    snprintf(text, sizeof text,
+             "seed: 5\n"
+             "dataset: {name: timemachine, tokens: word, max_tokens: 3000, "
+             "valid_fraction: 0.1}\n"
+             "sampler: {kind: sequential, batch_size: 8, num_steps: 10}\n"
+             "model: %s\n"
+             "optimizer: %s\n"
+             "clip: {max_norm: 0.5}\n"
+             "train: {epochs: 2, threads: 2}\n", model, optimizer);
+    load_text(&r->cfg, "words.yaml", text, NULL);
+    assert_int_equal(dataset_load(&r->cfg.dataset, RNNLAB_DATA_DIR, &r->data, &e), 0);
+    assert_int_equal(trainer_create(&r->cfg, r->data, &r->t, &e), 0);
+    if (!sparse)
+        r->t->sparse = 0;
+    for (; r->epochs < 2; r->epochs++)
+        assert_int_equal(trainer_epoch(r->t, &r->m[r->epochs], NULL, NULL), TRAIN_OK);
+}
+
+/* Plain SGD skips the input table's rows no id of the step touched (their
+ * gradient is zero in every replica): the same bits as visiting them all,
+ * norm included. A skipped touched row, a replica's row left unzeroed or
+ * a sum of squares in another order would make them differ. Embedding and
+ * one-hot tables; the one-hot one (V x 48) spans two update blocks. */
+static void test_sparse_update_changes_no_bit(void **state)
+{
+    (void)state;
+    const char *models[] = {
+        "{cell: lstm, hidden: 16, layers: 2, input: embedding, embed_dim: 12, dropout: 0.1}",
+        "{cell: gru, hidden: 16}"};
+    for (size_t i = 0; i < 2; i++) {
+        struct run dense, sparse;
+        sgd_words_run(&dense, models[i], "{kind: sgd, lr: 2}", 0);
+        sgd_words_run(&sparse, models[i], "{kind: sgd, lr: 2}", 1);
+        struct trainer *t = sparse.t;
+        assert_int_equal(t->sparse, 1);
+        size_t V = t->model->spec.V;
+        if (!(V > 300 && t->nrows > 0 && t->nrows < 80 && t->nrows < V / 4))
+            fail_msg("%s: %zu of %zu rows touched by the last step", models[i],
+                     t->nrows, V);
+        if (i == 1 && !(t->table_end - t->table_begin > TRAIN_UPDATE_BLOCK))
+            fail_msg("the one-hot table fits one block");
+        for (long ep = 0; ep < 2; ep++)
+            if (sparse.m[ep].grad_norm != dense.m[ep].grad_norm ||
+                sparse.m[ep].train_ppl != dense.m[ep].train_ppl)
+                fail_msg("%s, epoch %ld: norm %.17g / %.17g, ppl %.17g / %.17g",
+                         models[i], ep + 1, sparse.m[ep].grad_norm,
+                         dense.m[ep].grad_norm, sparse.m[ep].train_ppl,
+                         dense.m[ep].train_ppl);
+        assert_memory_equal(t->model->params, dense.t->model->params,
+                            t->model->nparams * sizeof *t->model->params);
+        free_run(&dense);
+        free_run(&sparse);
+    }
+}
+
+/* Only where a zero gradient changes nothing: not with momentum, weight
+ * decay, Adam, or a table tied to the decoder (whose gradient is dense). */
+static void test_sparse_update_only_for_plain_sgd(void **state)
+{
+    (void)state;
+    const char *emb = "{cell: rnn_tanh, hidden: 12, input: embedding, embed_dim: 12}";
+    const char *cases[][2] = {
+        {emb, "{kind: sgd, lr: 1, momentum: 0.5}"},
+        {emb, "{kind: sgd, lr: 1, weight_decay: 0.001}"},
+        {emb, "{kind: adam, lr: 0.01}"},
+        {"{cell: rnn_tanh, hidden: 12, input: embedding, embed_dim: 12, tie_weights: true}",
+         "{kind: sgd, lr: 1}"}};
+    for (size_t i = 0; i < 4; i++) {
+        struct run r;
+        sgd_words_run(&r, cases[i][0], cases[i][1], 1);
+        if (r.t->sparse)
+            fail_msg("sparse update with %s, %s", cases[i][0], cases[i][1]);
+        free_run(&r);
+    }
+}
+
 static void test_divergence_is_detected(void **state)
 {
     (void)state;
@@ -1039,6 +1123,8 @@ int main(void)
         cmocka_unit_test(test_damaged_run_file_resumes_from_checkpoint),
         cmocka_unit_test(test_step_allocates_nothing),
         cmocka_unit_test(test_step_gradient_is_its_batch),
+        cmocka_unit_test(test_sparse_update_changes_no_bit),
+        cmocka_unit_test(test_sparse_update_only_for_plain_sgd),
         cmocka_unit_test(test_divergence_is_detected),
         cmocka_unit_test(test_run_file_layout_and_reload),
         cmocka_unit_test(test_results_errors),
