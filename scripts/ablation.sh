@@ -21,6 +21,10 @@ STEPS=(
     "53e63de:BLIS out (it allocates in steps): OpenBLAS the rest"
     "7e75bcd:stepgemm for LSTM and GRU 256's backward products too"
     "25a16e7:gradients zeroed as the update uses them"
+    "1364316:the pool spins before it sleeps"
+    "9b9e496:stepgemm for PTB's LSTM 200 backward product"
+    "9884849:one-hot gate inputs gathered step by step"
+    "0846c8f:plain SGD updates only the touched table rows"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
