@@ -64,7 +64,6 @@ static int setup_randomized(struct trainer *t, size_t T, struct err *e)
     return 0;
 }
 
-/* One block for the replicas' states, one for evaluation's. */
 /* The sparse update (struct trainer): where it applies, the table's place
  * and the scratch of collect_rows. */
 static int setup_sparse(struct trainer *t, size_t V, struct err *e)
@@ -84,6 +83,7 @@ static int setup_sparse(struct trainer *t, size_t V, struct err *e)
     return 0;
 }
 
+/* One block for the replicas' states, one for evaluation's. */
 static int create_states(struct trainer *t, struct err *e)
 {
     for (size_t k = 0; k < t->nreplicas; k++)
