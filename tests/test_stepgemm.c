@@ -89,6 +89,8 @@ static void test_products(void **state)
         check_shape(Ms[m], 520, 33, 0, 0.5f, 0); /* alpha, beta 0 */
         check_shape(Ms[m], 7, 5, 1, 2, 1);       /* narrower than a panel */
         check_shape(Ms[m], 256, 768, 0, 1, 1);   /* backward: dgates W_hh */
+        check_shape(Ms[m], 64, 48, 1, 1, 0);     /* GRU's forward: beta 0 */
+        check_shape(Ms[m], 48, 40, 0, 0.75f, 1); /* a carry: alpha, beta 1 */
     }
 }
 
