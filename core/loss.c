@@ -44,8 +44,20 @@ static double row_exp_sum(real *restrict x, size_t V, real max)
     return sum;
 }
 
+/* x_j <- x_j * inv over [begin, end), each added to colsum_j when given. */
+RNNLAB_KERNEL
+static void scale_span(real *restrict x, real *restrict colsum, size_t begin,
+                       size_t end, real inv)
+{
+    for (size_t j = begin; j < end; j++)
+        x[j] *= inv;
+    if (colsum)
+        for (size_t j = begin; j < end; j++)
+            colsum[j] += x[j];
+}
+
 double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
-                         size_t V, int grad)
+                         size_t V, int grad, real *colsum)
 {
     double total = 0;
     real scale = (real)1 / (real)N;
@@ -59,9 +71,12 @@ double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
         total += log(sum) - xy;
         if (grad) { /* d/dx = (softmax(x) - onehot(y)) / N */
             real inv = (real)(1.0 / sum) * scale;
-            for (size_t j = 0; j < V; j++)
-                x[j] *= inv;
-            x[targets[r]] -= scale;
+            size_t y = (size_t)targets[r];
+            scale_span(x, colsum, 0, y, inv);
+            x[y] = x[y] * inv - scale;
+            if (colsum)
+                colsum[y] += x[y];
+            scale_span(x, colsum, y + 1, V, inv);
         }
     }
     return total / (double)N;

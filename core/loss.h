@@ -11,9 +11,11 @@
 #include "real.h"
 
 /* logits (N, V): in logits; out gradients when grad is set (else scratch:
- * the exponentials). targets (N). Returns the mean loss, summed in double;
- * NaN or inf when a logit was. */
+ * the exponentials). targets (N). With grad and colsum (V) given, each
+ * row's gradient is also added to colsum, rows in order, while the row is
+ * in cache (the decoder bias's gradient: one pass over N x V reals fewer).
+ * Returns the mean loss, summed in double; NaN or inf when a logit was. */
 double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
-                         size_t V, int grad);
+                         size_t V, int grad, real *colsum);
 
 #endif

@@ -78,6 +78,8 @@ struct model {
     real *layer_out;          /* (L, T*B, H) layer outputs after dropout */
     real *masks;              /* dropout masks: (T*B, E) then (L, T*B, H) */
     real *logits;             /* (T*B, V); gradients after model_loss */
+    int dbias_summed;         /* model_loss added the logits' gradients to
+                               * ddec_b already; model_backward clears it */
     real *dbuf[2];            /* (T*B, max(E, H)) backward ping-pong */
     real *zero_state;         /* (Bmax, H) zeros: the initial state of a
                                * forward given none */
@@ -138,7 +140,10 @@ void model_forward_values(struct model *m, const real *state, const real *X,
 void model_carry_state(const struct model *m, real *state);
 
 /* Mean cross-entropy of the last forward against Y (B, T). The logits are
- * used up: with grad they become their gradient for model_backward. */
+ * used up: with grad they become their gradient for model_backward, and
+ * the decoder bias's gradient (their column sums) is added to grads here,
+ * while each row is in cache (model_backward does the rest; a
+ * model_zero_grad between them makes it sum them itself). */
 double model_loss(struct model *m, const int32_t *Y, int grad);
 
 /* Regression: mean over the B rows of (last step's output - y[b])^2, y (B);

@@ -65,6 +65,7 @@ void model_forward(struct model *m, const real *state, const int32_t *X,
     m->B = B;
     m->T = T;
     m->train = drop;
+    m->dbias_summed = 0;
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++)
             m->ids[t * B + b] = X[b * T + t];
@@ -87,6 +88,7 @@ void model_forward_values(struct model *m, const real *state, const real *X,
     m->B = B;
     m->T = T;
     m->train = train && m->spec.dropout > 0;
+    m->dbias_summed = 0;
     /* time-major, as the cells read it; no dropout on the one input value
      * (as with one-hot input) */
     for (size_t b = 0; b < B; b++)
@@ -112,13 +114,16 @@ double model_loss(struct model *m, const int32_t *Y, int grad)
     for (size_t b = 0; b < B; b++)
         for (size_t t = 0; t < T; t++)
             m->targets[t * B + b] = Y[b * T + t];
-    return loss_softmax_xent(m->logits, m->targets, T * B, m->spec.V, grad);
+    m->dbias_summed = grad != 0;
+    return loss_softmax_xent(m->logits, m->targets, T * B, m->spec.V, grad,
+                             grad ? m->ddec_b : NULL);
 }
 
 double model_loss_mse(struct model *m, const real *y, int grad)
 {
     size_t B = m->B, last = (m->T - 1) * B;
     double total = 0;
+    m->dbias_summed = 0;
     for (size_t b = 0; b < B; b++) {
         double d = (double)m->logits[last + b] - (double)y[b];
         total += d * d;
@@ -135,6 +140,7 @@ double model_loss_mse(struct model *m, const real *y, int grad)
 void model_zero_grad(struct model *m)
 {
     memset(m->grads, 0, m->nparams * sizeof *m->grads);
+    m->dbias_summed = 0; /* model_backward sums the bias gradient again */
 }
 
 static void mask_multiply(real *d, const real *mask, size_t n)
@@ -153,9 +159,11 @@ void model_backward(struct model *m)
      * dx = dlogits W */
     gemm(GEMM_T, GEMM_N, s->V, H, rows, 1, m->logits, s->V, x_last, H, 1,
          m->ddec_W, H);
-    for (size_t r = 0; r < rows; r++)
-        for (size_t j = 0; j < s->V; j++)
-            m->ddec_b[j] += m->logits[r * s->V + j];
+    if (!m->dbias_summed) /* model_loss sums them, rows in the same order */
+        for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < s->V; j++)
+                m->ddec_b[j] += m->logits[r * s->V + j];
+    m->dbias_summed = 0;
     real *dh = m->dbuf[0], *dx = m->dbuf[1];
     gemm(GEMM_N, GEMM_N, rows, H, s->V, 1, m->logits, s->V, m->dec_W, H, 0, dh, H);
     for (size_t l = L; l-- > 0;) {
