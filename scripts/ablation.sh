@@ -25,6 +25,8 @@ STEPS=(
     "9b9e496:stepgemm for PTB's LSTM 200 backward product"
     "9884849:one-hot gate inputs gathered step by step"
     "0846c8f:plain SGD updates only the touched table rows"
+    "60d2929:stepgemm stores its tiles straight into C"
+    "562c236:decoder bias gradient summed in the loss pass"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
