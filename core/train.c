@@ -83,6 +83,8 @@ static int setup_sparse(struct trainer *t, size_t V, struct err *e)
     return 0;
 }
 
+static void cut_parts(struct trainer *t);
+
 /* One block for the replicas' states, one for evaluation's. */
 static int create_states(struct trainer *t, struct err *e)
 {
@@ -157,6 +159,11 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
         t->nblocks = (t->model->nparams + TRAIN_UPDATE_BLOCK - 1) / TRAIN_UPDATE_BLOCK;
         if (!(t->block_sq = mem_calloc(t->nblocks, sizeof *t->block_sq)))
             rc = err_msg(e, ERR_NOMEM, "out of memory");
+        else if (t->sparse &&
+                 !(t->block_cost = mem_calloc(t->nblocks, sizeof *t->block_cost)))
+            rc = err_msg(e, ERR_NOMEM, "out of memory");
+        else
+            cut_parts(t);
     }
     if (rc == 0 && t->regression)
         rc = regress_create(t, e);
@@ -196,6 +203,7 @@ void trainer_free(struct trainer *t)
     model_free(t->model);
     optim_free(t->opt);
     mem_free(t->block_sq);
+    mem_free(t->block_cost);
     mem_free(t->row_seen);
     mem_free(t->rows);
     sampler_free(t->sampler);
@@ -373,8 +381,8 @@ static void visit_block(struct trainer *t, size_t begin, size_t stop,
 static void part_blocks(const struct trainer *t, size_t part, size_t *first,
                         size_t *end)
 {
-    *first = part * t->nblocks / t->nthreads;
-    *end = (part + 1) * t->nblocks / t->nthreads;
+    *first = t->part_first[part];
+    *end = t->part_first[part + 1];
 }
 
 static void block_range(const struct trainer *t, size_t blk, size_t *begin,
@@ -383,6 +391,58 @@ static void block_range(const struct trainer *t, size_t blk, size_t *begin,
     size_t n = t->model->nparams;
     *begin = blk * TRAIN_UPDATE_BLOCK;
     *stop = *begin + TRAIN_UPDATE_BLOCK < n ? *begin + TRAIN_UPDATE_BLOCK : n;
+}
+
+/* Elements [a, z) of [begin, stop) */
+static size_t overlap(size_t a, size_t z, size_t begin, size_t stop)
+{
+    size_t lo = a > begin ? a : begin, hi = z < stop ? z : stop;
+    return hi > lo ? hi - lo : 0;
+}
+
+/* t->block_cost: how many elements the sparse reduce and update visit in
+ * each block: those outside the table, and the touched rows'. */
+static void cost_blocks(struct trainer *t)
+{
+    size_t tb = t->table_begin, te = t->table_end, w = t->table_width;
+    for (size_t blk = 0; blk < t->nblocks; blk++) {
+        size_t begin, stop;
+        block_range(t, blk, &begin, &stop);
+        t->block_cost[blk] = stop - begin - overlap(tb, te, begin, stop);
+    }
+    for (size_t i = 0; i < t->nrows; i++) {
+        size_t a = tb + t->rows[i] * w, z = a + w;
+        for (size_t blk = a / TRAIN_UPDATE_BLOCK; blk * TRAIN_UPDATE_BLOCK < z; blk++) {
+            size_t begin, stop;
+            block_range(t, blk, &begin, &stop);
+            t->block_cost[blk] += overlap(a, z, begin, stop);
+        }
+    }
+}
+
+/* t->part_first: each thread's run of blocks, of about equal cost (a block
+ * goes to the part its midpoint falls in); without costs, equal counts. */
+static void cut_parts(struct trainer *t)
+{
+    size_t P = t->nthreads, n = t->nblocks;
+    t->part_first[0] = 0;
+    t->part_first[P] = n;
+    if (!t->sparse) {
+        for (size_t part = 1; part < P; part++)
+            t->part_first[part] = part * n / P;
+        return;
+    }
+    size_t total = 0, before = 0, part = 1;
+    for (size_t blk = 0; blk < n; blk++)
+        total += t->block_cost[blk];
+    for (size_t blk = 0; blk < n && part < P; blk++) {
+        size_t mid2 = 2 * before + t->block_cost[blk];
+        while (part < P && mid2 * P >= 2 * part * total)
+            t->part_first[part++] = blk;
+        before += t->block_cost[blk];
+    }
+    while (part < P)
+        t->part_first[part++] = n;
 }
 
 struct reduce_ctx {
@@ -476,8 +536,11 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
                  (double)t->first_row[K];
     if (!isfinite(*loss))
         return zero_grads(t, trainer_diverged(t, "training loss", *loss, t->epoch + 1));
-    if (t->sparse)
+    if (t->sparse) {
         collect_rows(t);
+        cost_blocks(t);
+    }
+    cut_parts(t);
     pool_run(t->pool, reduce_part, t);
     double sq = 0;
     for (size_t blk = 0; blk < t->nblocks; blk++)

@@ -67,6 +67,13 @@ struct trainer {
     double *block_sq;     /* (nblocks) sum of squares of each fixed block of
                            * TRAIN_UPDATE_BLOCK gradients */
     size_t nblocks;
+    /* thread `part` of the reduce and the update takes blocks
+     * [part_first[part], part_first[part + 1]): equal shares of the
+     * elements those passes visit (the sparse update's skipped table rows
+     * cost nothing), recut each step; which thread takes a block changes
+     * no number */
+    size_t part_first[TRAIN_MAX_THREADS + 1];
+    size_t *block_cost;   /* (nblocks) sparse: elements visited per block */
     double update_lr;     /* the step's learning rate and clipping factor, */
     real update_scale;    /* for the update's parallel parts */
     /* Plain SGD with an input table (model_input_table): the reduce and the

@@ -335,6 +335,45 @@ static void test_sparse_update_changes_no_bit(void **state)
     }
 }
 
+/* The sparse update's reduce and update split the blocks between the
+ * threads by the elements they visit, not by count: with the table's
+ * untouched rows skipped, an even count would leave one thread the dense
+ * layers and the other almost nothing. Each part's cost is within one
+ * block of half, counted here from the touched rows. */
+static void test_sparse_update_splits_work_evenly(void **state)
+{
+    (void)state;
+    struct run r;
+    sgd_words_run(&r, "{cell: rnn_tanh, hidden: 48, input: embedding, embed_dim: 64}",
+                  "{kind: sgd, lr: 1}", 1);
+    struct trainer *t = r.t;
+    assert_int_equal(t->sparse, 1);
+    assert_int_equal(t->nthreads, 2);
+    if (!(t->table_end - t->table_begin > 3 * TRAIN_UPDATE_BLOCK))
+        fail_msg("the table spans %zu elements", t->table_end - t->table_begin);
+    double cost[2] = {0, 0}, largest = 0;
+    assert_int_equal(t->part_first[0], 0);
+    assert_int_equal(t->part_first[2], t->nblocks);
+    for (size_t blk = 0; blk < t->nblocks; blk++) {
+        size_t begin = blk * TRAIN_UPDATE_BLOCK, stop = begin + TRAIN_UPDATE_BLOCK;
+        if (stop > t->model->nparams)
+            stop = t->model->nparams;
+        double c = 0;
+        for (size_t i = begin; i < stop; i++) {
+            int visited = i < t->table_begin || i >= t->table_end;
+            for (size_t j = 0; !visited && j < t->nrows; j++)
+                visited = (i - t->table_begin) / t->table_width == t->rows[j];
+            c += visited;
+        }
+        cost[blk >= t->part_first[1]] += c;
+        largest = c > largest ? c : largest;
+    }
+    if (!(fabs(cost[0] - cost[1]) <= largest))
+        fail_msg("parts cost %.0f and %.0f elements, a block up to %.0f", cost[0],
+                 cost[1], largest);
+    free_run(&r);
+}
+
 /* Only where a zero gradient changes nothing: not with momentum, weight
  * decay, Adam, or a table tied to the decoder (whose gradient is dense). */
 static void test_sparse_update_only_for_plain_sgd(void **state)
@@ -1124,6 +1163,7 @@ int main(void)
         cmocka_unit_test(test_step_allocates_nothing),
         cmocka_unit_test(test_step_gradient_is_its_batch),
         cmocka_unit_test(test_sparse_update_changes_no_bit),
+        cmocka_unit_test(test_sparse_update_splits_work_evenly),
         cmocka_unit_test(test_sparse_update_only_for_plain_sgd),
         cmocka_unit_test(test_divergence_is_detected),
         cmocka_unit_test(test_run_file_layout_and_reload),
