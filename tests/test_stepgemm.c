@@ -128,12 +128,49 @@ static void test_pack_layout(void **state)
     assert_true(packed[1 * STEPGEMM_PANEL + 5] == W[5 * K + 1]);
 }
 
+/* Every element of every packed shape is op(W)'s or, past N, zero: the
+ * 8 x 8 register transposes (whole panels, 8 rows of k at a time) and the
+ * element-wise rest (a narrower last panel, K not a multiple of 8), with a
+ * row stride wider than the matrix. */
+static void test_pack_every_element(void **state)
+{
+    (void)state;
+    size_t Ks[] = {1, 7, 8, 9, 33, 256}, Ns[] = {5, 16, 17, 40, 768};
+    for (size_t a = 0; a < sizeof Ks / sizeof *Ks; a++)
+        for (size_t b = 0; b < sizeof Ns / sizeof *Ns; b++)
+            for (int trans = 0; trans < 2; trans++) {
+                size_t K = Ks[a], N = Ns[b], ldw = (trans ? K : N) + 3;
+                size_t rows = trans ? N : K, size = stepgemm_packed_size(K, N);
+                real *W = mem_alloc(rows * ldw * sizeof *W);
+                real *packed = mem_alloc(size * sizeof *packed);
+                assert_non_null(W);
+                assert_non_null(packed);
+                for (size_t i = 0; i < rows * ldw; i++)
+                    W[i] = (real)(i + 1);
+                for (size_t i = 0; i < size; i++)
+                    packed[i] = -1;
+                stepgemm_pack(packed, trans, K, N, W, ldw);
+                for (size_t k = 0; k < K; k++)
+                    for (size_t j = 0; j < size / K; j++) {
+                        real want = j >= N ? 0 : trans ? W[j * ldw + k] : W[k * ldw + j];
+                        real got = packed[j / STEPGEMM_PANEL * STEPGEMM_PANEL * K +
+                                          k * STEPGEMM_PANEL + j % STEPGEMM_PANEL];
+                        if (got != want)
+                            fail_msg("K %zu N %zu trans %d: op(W)[%zu][%zu] packed as %g, "
+                                     "not %g", K, N, trans, k, j, (double)got, (double)want);
+                    }
+                mem_free(W);
+                mem_free(packed);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_products),
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_pack_layout),
+        cmocka_unit_test(test_pack_every_element),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
