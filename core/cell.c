@@ -121,9 +121,9 @@ static void add_column_sums(real *sum, const real *m, size_t rows, size_t cols)
             sum[j] += m[r * cols + j];
 }
 
-void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
-                   real *dh0, real *dc0, real *dH, const real *X,
-                   const int32_t *ids, const real *xi, size_t T, size_t B)
+void cell_backward_chain(const struct cell *c, struct cell_cache *k, real *dX,
+                         real *dh0, real *dc0, real *dH, const real *xi,
+                         size_t T, size_t B)
 {
     size_t H = c->H, GH = c->G * H, rows = T * B;
     /* W_hh packed once for all T steps' products dgates_t W_hh */
@@ -144,12 +144,47 @@ void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
                      T, B, H);
         break;
     }
-    /* Weight gradients over all steps at once:
-     * dW_hh += dgh^T [h_0 .. h_{T-1}],  dW_ih^T += X^T dgx. */
-    gemm(GEMM_T, GEMM_N, GH, H, rows, 1, k->dgh, GH, k->h, H, 1, c->dW_hh, H);
-    add_column_sums(c->db_ih, k->dgx, rows, GH);
-    add_column_sums(c->db_hh, k->dgh, rows, GH);
-    if (ids) {
+    if (dX)
+        gemm(GEMM_N, GEMM_T, rows, c->in, GH, 1, k->dgx, GH, c->W_ih, GH, 0,
+             dX, c->in);
+}
+
+size_t cell_grad_chunks(size_t n)
+{
+    size_t chunks = n / CELL_CHUNK_MIN;
+    return chunks < 1 ? 1 : chunks > CELL_MAX_CHUNKS ? CELL_MAX_CHUNKS : chunks;
+}
+
+void cell_grad_chunk(size_t n, size_t chunk, size_t *begin, size_t *end)
+{
+    size_t chunks = cell_grad_chunks(n);
+    /* multiples of 16: whole vector blocks of the GEMM kernels */
+    *begin = chunk * n / chunks / 16 * 16;
+    *end = chunk + 1 == chunks ? n : (chunk + 1) * n / chunks / 16 * 16;
+}
+
+size_t cell_grad_tasks(const struct cell *c, int onehot)
+{
+    size_t GH = c->G * c->H;
+    /* dW_hh's row chunks, the bias sums, dW_ih's column chunks or its
+     * scatter */
+    return cell_grad_chunks(GH) + 1 + (onehot ? 1 : cell_grad_chunks(GH));
+}
+
+void cell_grad_task(const struct cell *c, const struct cell_cache *k,
+                    size_t task, const real *X, const int32_t *ids, size_t rows)
+{
+    size_t H = c->H, GH = c->G * H, hh = cell_grad_chunks(GH), begin, end;
+    if (task < hh) {
+        /* dW_hh += dgh^T [h_0 .. h_{T-1}], rows [begin, end) of dW_hh: each
+         * chunk repacks the smaller operand, h */
+        cell_grad_chunk(GH, task, &begin, &end);
+        gemm(GEMM_T, GEMM_N, end - begin, H, rows, 1, k->dgh + begin, GH, k->h,
+             H, 1, c->dW_hh + begin * H, H);
+    } else if (task == hh) {
+        add_column_sums(c->db_ih, k->dgx, rows, GH);
+        add_column_sums(c->db_hh, k->dgh, rows, GH);
+    } else if (ids) {
         for (size_t r = 0; r < rows; r++) { /* scatter-add of the gather */
             real *w = c->dW_ih + (size_t)ids[r] * GH;
             const real *g = k->dgx + r * GH;
@@ -157,10 +192,18 @@ void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
                 w[j] += g[j];
         }
     } else {
-        gemm(GEMM_T, GEMM_N, c->in, GH, rows, 1, X, c->in, k->dgx, GH, 1,
-             c->dW_ih, GH);
+        /* dW_ih^T += X^T dgx, columns [begin, end): each chunk repacks X */
+        cell_grad_chunk(GH, task - hh - 1, &begin, &end);
+        gemm(GEMM_T, GEMM_N, c->in, end - begin, rows, 1, X, c->in,
+             k->dgx + begin, GH, 1, c->dW_ih + begin, GH);
     }
-    if (dX)
-        gemm(GEMM_N, GEMM_T, rows, c->in, GH, 1, k->dgx, GH, c->W_ih, GH, 0,
-             dX, c->in);
+}
+
+void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
+                   real *dh0, real *dc0, real *dH, const real *X,
+                   const int32_t *ids, const real *xi, size_t T, size_t B)
+{
+    cell_backward_chain(c, k, dX, dh0, dc0, dH, xi, T, B);
+    for (size_t i = 0, n = cell_grad_tasks(c, ids != NULL); i < n; i++)
+        cell_grad_task(c, k, i, X, ids, T * B);
 }

@@ -3,7 +3,8 @@
  * Owns: the layer's parameter views, the layout of its per-sequence cache,
  * and the work every kind shares: the input projection of all T steps at
  * once (one GEMM, or a row gather for one-hot input), the bias folding, and
- * in backward the weight gradients as single GEMMs over all steps. The
+ * in backward the weight gradients as GEMMs over all steps (in a few
+ * chunks, tasks that threads can share: cell_grad_tasks). The
  * recurrences themselves are in rnn.c, lstm.c and gru.c.
  * Must not: allocate, fail, or know about dropout, embeddings or the decoder.
  *
@@ -69,10 +70,36 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
  * dc0 (B, H): gradients of the initial state. xi (T) scales the gradient
  * that flows from step t back into the state of step t-1 (randomized
  * truncation, d2l 8.7.1: 0 cuts it, 1/pi keeps it unbiased); NULL is 1
- * everywhere, plain backpropagation through time. */
+ * everywhere, plain backpropagation through time. cell_backward_chain and
+ * the cell_grad_tasks tasks in order. */
 void cell_backward(const struct cell *c, struct cell_cache *k, real *dX,
                    real *dh0, real *dc0, real *dH, const real *X,
                    const int32_t *ids, const real *xi, size_t T, size_t B);
+
+/* The backward in two parts, so that threads can share the second:
+ * cell_backward_chain is what the layer below waits for (the recurrence,
+ * dh0, dc0, dX); the weight gradients are cell_grad_tasks independent
+ * tasks (chunks of dW_hh's rows and of dW_ih's columns, the bias sums, a
+ * one-hot input's scatter-add) with disjoint outputs, reading only what the
+ * chain left in k and the layer's input, which may run in any order on any
+ * thread after the chain. A task is the same computation wherever it runs
+ * (its chunk depends on the shape alone), so the bits do not depend on
+ * who runs it. onehot: ids given (no X). */
+void cell_backward_chain(const struct cell *c, struct cell_cache *k, real *dX,
+                         real *dh0, real *dc0, real *dH, const real *xi,
+                         size_t T, size_t B);
+size_t cell_grad_tasks(const struct cell *c, int onehot);
+void cell_grad_task(const struct cell *c, const struct cell_cache *k,
+                    size_t task, const real *X, const int32_t *ids, size_t rows);
+
+/* A weight gradient of n output rows (or columns) splits into
+ * cell_grad_chunks(n) chunks, n / CELL_CHUNK_MIN but at most
+ * CELL_MAX_CHUNKS (each chunk repacks the GEMM's other operand: few and
+ * large); chunk i is [*begin, *end). */
+#define CELL_CHUNK_MIN 128
+#define CELL_MAX_CHUNKS 4
+size_t cell_grad_chunks(size_t n);
+void cell_grad_chunk(size_t n, size_t chunk, size_t *begin, size_t *end);
 
 /* The input side of a step's gates. Dense input: table NULL, the gates
  * already hold all T steps' projections (one GEMM ahead of the loop).

@@ -80,6 +80,8 @@ struct model {
     real *logits;             /* (T*B, V); gradients after model_loss */
     int dbias_summed;         /* model_loss added the logits' gradients to
                                * ddec_b already; model_backward clears it */
+    int sum_dbias;            /* the backward's tasks sum them (set by
+                               * model_backward_chain) */
     real *dbuf[2];            /* (T*B, max(E, H)) backward ping-pong */
     real *zero_state;         /* (Bmax, H) zeros: the initial state of a
                                * forward given none */
@@ -152,8 +154,22 @@ double model_loss(struct model *m, const int32_t *Y, int grad);
 double model_loss_mse(struct model *m, const real *y, int grad);
 
 /* Backward of the last forward and model_loss(grad = 1): accumulates into
- * m->grads, and writes dstate_h/dstate_c. */
+ * m->grads, and writes dstate_h/dstate_c. model_backward_chain and then
+ * every task of model_grad_task, in order. */
 void model_backward(struct model *m);
+
+/* The backward in two parts, so that threads can share the second (the
+ * trainer's helpers take tasks of a replica whose chain is done):
+ * model_backward_chain runs the gradient chain from the logits down to the
+ * input (decoder input gradient, each layer's cell_backward_chain, dropout,
+ * the embedding's scatter-add) and returns how many tasks remain: the
+ * weight gradients (the decoder's in a few row chunks, the decoder bias's
+ * sums where model_loss did not add them, each layer's cell_grad_tasks),
+ * independent of each other, reading only what the chain and forward left.
+ * Each may then run once, in any order, on any thread, with the same bits
+ * (a task's work depends on the model's shape alone). */
+size_t model_backward_chain(struct model *m);
+void model_grad_task(struct model *m, size_t task);
 
 void model_zero_grad(struct model *m);
 

@@ -149,36 +149,44 @@ static void mask_multiply(real *d, const real *mask, size_t n)
         d[i] *= mask[i];
 }
 
-void model_backward(struct model *m)
+/* Layer l's input: the layer below's output (after dropout), the embedding
+ * rows or regression values, or NULL for one-hot ids. */
+static const real *layer_input(const struct model *m, size_t l)
+{
+    const struct model_spec *s = &m->spec;
+    size_t rows = m->T * m->B, H = s->H;
+    if (l > 0)
+        return s->dropout > 0 ? m->layer_out + (l - 1) * rows * H
+                              : m->caches[l - 1].h + m->B * H;
+    return s->embedding || s->regression ? m->emb_out : NULL;
+}
+
+/* logits = x W^T + b:  dW += dlogits^T x over the V rows [begin, end) */
+static void decoder_weight_grad(struct model *m, size_t begin, size_t end)
+{
+    const struct model_spec *s = &m->spec;
+    size_t rows = m->T * m->B, H = s->H;
+    gemm(GEMM_T, GEMM_N, end - begin, H, rows, 1, m->logits + begin, s->V,
+         layer_input(m, s->L), H, 1, m->ddec_W + begin * H, H);
+}
+
+size_t model_backward_chain(struct model *m)
 {
     const struct model_spec *s = &m->spec;
     size_t B = m->B, T = m->T, rows = T * B, H = s->H, L = s->L;
-    const real *x_last = s->dropout > 0 ? m->layer_out + (L - 1) * rows * H
-                                        : m->caches[L - 1].h + B * H;
-    /* logits = x W^T + b:  dW += dlogits^T x,  db += sum dlogits,
-     * dx = dlogits W */
-    gemm(GEMM_T, GEMM_N, s->V, H, rows, 1, m->logits, s->V, x_last, H, 1,
-         m->ddec_W, H);
-    if (!m->dbias_summed) /* model_loss sums them, rows in the same order */
-        for (size_t r = 0; r < rows; r++)
-            for (size_t j = 0; j < s->V; j++)
-                m->ddec_b[j] += m->logits[r * s->V + j];
+    m->sum_dbias = !m->dbias_summed; /* model_loss sums them, rows in order */
     m->dbias_summed = 0;
+    /* dx = dlogits W */
     real *dh = m->dbuf[0], *dx = m->dbuf[1];
     gemm(GEMM_N, GEMM_N, rows, H, s->V, 1, m->logits, s->V, m->dec_W, H, 0, dh, H);
     for (size_t l = L; l-- > 0;) {
         if (m->train)
             mask_multiply(dh, m->masks + rows * s->E + l * rows * H, rows * H);
-        const real *x = NULL;
-        if (l > 0)
-            x = s->dropout > 0 ? m->layer_out + (l - 1) * rows * H
-                               : m->caches[l - 1].h + B * H;
-        else if (s->embedding || s->regression)
-            x = m->emb_out; /* embedding rows, or the input values */
         int want_dx = l > 0 || s->embedding;
-        cell_backward(&m->cells[l], &m->caches[l], want_dx ? dx : NULL,
-                      m->dstate_h + l * m->Bmax * H, m->dstate_c + l * m->Bmax * H,
-                      dh, x, x ? NULL : m->ids, m->carry_scale, T, B);
+        cell_backward_chain(&m->cells[l], &m->caches[l], want_dx ? dx : NULL,
+                            m->dstate_h + l * m->Bmax * H,
+                            m->dstate_c + l * m->Bmax * H, dh, m->carry_scale,
+                            T, B);
         real *t = dh;
         dh = dx;
         dx = t;
@@ -194,6 +202,46 @@ void model_backward(struct model *m)
                 g[j] += d[j];
         }
     }
+    size_t n = cell_grad_chunks(s->V) + m->sum_dbias;
+    for (size_t l = 0; l < L; l++)
+        n += cell_grad_tasks(&m->cells[l], layer_input(m, l) == NULL);
+    return n;
+}
+
+void model_grad_task(struct model *m, size_t task)
+{
+    const struct model_spec *s = &m->spec;
+    size_t rows = m->T * m->B;
+    size_t dec = cell_grad_chunks(s->V);
+    if (task < dec) { /* the largest first */
+        size_t begin, end;
+        cell_grad_chunk(s->V, task, &begin, &end);
+        decoder_weight_grad(m, begin, end);
+        return;
+    }
+    task -= dec;
+    if (m->sum_dbias && task-- == 0) {
+        for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < s->V; j++)
+                m->ddec_b[j] += m->logits[r * s->V + j];
+        return;
+    }
+    for (size_t l = s->L; l-- > 0;) {
+        const real *x = layer_input(m, l);
+        size_t n = cell_grad_tasks(&m->cells[l], x == NULL);
+        if (task < n) {
+            cell_grad_task(&m->cells[l], &m->caches[l], task, x,
+                           x ? NULL : m->ids, rows);
+            return;
+        }
+        task -= n;
+    }
+}
+
+void model_backward(struct model *m)
+{
+    for (size_t i = 0, n = model_backward_chain(m); i < n; i++)
+        model_grad_task(m, i);
 }
 
 double model_flops_per_token(const struct model *m)

@@ -47,7 +47,7 @@ static long elapsed_ns(const struct timespec *since)
     return (now.tv_sec - since->tv_sec) * 1000000000L + (now.tv_nsec - since->tv_nsec);
 }
 
-static void cpu_relax(void)
+void pool_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -64,7 +64,7 @@ static int spin_for_generation(struct pool *p, unsigned long seen)
         if (atomic_load_explicit(&p->generation, memory_order_acquire) != seen ||
             atomic_load_explicit(&p->quit, memory_order_acquire))
             return 1;
-        cpu_relax();
+        pool_relax();
         if (i % 64 == 0 && elapsed_ns(&start) > p->spin_ns)
             break;
     }
@@ -157,7 +157,7 @@ static int spin_until_done(struct pool *p)
     for (unsigned i = 1; p->spin_ns > 0; i++) {
         if (atomic_load_explicit(&p->remaining, memory_order_acquire) == 0)
             return 1;
-        cpu_relax();
+        pool_relax();
         if (i % 64 == 0 && elapsed_ns(&start) > p->spin_ns)
             break;
     }

@@ -21,5 +21,7 @@ void pool_free(struct pool *p);
 /* Runs fn(ctx, k) for every k < n, in parallel; returns when all are done. */
 void pool_run(struct pool *p, pool_fn fn, void *ctx);
 
+/* One pause of a spin-wait (the CPU's hint that this is one). */
+void pool_relax(void);
 
 #endif

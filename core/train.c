@@ -147,8 +147,11 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
                                   : t->first_row[k + 1] - t->first_row[k],
                                   (uint64_t)cfg->seed + 1000003 * k,
                                   &t->replicas[k], e);
+    /* threads that each have a core spin: they may wait for each other's
+     * chains (step_part); more threads than cores do not */
+    t->share_tasks = t->nthreads <= train_usable_cpus();
     if (rc == 0)
-        rc = pool_create(t->nthreads, t->nthreads <= train_usable_cpus(), &t->pool, e);
+        rc = pool_create(t->nthreads, t->share_tasks, &t->pool, e);
     if (rc == 0) {
         model_init(t->model, &cfg->model.init, &t->rng);
         rc = optim_create(&cfg->optimizer, t->model->nparams, &t->opt, e);
@@ -293,14 +296,17 @@ void trainer_begin_state(struct trainer *t)
         memset(t->state, 0, t->nstate * sizeof *t->state);
 }
 
-/* Forward, loss and backward of replica k on its rows of the batch, into
- * its gradients, which are zero: from model_create, then from the last
- * step's update (reduce_part, update_part) or divergence (zero_grads). */
-static void step_shard(struct trainer *t, size_t k)
+/* Forward, loss and the backward's chain (model_backward_chain) of replica
+ * k on its rows of the batch; its weight gradients are left as tasks
+ * (t->ntasks[k]) into its gradients, which are zero: from model_create,
+ * then from the last step's update (reduce_part, update_part) or
+ * divergence (zero_grads). */
+static void shard_chain(struct trainer *t, size_t k)
 {
     struct model *m = t->replicas[k];
     size_t T = t->steps, row = t->first_row[k];
     size_t rows = t->first_row[k + 1] - row;
+    t->ntasks[k] = 0;
     if (t->regression) {
         t->part_loss[k] = 0;
         if (rows == 0) /* a short last batch left this shard nothing */
@@ -308,25 +314,58 @@ static void step_shard(struct trainer *t, size_t k)
         /* every example is its own window, from zero state */
         model_forward_values(m, NULL, t->Xr + row * T, rows, T, 1);
         t->part_loss[k] = model_loss_mse(m, t->Yr + row, 1);
-        model_backward(m);
+        t->ntasks[k] = model_backward_chain(m);
         return;
     }
     /* random partitioning: every batch from zero state */
     real *state = sampler_is_sequential(t->sampler) ? t->rstate[k] : NULL;
     model_forward(m, state, t->X + row * T, rows, T, 1);
     t->part_loss[k] = model_loss(m, t->Y + row * T, 1);
-    model_backward(m);
+    t->ntasks[k] = model_backward_chain(m);
     if (state)
         model_carry_state(m, state);
 }
 
-/* Thread `part` of the pool takes shards part, part + threads, ...: which
- * thread computes a shard changes no number. */
+/* Runs replica k's weight-gradient tasks not yet taken, one at a time;
+ * helping: k is another thread's replica. */
+static void run_tasks(struct trainer *t, size_t k, int helping)
+{
+    size_t i;
+    while ((i = atomic_fetch_add_explicit(&t->next_task[k], 1, memory_order_relaxed)) <
+           t->ntasks[k]) {
+        model_grad_task(t->replicas[k], i);
+        if (helping)
+            atomic_fetch_add_explicit(&t->tasks_shared, 1, memory_order_relaxed);
+    }
+}
+
+/* Thread `part` of the pool takes shards part, part + threads, ...: each
+ * one's chain, then its tasks. A thread done with its own then takes the
+ * other shards' remaining tasks, as their chains finish: two cores of this
+ * machine differ in speed by 5-10% for seconds at a time, and a static
+ * split left the faster one waiting. Which thread runs a task changes no
+ * number (model_grad_task). */
 static void step_part(void *ctx, size_t part)
 {
     struct trainer *t = ctx;
-    for (size_t k = part; k < t->nreplicas; k += t->nthreads)
-        step_shard(t, k);
+    size_t K = t->nreplicas, P = t->nthreads;
+    for (size_t k = part; k < K; k += P) {
+        shard_chain(t, k);
+        atomic_store_explicit(&t->chain_done[k], 1, memory_order_release);
+        if (t->after_chain)
+            t->after_chain(t, k, t->hook_ctx);
+        run_tasks(t, k, 0);
+    }
+    if (!t->share_tasks)
+        return;
+    for (size_t j = 1; j < K; j++) {
+        size_t k = (part + j) % K;
+        if (k % P == part)
+            continue;
+        while (!atomic_load_explicit(&t->chain_done[k], memory_order_acquire))
+            pool_relax();
+        run_tasks(t, k, 1);
+    }
 }
 
 /* The table rows the step's input ids touched, ascending, into t->rows
@@ -528,6 +567,10 @@ static int zero_grads(struct trainer *t, int status)
 
 int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
 {
+    for (size_t k = 0; k < t->nreplicas; k++) { /* published by pool_run */
+        atomic_store_explicit(&t->chain_done[k], 0, memory_order_relaxed);
+        atomic_store_explicit(&t->next_task[k], 0, memory_order_relaxed);
+    }
     pool_run(t->pool, step_part, t);
     *loss = 0;
     size_t K = t->nreplicas;

@@ -20,6 +20,7 @@
 #ifndef RNNLAB_TRAIN_H
 #define RNNLAB_TRAIN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -64,6 +65,14 @@ struct trainer {
     size_t nthreads;          /* pool threads: min(train.threads, shards) */
     size_t first_row[TRAIN_MAX_THREADS + 1]; /* replica k: rows [k], [k+1] */
     double part_loss[TRAIN_MAX_THREADS];
+    /* replica k's weight-gradient tasks (model_backward_chain): ntasks[k]
+     * of them, next_task[k] the next not taken; chain_done[k] once its
+     * chain is done and they may be taken (step_part) */
+    size_t ntasks[TRAIN_MAX_THREADS];
+    atomic_size_t next_task[TRAIN_MAX_THREADS];
+    atomic_int chain_done[TRAIN_MAX_THREADS];
+    int share_tasks;      /* threads take other replicas' tasks */
+    atomic_size_t tasks_shared; /* tasks run by another replica's thread */
     double *block_sq;     /* (nblocks) sum of squares of each fixed block of
                            * TRAIN_UPDATE_BLOCK gradients */
     size_t nblocks;
@@ -118,6 +127,9 @@ struct trainer {
     /* Tests only: called after every optimizer step (tests/test_context.c
      * holds the recurrent weights at zero through it). */
     void (*after_step)(struct trainer *t, void *ctx);
+    /* Tests only: called on replica k's thread once its chain is done and
+     * its tasks open to the others, before it takes any itself. */
+    void (*after_chain)(struct trainer *t, size_t k, void *ctx);
     void *hook_ctx;
 };
 

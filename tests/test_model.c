@@ -181,6 +181,62 @@ static void test_step_allocates_nothing(void **state)
     model_free(m);
 }
 
+/* The backward's weight-gradient tasks are independent: run in reverse
+ * order after the chain, they give the bits of model_backward (chain, then
+ * tasks in order), gradients and initial-state gradients alike. Shapes with
+ * GEMMs in two chunks (G*H and V >= 256), one-hot and embedding input,
+ * dropout, a tied decoder (its gradient a task adding to the embedding's,
+ * which the chain's scatter-add wrote), and the decoder bias summed by the
+ * tasks (model_zero_grad after the loss). */
+static void test_grad_tasks_in_any_order(void **state)
+{
+    (void)state;
+    struct model_spec specs[] = {
+        {.cell = CELL_GRU, .V = 300, .H = 96, .L = 2, .dropout = 0.2},
+        {.cell = CELL_LSTM, .V = 260, .E = 16, .H = 64, .L = 2, .embedding = 1,
+         .dropout = 0.3},
+        {.cell = CELL_RNN_TANH, .V = 300, .E = 32, .H = 32, .L = 1, .embedding = 1,
+         .tie = 1}};
+    for (size_t c = 0; c < 3 * 2; c++) {
+        struct model *m[2];
+        struct err e;
+        struct rng g;
+        struct init_config init = {.scheme = INIT_UNIFORM, .range = 0.1};
+        int32_t X[4 * 12], Y[4 * 12];
+        for (size_t i = 0; i < 4 * 12; i++) {
+            X[i] = (int32_t)((i * 37 + 5) % specs[c / 2].V);
+            Y[i] = (int32_t)((i * 53 + 11) % specs[c / 2].V);
+        }
+        size_t n[2];
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(model_create(&specs[c / 2], 4, 12, 7, &m[k], &e), 0);
+            rng_seed(&g, 9, 0);
+            model_init(m[k], &init, &g);
+            model_forward(m[k], NULL, X, 4, 12, 1);
+            model_loss(m[k], Y, 1);
+            if (c % 2)
+                model_zero_grad(m[k]);
+        }
+        model_backward(m[0]);
+        n[1] = model_backward_chain(m[1]);
+        for (size_t i = n[1]; i-- > 0;)
+            model_grad_task(m[1], i);
+        /* decoder chunks + its bias sums (after a zeroing)
+         * + per layer: dW_hh chunks, bias sums, one-hot scatter or dW_ih
+         * chunks */
+        static const size_t want[] = {2 + 4 + 5, 2 + 1 + 4 + 5, 2 + 5 + 5,
+                                      2 + 1 + 5 + 5, 2 + 3, 2 + 1 + 3};
+        n[0] = want[c];
+        if (n[1] != n[0])
+            fail_msg("case %zu: %zu tasks, not %zu", c, n[1], n[0]);
+        assert_memory_equal(m[0]->grads, m[1]->grads, m[0]->nparams * sizeof(real));
+        assert_memory_equal(m[0]->dstate_h, m[1]->dstate_h,
+                            model_state_size(m[0]) / 2 * sizeof(real));
+        for (int k = 0; k < 2; k++)
+            model_free(m[k]);
+    }
+}
+
 static void test_create_errors_and_allocation_failures(void **state)
 {
     (void)state;
@@ -219,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_weights),
         cmocka_unit_test(test_carry_and_reset_state),
         cmocka_unit_test(test_step_allocates_nothing),
+        cmocka_unit_test(test_grad_tasks_in_any_order),
         cmocka_unit_test(test_create_errors_and_allocation_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

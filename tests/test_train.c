@@ -7,6 +7,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
+#include <time.h>
 
 #include "generate.h"
 #include "mem.h"
@@ -203,6 +204,48 @@ static void test_threads_change_no_number(void **state)
     assert_true(one.m[7].train_ppl != four.m[7].train_ppl);
     free_run(&one);
     free_run(&four);
+}
+
+/* Replica 1's thread pauses once its chain is done, before taking any of
+ * its own weight-gradient tasks: the other thread, long done with its own,
+ * takes them. */
+static void pause_replica_1(struct trainer *t, size_t k, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    if (k == 1)
+        nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+}
+
+/* A thread done with its own replica takes another's weight-gradient tasks
+ * (the decoder's and each layer's GEMM chunks, bias sums, the embedding
+ * layer's input product): with replica 1's thread held back, every step's
+ * go to the other thread, and the run is bit for bit the one-thread run. */
+static void test_threads_share_weight_gradients(void **state)
+{
+    (void)state;
+    const char *model = "model={cell: lstm, hidden: 64, layers: 2, dropout: 0.2, "
+                        "input: embedding}";
+    struct run one, two;
+    train_all(&one, "", 1, model);
+    assert_int_equal(one.status, TRAIN_OK);
+    assert_int_equal(atomic_load(&one.t->tasks_shared), 0);
+    struct err e;
+    memset(&two, 0, sizeof two);
+    tiny_config(&two.cfg, "", 2, model);
+    assert_int_equal(dataset_load(&two.cfg.dataset, RNNLAB_DATA_DIR, &two.data, &e), 0);
+    assert_int_equal(trainer_create(&two.cfg, two.data, &two.t, &e), 0);
+    two.t->after_chain = pause_replica_1;
+    for (two.status = TRAIN_OK; two.epochs < two.cfg.train.epochs; two.epochs++)
+        assert_int_equal(trainer_epoch(two.t, &two.m[two.epochs], NULL, NULL), TRAIN_OK);
+    /* both layers' dW_hh (4H = 256 rows) in two chunks */
+    size_t tasks = two.t->ntasks[1], steps = two.t->sampler->num_batches * (size_t)two.epochs;
+    if (!(tasks >= 10 && atomic_load(&two.t->tasks_shared) >= tasks * steps / 2))
+        fail_msg("%zu of %zu tasks of %zu steps shared", atomic_load(&two.t->tasks_shared),
+                 tasks * steps, steps);
+    expect_same_bits(&two, &one, two.epochs);
+    free_run(&one);
+    free_run(&two);
 }
 
 /* The whole training step, threads and optimizer included, allocates
@@ -1156,6 +1199,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_falls_and_runs_repeat_exactly),
         cmocka_unit_test(test_threads_change_no_number),
+        cmocka_unit_test(test_threads_share_weight_gradients),
         cmocka_unit_test(test_state_carried_across_epochs),
         cmocka_unit_test(test_resume_is_bit_identical),
         cmocka_unit_test(test_damaged_checkpoints_are_refused),
