@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 ours() { OPENBLAS_NUM_THREADS=$2 "$BUILD/tests/bench_train" "$1" "train.threads=$2" --batches "$3"; }
 dnnl() { OMP_NUM_THREADS=$2 OPENBLAS_NUM_THREADS=1 "$BUILD/tests/bench_dnnl" "$1" --batches "$3"; }
 # the interpreter with Debian's python3-torch (tests/test_bench.sh points it
