@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,15 @@
 #include "gemm.h"
 #include "mem.h"
 #include "train_regress.h"
+
+/* Who takes the replicas' weight-gradient tasks (step_part): next_task[k]
+ * the next of replica k's not taken, chain_done[k] set once its chain is
+ * done and they may be taken. */
+struct task_board {
+    atomic_size_t next_task[TRAIN_MAX_THREADS];
+    atomic_int chain_done[TRAIN_MAX_THREADS];
+    atomic_size_t tasks_shared; /* run by another replica's thread */
+};
 
 double train_now(void)
 {
@@ -150,6 +160,8 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
     /* threads that each have a core spin: they may wait for each other's
      * chains (step_part); more threads than cores do not */
     t->share_tasks = t->nthreads <= train_usable_cpus();
+    if (rc == 0 && !(t->board = mem_calloc(1, sizeof *t->board)))
+        rc = err_msg(e, ERR_NOMEM, "out of memory");
     if (rc == 0)
         rc = pool_create(t->nthreads, t->share_tasks, &t->pool, e);
     if (rc == 0) {
@@ -207,6 +219,7 @@ void trainer_free(struct trainer *t)
     optim_free(t->opt);
     mem_free(t->block_sq);
     mem_free(t->block_cost);
+    mem_free(t->board);
     mem_free(t->row_seen);
     mem_free(t->rows);
     sampler_free(t->sampler);
@@ -326,16 +339,21 @@ static void shard_chain(struct trainer *t, size_t k)
         model_carry_state(m, state);
 }
 
+size_t trainer_tasks_shared(const struct trainer *t)
+{
+    return atomic_load(&t->board->tasks_shared);
+}
+
 /* Runs replica k's weight-gradient tasks not yet taken, one at a time;
  * helping: k is another thread's replica. */
 static void run_tasks(struct trainer *t, size_t k, int helping)
 {
     size_t i;
-    while ((i = atomic_fetch_add_explicit(&t->next_task[k], 1, memory_order_relaxed)) <
+    while ((i = atomic_fetch_add_explicit(&t->board->next_task[k], 1, memory_order_relaxed)) <
            t->ntasks[k]) {
         model_grad_task(t->replicas[k], i);
         if (helping)
-            atomic_fetch_add_explicit(&t->tasks_shared, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&t->board->tasks_shared, 1, memory_order_relaxed);
     }
 }
 
@@ -351,7 +369,7 @@ static void step_part(void *ctx, size_t part)
     size_t K = t->nreplicas, P = t->nthreads;
     for (size_t k = part; k < K; k += P) {
         shard_chain(t, k);
-        atomic_store_explicit(&t->chain_done[k], 1, memory_order_release);
+        atomic_store_explicit(&t->board->chain_done[k], 1, memory_order_release);
         if (t->after_chain)
             t->after_chain(t, k, t->hook_ctx);
         run_tasks(t, k, 0);
@@ -362,7 +380,7 @@ static void step_part(void *ctx, size_t part)
         size_t k = (part + j) % K;
         if (k % P == part)
             continue;
-        while (!atomic_load_explicit(&t->chain_done[k], memory_order_acquire))
+        while (!atomic_load_explicit(&t->board->chain_done[k], memory_order_acquire))
             pool_relax();
         run_tasks(t, k, 1);
     }
@@ -568,8 +586,8 @@ static int zero_grads(struct trainer *t, int status)
 int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
 {
     for (size_t k = 0; k < t->nreplicas; k++) { /* published by pool_run */
-        atomic_store_explicit(&t->chain_done[k], 0, memory_order_relaxed);
-        atomic_store_explicit(&t->next_task[k], 0, memory_order_relaxed);
+        atomic_store_explicit(&t->board->chain_done[k], 0, memory_order_relaxed);
+        atomic_store_explicit(&t->board->next_task[k], 0, memory_order_relaxed);
     }
     pool_run(t->pool, step_part, t);
     *loss = 0;

@@ -20,7 +20,6 @@
 #ifndef RNNLAB_TRAIN_H
 #define RNNLAB_TRAIN_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +55,8 @@ typedef void (*train_progress_fn)(void *ctx, const struct train_progress *p);
  * does not depend on which thread took a block. */
 #define TRAIN_UPDATE_BLOCK 16384
 
+struct task_board;
+
 struct trainer {
     const struct config *cfg;
     const struct dataset *data;
@@ -66,13 +67,11 @@ struct trainer {
     size_t first_row[TRAIN_MAX_THREADS + 1]; /* replica k: rows [k], [k+1] */
     double part_loss[TRAIN_MAX_THREADS];
     /* replica k's weight-gradient tasks (model_backward_chain): ntasks[k]
-     * of them, next_task[k] the next not taken; chain_done[k] once its
-     * chain is done and they may be taken (step_part) */
+     * of them; the board (train.c: atomics) says which are taken and whose
+     * chain is done (step_part) */
     size_t ntasks[TRAIN_MAX_THREADS];
-    atomic_size_t next_task[TRAIN_MAX_THREADS];
-    atomic_int chain_done[TRAIN_MAX_THREADS];
+    struct task_board *board;
     int share_tasks;      /* threads take other replicas' tasks */
-    atomic_size_t tasks_shared; /* tasks run by another replica's thread */
     double *block_sq;     /* (nblocks) sum of squares of each fixed block of
                            * TRAIN_UPDATE_BLOCK gradients */
     size_t nblocks;
@@ -140,6 +139,10 @@ struct trainer {
 int trainer_create(const struct config *cfg, const struct dataset *d,
                    struct trainer **out, struct err *e);
 void trainer_free(struct trainer *t);
+
+/* How many weight-gradient tasks a thread ran for another thread's replica
+ * since trainer_create (tests). */
+size_t trainer_tasks_shared(const struct trainer *t);
 
 /* Trains epoch t->epoch + 1 and evaluates when due (every eval_every epochs
  * and at the last). Returns TRAIN_OK, TRAIN_DIVERGED (loss NaN/inf or

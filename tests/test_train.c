@@ -229,7 +229,7 @@ static void test_threads_share_weight_gradients(void **state)
     struct run one, two;
     train_all(&one, "", 1, model);
     assert_int_equal(one.status, TRAIN_OK);
-    assert_int_equal(atomic_load(&one.t->tasks_shared), 0);
+    assert_int_equal(trainer_tasks_shared(one.t), 0);
     struct err e;
     memset(&two, 0, sizeof two);
     tiny_config(&two.cfg, "", 2, model);
@@ -240,8 +240,8 @@ static void test_threads_share_weight_gradients(void **state)
         assert_int_equal(trainer_epoch(two.t, &two.m[two.epochs], NULL, NULL), TRAIN_OK);
     /* both layers' dW_hh (4H = 256 rows) in two chunks */
     size_t tasks = two.t->ntasks[1], steps = two.t->sampler->num_batches * (size_t)two.epochs;
-    if (!(tasks >= 10 && atomic_load(&two.t->tasks_shared) >= tasks * steps / 2))
-        fail_msg("%zu of %zu tasks of %zu steps shared", atomic_load(&two.t->tasks_shared),
+    if (!(tasks >= 10 && trainer_tasks_shared(two.t) >= tasks * steps / 2))
+        fail_msg("%zu of %zu tasks of %zu steps shared", trainer_tasks_shared(two.t),
                  tasks * steps, steps);
     expect_same_bits(&two, &one, two.epochs);
     free_run(&one);
