@@ -176,7 +176,7 @@ size_t model_backward_chain(struct model *m)
     size_t B = m->B, T = m->T, rows = T * B, H = s->H, L = s->L;
     m->sum_dbias = !m->dbias_summed; /* model_loss sums them, rows in order */
     m->dbias_summed = 0;
-    /* dx = dlogits W */
+    /* the decoder input gradient dh = dlogits W */
     real *dh = m->dbuf[0], *dx = m->dbuf[1];
     gemm(GEMM_N, GEMM_N, rows, H, s->V, 1, m->logits, s->V, m->dec_W, H, 0, dh, H);
     for (size_t l = L; l-- > 0;) {

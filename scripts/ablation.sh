@@ -27,6 +27,9 @@ STEPS=(
     "0846c8f:plain SGD updates only the touched table rows"
     "60d2929:stepgemm stores its tiles straight into C"
     "562c236:decoder bias gradient summed in the loss pass"
+    "a9a7a83:sparse update split between threads by visited elements"
+    "4f38505:stepgemm packs in 8x8 transposes and whole panel rows"
+    "d129715:threads share the backward's weight-gradient tasks"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
