@@ -17,8 +17,9 @@ size_t stepgemm_packed_size(size_t K, size_t N)
     return (N + P - 1) / P * P * K;
 }
 
-/* Panel columns [j0, j0 + width) over rows [k0, K) of op(W) = W^T, element
- * by element; the rest of the panel's width is zero. */
+/* A panel's columns [0, width) over rows [k0, K) of op(W) = W^T, element
+ * by element (W: the panel's first row of W); the rest of the panel's
+ * width is zero. */
 static void pack_columns(real *panel, size_t k0, size_t K, size_t width,
                          const real *W, size_t ldw)
 {
@@ -56,7 +57,8 @@ __attribute__((target("avx2"))) static void transpose8(const float *src, size_t 
     }
 }
 
-/* A whole panel of op(W) = W^T in 8 x 8 blocks: rows k0 .. 8 * (K / 8) */
+/* A whole panel of op(W) = W^T in 8 x 8 blocks: rows [0, 8 * (K / 8)),
+ * whose end it returns */
 static size_t pack_panel_t8(float *panel, size_t K, const float *W, size_t ldw)
 {
     size_t k = 0;
@@ -85,8 +87,8 @@ static void pack_rows(real *packed, size_t K, size_t N, const real *W, size_t ld
 }
 
 /* A plain copy, so the bits are the same whichever path: the transposes
- * in 8 x 8 register blocks (this was 2-3% of (b) GRU's time element by
- * element). */
+ * in 8 x 8 register blocks where the CPU has AVX2 (element by element it
+ * was 2-3% of (b) GRU's time), the rest element by element. */
 void stepgemm_pack(real *packed, int trans, size_t K, size_t N, const real *W,
                    size_t ldw)
 {
