@@ -93,7 +93,7 @@ static int setup_sparse(struct trainer *t, size_t V, struct err *e)
     return 0;
 }
 
-static void cut_parts(struct trainer *t);
+static void even_parts(struct trainer *t);
 
 /* One block for the replicas' states, one for evaluation's. */
 static int create_states(struct trainer *t, struct err *e)
@@ -178,7 +178,7 @@ int trainer_create(const struct config *cfg, const struct dataset *d,
                  !(t->block_cost = mem_calloc(t->nblocks, sizeof *t->block_cost)))
             rc = err_msg(e, ERR_NOMEM, "out of memory");
         else
-            cut_parts(t);
+            even_parts(t);
     }
     if (rc == 0 && t->regression)
         rc = regress_create(t, e);
@@ -360,7 +360,7 @@ static void run_tasks(struct trainer *t, size_t k, int helping)
 /* Thread `part` of the pool takes shards part, part + threads, ...: each
  * one's chain, then its tasks. A thread done with its own then takes the
  * other shards' remaining tasks, as their chains finish: two cores of this
- * machine differ in speed by 5-10% for seconds at a time, and a static
+ * machine differ in speed by up to 9% for seconds at a time, and a static
  * split left the faster one waiting. Which thread runs a task changes no
  * number (model_grad_task). */
 static void step_part(void *ctx, size_t part)
@@ -477,18 +477,21 @@ static void cost_blocks(struct trainer *t)
     }
 }
 
-/* t->part_first: each thread's run of blocks, of about equal cost (a block
- * goes to the part its midpoint falls in); without costs, equal counts. */
+/* t->part_first: each thread's run of blocks, equal counts (the dense
+ * update, whose blocks cost the same). */
+static void even_parts(struct trainer *t)
+{
+    size_t P = t->nthreads;
+    for (size_t part = 0; part <= P; part++)
+        t->part_first[part] = part * t->nblocks / P;
+}
+
+/* The sparse update's: runs of about equal t->block_cost (a block goes to
+ * the part its midpoint falls in), recut each step; the ends, part_first[0]
+ * and [nthreads], stay where even_parts put them. */
 static void cut_parts(struct trainer *t)
 {
     size_t P = t->nthreads, n = t->nblocks;
-    t->part_first[0] = 0;
-    t->part_first[P] = n;
-    if (!t->sparse) {
-        for (size_t part = 1; part < P; part++)
-            t->part_first[part] = part * n / P;
-        return;
-    }
     size_t total = 0, before = 0, part = 1;
     for (size_t blk = 0; blk < n; blk++)
         total += t->block_cost[blk];
@@ -600,8 +603,8 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
     if (t->sparse) {
         collect_rows(t);
         cost_blocks(t);
+        cut_parts(t);
     }
-    cut_parts(t);
     pool_run(t->pool, reduce_part, t);
     double sq = 0;
     for (size_t blk = 0; blk < t->nblocks; blk++)
