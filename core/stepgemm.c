@@ -12,6 +12,19 @@
 
 enum { P = STEPGEMM_PANEL, MAX_ROWS = 6 };
 
+/* stepgemm_allow_avx512's switch: set by tests only, before any product */
+static int allow_avx512 = 1;
+
+int stepgemm_allow_avx512(int allow)
+{
+    allow_avx512 = allow;
+#ifdef STEPGEMM_AVX2
+    return __builtin_cpu_supports("avx512f");
+#else
+    return 0;
+#endif
+}
+
 size_t stepgemm_packed_size(size_t K, size_t N)
 {
     return (N + P - 1) / P * P * K;
@@ -187,6 +200,93 @@ static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
     default: tile_6(K, a, lda, panel, c, ldc, alpha, beta); break;
     }
 }
+
+/* AVX-512: a panel row of 16 columns is one register, so one tile takes
+ * all of a product's rows (up to 16: 16 accumulators, the panel row, and
+ * the broadcasts folded into the FMAs) and reads each panel row once, where
+ * the AVX2 tiles of 6 rows read it three times for 16 rows and issue two
+ * loads and a broadcast per 16 columns of a row. Each element is the same
+ * FMA chain over k in order, so the bits are the AVX2 path's. The store
+ * masks a last, narrower panel (whose padding columns are zero) and does
+ * store8's operations. */
+#define TILE512_ROWS(R)                                                       \
+    __attribute__((target("avx512f"))) static void tile512_##R(               \
+        size_t K, const float *a, size_t lda, const float *panel, float *c,   \
+        size_t ldc, float alpha, float beta, size_t width)                    \
+    {                                                                         \
+        __m512 acc[R];                                                        \
+        _Pragma("GCC unroll 16") for (int i = 0; i < R; i++)                  \
+            acc[i] = _mm512_setzero_ps();                                     \
+        for (size_t k = 0; k < K; k++) {                                      \
+            __m512 w = _mm512_loadu_ps(panel + k * P);                        \
+            _Pragma("GCC unroll 16") for (int i = 0; i < R; i++)              \
+                acc[i] = _mm512_fmadd_ps(                                     \
+                    _mm512_set1_ps(a[(size_t)i * lda + k]), w, acc[i]);       \
+        }                                                                     \
+        __mmask16 mask = (__mmask16)((1u << width) - 1);                      \
+        _Pragma("GCC unroll 16") for (int i = 0; i < R; i++) {                \
+            __m512 v = acc[i];                                                \
+            if (alpha != 1)                                                   \
+                v = _mm512_mul_ps(_mm512_set1_ps(alpha), v);                  \
+            if (beta != 0)                                                    \
+                v = _mm512_add_ps(                                            \
+                    _mm512_maskz_loadu_ps(mask, c + (size_t)i * ldc), v);     \
+            _mm512_mask_storeu_ps(c + (size_t)i * ldc, mask, v);              \
+        }                                                                     \
+    }
+TILE512_ROWS(1)
+TILE512_ROWS(2)
+TILE512_ROWS(3)
+TILE512_ROWS(4)
+TILE512_ROWS(5)
+TILE512_ROWS(6)
+TILE512_ROWS(7)
+TILE512_ROWS(8)
+TILE512_ROWS(9)
+TILE512_ROWS(10)
+TILE512_ROWS(11)
+TILE512_ROWS(12)
+TILE512_ROWS(13)
+TILE512_ROWS(14)
+TILE512_ROWS(15)
+TILE512_ROWS(16)
+
+enum { MAX_ROWS_512 = 16 };
+typedef void tile512_fn(size_t, const float *, size_t, const float *, float *,
+                        size_t, float, float, size_t);
+static tile512_fn *const tile512[MAX_ROWS_512 + 1] = {
+    NULL,        tile512_1,  tile512_2,  tile512_3,  tile512_4,  tile512_5,
+    tile512_6,   tile512_7,  tile512_8,  tile512_9,  tile512_10, tile512_11,
+    tile512_12,  tile512_13, tile512_14, tile512_15, tile512_16};
+
+/* Rows of the next AVX-512 tile: up to 10 in one (PTB's 10 rows: 108
+ * GFLOP/s, 88 as 8 + 2), more in equal tiles (16 as 8 + 8: 108-115; as one
+ * tile of 16, or 12 + 4, the rows of A, K floats apart, fall into the same
+ * L1 sets at K = 1024 and LSTM 256's backward ran at 48 and 88). */
+static size_t tile512_rows(size_t left)
+{
+    size_t tiles = (left + 9) / 10;
+    return (left + tiles - 1) / tiles;
+}
+
+/* C = beta * C + alpha * A op(W) in tiles of up to 10 rows by a panel. */
+static void stepgemm512(size_t M, size_t N, size_t K, float alpha, const float *A,
+                        size_t lda, const float *packed, float beta, float *C,
+                        size_t ldc)
+{
+    for (size_t p = 0; p < N; p += P) {
+        const float *panel = packed + p * K;
+        size_t width = N - p < P ? N - p : P;
+        for (size_t r = 0, R; r < M; r += R) {
+            R = tile512_rows(M - r);
+            if (beta != 0) /* as stepgemm: C's rows may be far from cache */
+                for (size_t i = 0; i < R; i++)
+                    __builtin_prefetch(C + (r + i) * ldc + p);
+            tile512[R](K, A + r * lda, lda, panel, C + r * ldc + p, ldc, alpha,
+                       beta, width);
+        }
+    }
+}
 #endif
 
 /* Rows per tile: sixes, but 8 as two fours (a four keeps 8 chains busy,
@@ -219,6 +319,10 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
               size_t lda, const real *packed, real beta, real *C, size_t ldc)
 {
 #ifdef STEPGEMM_AVX2
+    if (allow_avx512 && __builtin_cpu_supports("avx512f")) {
+        stepgemm512(M, N, K, alpha, A, lda, packed, beta, C, ldc);
+        return;
+    }
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     real tile[MAX_ROWS * P];

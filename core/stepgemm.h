@@ -9,8 +9,10 @@
  * on these few-row shapes (make bench: bench_gemm_shapes, beside oneDNN's
  * sgemm too). Each element of A * op(W) is one sum over k in order 0..K-1,
  * whatever M is and however the rows are blocked, so the bits of a row do
- * not depend on the others. AVX2 + FMA where the CPU has them (asked per call),
- * plain C otherwise and in the double build.
+ * not depend on the others. AVX-512 where the CPU has it (tiles of up to
+ * 10 rows by a 16-column register), else AVX2 + FMA (6 rows by two 8-column
+ * registers), asked per call: the same FMA chain per element, so the same
+ * bits; plain C otherwise and in the double build.
  * Used (stepgemm_takes) on at most GEMM_SMALL_ROWS rows where make bench's
  * bench_gemm_shapes showed it the fastest of the GEMMs a step can call
  * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step;
@@ -65,6 +67,11 @@ size_t stepgemm_packed_size(size_t K, size_t N);
  * (trans 0) or N x K (trans 1, op(W) = W^T). */
 void stepgemm_pack(real *packed, int trans, size_t K, size_t N, const real *W,
                    size_t ldw);
+
+/* Tests only: 0 holds stepgemm to its AVX2 tiles on a CPU with AVX-512, 1
+ * (the default) lets it use them. Returns whether the CPU has AVX-512 (and
+ * this build the kernels for it). Not thread-safe: call before products. */
+int stepgemm_allow_avx512(int allow);
 
 /* C (M x N, row stride ldc) = beta * C + alpha * A (M x K, row stride lda)
  * times the packed op(W); beta is 0 or 1 (0: C is not read). */

@@ -1,7 +1,8 @@
 /* Tests for core/stepgemm.c: the packed per-step product against a product
  * summed in double, both orientations of W, widths that leave a partial
  * panel, alpha and beta; a row's bits do not depend on the other rows; and
- * stepgemm_prepare's choice of path gives the same product either way. */
+ * stepgemm_prepare's choice of path gives the same product either way;
+ * the AVX-512 and AVX2 tiles give the same bits. */
 #include "support.h"
 
 #include <math.h>
@@ -164,6 +165,53 @@ static void test_pack_every_element(void **state)
             }
 }
 
+/* The AVX-512 tiles give the AVX2 tiles' bits: every row count a tile
+ * split makes (1-16, and 10, 16 in one or two tiles), whole and narrower
+ * last panels, K of 1, odd and 1024 (rows 4 KiB apart), alpha and beta. On
+ * a CPU without AVX-512 there is nothing to compare; it says so. */
+static void test_avx512_same_bits(void **state)
+{
+    (void)state;
+    if (!stepgemm_allow_avx512(1)) {
+        print_message("test_avx512_same_bits: this CPU has no AVX-512, "
+                      "nothing to compare\n");
+        return;
+    }
+    size_t Ms[] = {1, 3, 7, 10, 11, 16}, Ns[] = {16, 40, 256}, Ks[] = {1, 37, 1024};
+    struct rng g;
+    rng_seed(&g, 512, 0);
+    for (size_t a = 0; a < sizeof Ms / sizeof *Ms; a++)
+        for (size_t b = 0; b < sizeof Ns / sizeof *Ns; b++)
+            for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++)
+                for (int trans = 0; trans < 2; trans++)
+                    for (int ab = 0; ab < 3; ab++) {
+                        size_t M = Ms[a], N = Ns[b], K = Ks[c];
+                        real alpha = ab == 2 ? (real)0.3 : 1, beta = ab == 0 ? 0 : 1;
+                        real *A = random_reals(&g, M * K), *W = random_reals(&g, K * N);
+                        real *C = random_reals(&g, M * N), *D = mem_alloc(M * N * sizeof *D);
+                        real *packed = mem_alloc(stepgemm_packed_size(K, N) * sizeof *packed);
+                        assert_non_null(D);
+                        assert_non_null(packed);
+                        memcpy(D, C, M * N * sizeof *C);
+                        stepgemm_pack(packed, trans, K, N, W, trans ? K : N);
+                        stepgemm_allow_avx512(0);
+                        stepgemm(M, N, K, alpha, A, K, packed, beta, C, N);
+                        stepgemm_allow_avx512(1);
+                        stepgemm(M, N, K, alpha, A, K, packed, beta, D, N);
+                        for (size_t i = 0; i < M * N; i++)
+                            if (memcmp(&C[i], &D[i], sizeof *C))
+                                fail_msg("M %zu N %zu K %zu trans %d alpha %g beta %g: "
+                                         "C[%zu] AVX2 %.9g, AVX-512 %.9g", M, N, K, trans,
+                                         (double)alpha, (double)beta, i, (double)C[i],
+                                         (double)D[i]);
+                        mem_free(A);
+                        mem_free(W);
+                        mem_free(C);
+                        mem_free(D);
+                        mem_free(packed);
+                    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_pack_layout),
         cmocka_unit_test(test_pack_every_element),
+        cmocka_unit_test(test_avx512_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
