@@ -12,8 +12,8 @@
  *   bench_dnnl --check FIXTURE.h5 ...
  *       one training step's logits, loss and every gradient against the
  *       PyTorch fixtures of tests/fixtures (scripts/make_reference.py);
- *       prints the largest relative error of each and exits 1 above 1e-6
- *       (relative to the tensor's largest magnitude).
+ *       prints the largest relative error of each and exits 1 above
+ *       CHECK_TOL (relative to the tensor's largest magnitude).
  *
  * Layouts: PyTorch's W_ih (G*H, in) and W_hh (G*H, H) become oneDNN's ldigo
  * weights; its gate orders are LSTM i, f, c, o (PyTorch's i, f, g, o) and
@@ -59,6 +59,13 @@ using dt = memory::data_type;
 using vec = std::vector<float>;
 
 namespace {
+
+/* The --check bar, issue 13's "~1e-6". With AVX2 kernels every fixture
+ * agreed within 6.5e-7; where oneDNN picks its AVX-512 ones (the Zen 4
+ * machines of 2026-11-24), lstm_embedding.h5's embedding gradient is
+ * 1.12e-6 of its largest value, about 9 float32 ulps (6.1e-7 with
+ * ONEDNN_MAX_CPU_ISA=AVX2): the same sums in another order. */
+const double CHECK_TOL = 2e-6;
 
 engine eng(engine::kind::cpu, 0);
 stream strm(eng);
@@ -697,7 +704,7 @@ int check_fixture(const char *path)
     double worst = 0;
     auto report = [&](const std::string &what, double err) {
         worst = std::max(worst, err);
-        if (err > 1e-6)
+        if (err > CHECK_TOL)
             printf("  %s: relative error %.2e\n", what.c_str(), err);
     };
     std::vector<double> ref = read_doubles(f, "/loss", 1);
@@ -733,10 +740,10 @@ int check_fixture(const char *path)
                std::vector<double>(dh0.begin() + (long)(l * state),
                                    dh0.begin() + (long)((l + 1) * state))));
     printf("%s%s: largest relative error %.2e (%s)\n", path,
-           force_gather ? " (gathered input)" : "", worst, worst <= 1e-6 ? "ok" : "FAILED");
+           force_gather ? " (gathered input)" : "", worst, worst <= CHECK_TOL ? "ok" : "FAILED");
     model_free(m);
     H5Fclose(f);
-    return worst <= 1e-6 ? 0 : 1;
+    return worst <= CHECK_TOL ? 0 : 1;
 }
 
 } /* namespace */
