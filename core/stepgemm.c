@@ -201,11 +201,11 @@ static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
     }
 }
 
-/* AVX-512: a panel row of 16 columns is one register, so one tile takes
- * all of a product's rows (up to 16: 16 accumulators, the panel row, and
- * the broadcasts folded into the FMAs) and reads each panel row once, where
- * the AVX2 tiles of 6 rows read it three times for 16 rows and issue two
- * loads and a broadcast per 16 columns of a row. Each element is the same
+/* AVX-512: a panel row of 16 columns is one register, so a tile takes up
+ * to 10 rows (10 accumulators, the panel row, and the broadcasts folded
+ * into the FMAs) and reads each panel row twice for 16 rows, where the
+ * AVX2 tiles of 6 rows read it three times and issue two loads and a
+ * broadcast per 16 columns of a row. Each element is the same
  * FMA chain over k in order, so the bits are the AVX2 path's. The store
  * masks a last, narrower panel (whose padding columns are zero) and does
  * store8's operations. */
@@ -215,16 +215,16 @@ static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
         size_t ldc, float alpha, float beta, size_t width)                    \
     {                                                                         \
         __m512 acc[R];                                                        \
-        _Pragma("GCC unroll 16") for (int i = 0; i < R; i++)                  \
+        _Pragma("GCC unroll 10") for (int i = 0; i < R; i++)                  \
             acc[i] = _mm512_setzero_ps();                                     \
         for (size_t k = 0; k < K; k++) {                                      \
             __m512 w = _mm512_loadu_ps(panel + k * P);                        \
-            _Pragma("GCC unroll 16") for (int i = 0; i < R; i++)              \
+            _Pragma("GCC unroll 10") for (int i = 0; i < R; i++)              \
                 acc[i] = _mm512_fmadd_ps(                                     \
                     _mm512_set1_ps(a[(size_t)i * lda + k]), w, acc[i]);       \
         }                                                                     \
         __mmask16 mask = (__mmask16)((1u << width) - 1);                      \
-        _Pragma("GCC unroll 16") for (int i = 0; i < R; i++) {                \
+        _Pragma("GCC unroll 10") for (int i = 0; i < R; i++) {                \
             __m512 v = acc[i];                                                \
             if (alpha != 1)                                                   \
                 v = _mm512_mul_ps(_mm512_set1_ps(alpha), v);                  \
@@ -244,20 +244,13 @@ TILE512_ROWS(7)
 TILE512_ROWS(8)
 TILE512_ROWS(9)
 TILE512_ROWS(10)
-TILE512_ROWS(11)
-TILE512_ROWS(12)
-TILE512_ROWS(13)
-TILE512_ROWS(14)
-TILE512_ROWS(15)
-TILE512_ROWS(16)
 
-enum { MAX_ROWS_512 = 16 };
+enum { MAX_ROWS_512 = 10 };
 typedef void tile512_fn(size_t, const float *, size_t, const float *, float *,
                         size_t, float, float, size_t);
 static tile512_fn *const tile512[MAX_ROWS_512 + 1] = {
-    NULL,        tile512_1,  tile512_2,  tile512_3,  tile512_4,  tile512_5,
-    tile512_6,   tile512_7,  tile512_8,  tile512_9,  tile512_10, tile512_11,
-    tile512_12,  tile512_13, tile512_14, tile512_15, tile512_16};
+    NULL,      tile512_1, tile512_2, tile512_3, tile512_4, tile512_5,
+    tile512_6, tile512_7, tile512_8, tile512_9, tile512_10};
 
 /* Rows of the next AVX-512 tile: up to 10 in one (PTB's 10 rows: 108
  * GFLOP/s, 88 as 8 + 2), more in equal tiles (16 as 8 + 8: 108-115; as one
@@ -265,7 +258,7 @@ static tile512_fn *const tile512[MAX_ROWS_512 + 1] = {
  * L1 sets at K = 1024 and LSTM 256's backward ran at 48 and 88). */
 static size_t tile512_rows(size_t left)
 {
-    size_t tiles = (left + 9) / 10;
+    size_t tiles = (left + MAX_ROWS_512 - 1) / MAX_ROWS_512;
     return (left + tiles - 1) / tiles;
 }
 

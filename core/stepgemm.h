@@ -16,7 +16,8 @@
  * Used (stepgemm_takes) on at most GEMM_SMALL_ROWS rows where make bench's
  * bench_gemm_shapes showed it the fastest of the GEMMs a step can call
  * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step;
- * README, Benchmarks, names the runs where those two were ahead):
+ * README, Benchmarks, names the runs where those two were ahead, and the
+ * AVX-512 CPU where libxsmm was 0.5-4% ahead on the backward products):
  * op(W) = W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T
  * columns (G*H >= 256), and op(W) = W (a backward's dgates W_hh) with at
  * least STEPGEMM_MIN_NK elements (G*H*H >= 2*256^2: RNN 512, LSTM and GRU

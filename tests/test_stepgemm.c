@@ -165,8 +165,8 @@ static void test_pack_every_element(void **state)
             }
 }
 
-/* The AVX-512 tiles give the AVX2 tiles' bits: every row count a tile
- * split makes (1-16, and 10, 16 in one or two tiles), whole and narrower
+/* The AVX-512 tiles give the AVX2 tiles' bits: rows in one tile (1, 3, 7,
+ * 10) and split (11 as 6 + 5, 16 as 8 + 8), whole and narrower
  * last panels, K of 1, odd and 1024 (rows 4 KiB apart), alpha and beta. On
  * a CPU without AVX-512 there is nothing to compare; it says so. */
 static void test_avx512_same_bits(void **state)
