@@ -261,25 +261,6 @@ static size_t tile512_rows(size_t left)
     size_t tiles = (left + MAX_ROWS_512 - 1) / MAX_ROWS_512;
     return (left + tiles - 1) / tiles;
 }
-
-/* C = beta * C + alpha * A op(W) in tiles of up to 10 rows by a panel. */
-static void stepgemm512(size_t M, size_t N, size_t K, float alpha, const float *A,
-                        size_t lda, const float *packed, float beta, float *C,
-                        size_t ldc)
-{
-    for (size_t p = 0; p < N; p += P) {
-        const float *panel = packed + p * K;
-        size_t width = N - p < P ? N - p : P;
-        for (size_t r = 0, R; r < M; r += R) {
-            R = tile512_rows(M - r);
-            if (beta != 0) /* as stepgemm: C's rows may be far from cache */
-                for (size_t i = 0; i < R; i++)
-                    __builtin_prefetch(C + (r + i) * ldc + p);
-            tile512[R](K, A + r * lda, lda, panel, C + r * ldc + p, ldc, alpha,
-                       beta, width);
-        }
-    }
-}
 #endif
 
 /* Rows per tile: sixes, but 8 as two fours (a four keeps 8 chains busy,
@@ -312,10 +293,7 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
               size_t lda, const real *packed, real beta, real *C, size_t ldc)
 {
 #ifdef STEPGEMM_AVX2
-    if (allow_avx512 && __builtin_cpu_supports("avx512f")) {
-        stepgemm512(M, N, K, alpha, A, lda, packed, beta, C, ldc);
-        return;
-    }
+    int avx512 = allow_avx512 && __builtin_cpu_supports("avx512f");
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     real tile[MAX_ROWS * P];
@@ -323,7 +301,11 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
         const real *panel = packed + p * K;
         size_t width = N - p < P ? N - p : P;
         for (size_t r = 0, R; r < M; r += R) {
+#ifdef STEPGEMM_AVX2
+            R = avx512 ? tile512_rows(M - r) : tile_rows(M - r);
+#else
             R = tile_rows(M - r);
+#endif
             /* C's rows may be far from cache (a dense input's gates were
              * written for all T steps at once): ask for them before the k
              * loop */
@@ -333,6 +315,11 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
                     __builtin_prefetch(C + (r + i) * ldc + p + width - 1);
                 }
 #ifdef STEPGEMM_AVX2
+            if (avx512) { /* any width: its store masks a narrower panel */
+                tile512[R](K, A + r * lda, lda, panel, C + r * ldc + p, ldc,
+                           alpha, beta, width);
+                continue;
+            }
             if (avx2 && width == P) {
                 tile_avx2(R, K, A + r * lda, lda, panel, C + r * ldc + p, ldc,
                           alpha, beta);
