@@ -161,14 +161,27 @@ mv "$T/work" "$T/sine_ref"
 OBJECTS="/metrics/epoch /metrics/train_mse /metrics/valid_mse /metrics/kstep_mse_1
 /metrics/kstep_mse_64 /metrics/lr /metrics/grad_norm /weights"
 for k in 1 2 3; do # three rounds, each one kill at a seeded point, then resume
-    rm -rf "$T/work"
     read -r frac _ <<<"$(draw $((1000 + k)))"
-    "$R" train "$T/sine.yaml" --quiet >>"$T/sine.log" 2>&1 &
-    pid=$!
-    # between a tenth and 80% of the run: past its first checkpoint
-    sleep "$(awk -v f="$frac" -v s="$sine_span" 'BEGIN { print (0.1 + 0.7 * f) * s }')"
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    # Past its first checkpoint (waited for, not guessed from the reference's
+    # time: on a loaded CI machine a kill at a fraction of that time landed
+    # before any checkpoint), then a seeded part of half the reference's
+    # time. A run that finished first (load again) is tried again with half
+    # the delay; a killed one is resumed.
+    killed=0
+    for try in 1 2 3 4; do
+        rm -rf "$T/work"
+        "$R" train "$T/sine.yaml" --quiet >>"$T/sine.log" 2>&1 &
+        pid=$!
+        for _ in $(seq 1 2000); do
+            ls "$T"/work/runs/*.ckpt >/dev/null 2>&1 || ! kill -0 "$pid" 2>/dev/null && break
+            sleep 0.005
+        done
+        sleep "$(awk -v f="$frac" -v s="$sine_span" -v t="$try" 'BEGIN { print 0.5 * f * s / 2 ^ (t - 1) }')"
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        [ $? -eq 137 ] && killed=1 && break # 128 + SIGKILL: the kill landed
+    done
+    [ "$killed" = 1 ] || bad "regression run finished before its kill, four times (at $frac)"
     "$R" train "$T/sine.yaml" >"$T/sine_resume.log" 2>&1
     if grep -q "resuming after epoch [1-9]" "$T/sine_resume.log" &&
         out=$(same_as "$T/sine_ref" "$T/work"); then ok; else
