@@ -1,7 +1,7 @@
 # rnnlab: build, run, test.  `make run` and `make test` do all set-up on a
 # fresh Debian machine (they call `make deps` first).
 
-PKGS     := yaml-0.1 minizip zlib hdf5 openblas cmocka
+PKGS     := yaml-0.1 minizip zlib hdf5 libxsmm openblas cmocka
 BUILD    ?= build
 CC       ?= cc
 WARN     := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes
@@ -74,10 +74,10 @@ tests: $(TEST_BIN) $(BENCH_BIN)
 # issue-3 shapes, then scripts/bench.sh: whole training steps of the bench
 # configs beside PyTorch (when /usr/bin/python3 has torch), 1 and 2 threads.
 bench: deps
-	@scripts/install_deps.sh --bench || echo "bench: libdnnl-dev, libblis-serial-dev or libxsmm-dev could not be installed: no oneDNN peer or full GEMM table"
+	@scripts/install_deps.sh --bench || echo "bench: libdnnl-dev or libblis-serial-dev could not be installed: no oneDNN peer or full GEMM table"
 	@$(MAKE) --no-print-directory $(BENCH_BIN)
 	@if [ -f $(DNNL_HDR) ]; then $(MAKE) --no-print-directory $(DNNL_BIN); fi
-	@if [ -f $(DNNL_HDR) ] && [ -f $(BLIS_INC)/blis.h ] && [ -f /usr/include/libxsmm.h ]; then \
+	@if [ -f $(DNNL_HDR) ] && [ -f $(BLIS_INC)/blis.h ]; then \
 	    $(MAKE) --no-print-directory $(SHAPES_DNNL); fi
 	@if [ -x $(SHAPES_DNNL) ]; then $(SHAPES_DNNL); else $(BUILD)/tests/bench_gemm_shapes; fi
 	@$(BUILD)/tests/bench_model 1
@@ -95,15 +95,15 @@ $(DNNL_BIN): tests/bench_dnnl.cpp $(BENCH_SETUP) $(LIB)
 	    -Icore -Itests $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -o $@ $< $(BENCH_SETUP) \
 	    $(LIB) -ldnnl $(TEST_LIBS) $(LDLIBS)
 
-# the GEMM shapes beside BLIS (serial), oneDNN's dnnl_sgemm and libxsmm
-# (make bench, which installs libblis-serial-dev, libdnnl-dev, libxsmm-dev)
+# the GEMM shapes beside BLIS (serial) and oneDNN's dnnl_sgemm too (make
+# bench, which installs libblis-serial-dev and libdnnl-dev)
 MULTIARCH   := $(shell $(CC) -print-multiarch 2>/dev/null)
 BLIS_DIR    := /usr/lib/$(MULTIARCH)/blis-serial
 BLIS_INC    := /usr/include/$(MULTIARCH)/blis-serial
 SHAPES_DNNL := $(BUILD)/tests/bench_gemm_shapes_dnnl
 $(SHAPES_DNNL): tests/bench_gemm_shapes.c $(LIB)
-	$(CC) $(CFLAGS) -DHAVE_DNNL -DHAVE_BLIS -DHAVE_XSMM -isystem $(BLIS_INC) -fopenmp -o $@ $< \
-	    $(LIB) -ldnnl -lxsmm $(LDLIBS) -lrt -ldl -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis
+	$(CC) $(CFLAGS) -DHAVE_DNNL -DHAVE_BLIS -isystem $(BLIS_INC) -fopenmp -o $@ $< \
+	    $(LIB) -ldnnl $(LDLIBS) -lrt -ldl -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)

@@ -35,6 +35,7 @@
 #define STEPGEMM_PANEL 16
 #define STEPGEMM_MIN_NK 131072 /* 2 * 256 * 256 */
 #define STEPGEMM_MIN_N_T 256
+#define STEPGEMM_XSMM_MIN_NK 65536 /* 256 * 256 */
 
 /* The weights of a sequence's per-step products: packed (stepgemm), or W
  * itself (gemm) where that is the faster. */
@@ -42,12 +43,17 @@ struct stepgemm_operand {
     const real *W;       /* as given to stepgemm_prepare */
     size_t ldw;
     int trans;
-    const real *packed;  /* NULL: gemm on W */
+    const real *packed;  /* NULL: libxsmm or gemm on W */
+    void (*xsmm[2])(void); /* libxsmm's kernels for beta 0 and 1, or NULL */
+    size_t M;            /* the rows they were made for */
 };
 
 /* Whether stepgemm takes products of M rows by op(W) (K x N): the rule
  * above, from the shape alone. */
 int stepgemm_takes(size_t M, int trans, size_t K, size_t N);
+
+/* Whether libxsmm takes them (op(W) = W only; the float build). */
+int stepgemm_xsmm_takes(size_t M, int trans, size_t K, size_t N);
 
 /* Chooses for products of M rows by op(W) (K x N, see stepgemm_pack) and
  * packs op(W) into space (stepgemm_packed_size(K, N) reals) when stepgemm

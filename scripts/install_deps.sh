@@ -3,13 +3,14 @@
 # they are all present. Runs apt-get as root, or through sudo.
 #   scripts/install_deps.sh           what make run and make test need
 #   scripts/install_deps.sh --bench   oneDNN (libdnnl-dev) for make bench's peer,
-#                                     BLIS and libxsmm for its GEMM table
+#                                     BLIS for its GEMM table (libxsmm, a
+#                                     dependency of the library, is above)
 set -eu
 PACKAGES="build-essential pkg-config libyaml-dev libminizip-dev zlib1g-dev \
-libhdf5-dev hdf5-tools libopenblas-dev libcmocka-dev procps"
+libhdf5-dev hdf5-tools libxsmm-dev libopenblas-dev libcmocka-dev procps"
 case "${1:-}" in
 "") ;;
---bench) PACKAGES="libdnnl-dev libblis-serial-dev libxsmm-dev" ;;
+--bench) PACKAGES="libdnnl-dev libblis-serial-dev" ;;
 *) echo "install_deps: unknown argument '$1' (none, or --bench)" >&2; exit 2 ;;
 esac
 missing=""

@@ -1,12 +1,12 @@
 /* The GEMMs side by side on the products a training step makes: OpenBLAS
  * (cblas_sgemm, what core/gemm.c calls), BLIS (bli_sgemm, serial build),
- * oneDNN's dnnl_sgemm and libxsmm's JIT kernels (per-step products only)
- * when built with -DHAVE_BLIS -DHAVE_DNNL -DHAVE_XSMM (make bench, which
- * installs libblis-serial-dev, libdnnl-dev and libxsmm-dev), and, on the per-step
- * products of a recurrence, core/stepgemm.c (ours: the weights packed once
- * per sequence; the packing is timed too, once every T products, T the
- * config's steps). One thread each. The evidence for stepgemm's rule: it is
- * used only where it is the fastest of all.
+ * oneDNN's dnnl_sgemm when built with -DHAVE_BLIS -DHAVE_DNNL (make bench,
+ * which installs libblis-serial-dev and libdnnl-dev), libxsmm's JIT kernels
+ * (per-step products only), and, on the per-step products of a recurrence,
+ * core/stepgemm.c (ours: the weights packed once per sequence; the packing
+ * is timed too, once every T products, T the config's steps). One thread
+ * each. The evidence for the per-step rule (stepgemm.h): stepgemm is used
+ * only where it is the fastest of all, libxsmm where it is ahead of it.
  * Prints GFLOP/s per library and shape, each the median of 11 rounds that
  * alternate the libraries, and on the per-step products which libraries
  * allocate memory per call once warmed up: a training step must not
@@ -21,9 +21,7 @@
 #ifdef HAVE_BLIS
 #include <blis.h>
 #endif
-#ifdef HAVE_XSMM
-#include <libxsmm.h>
-#endif
+#include <libxsmm.h> /* a dependency of the library (core/stepgemm.c) */
 #ifdef HAVE_DNNL
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h> /* oneDNN's threads are OpenMP's: one, like the others */
@@ -114,7 +112,6 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-#ifdef HAVE_XSMM
 /* libxsmm's JIT kernel for the shape (column-major: C^T = op(B)^T A^T), on
  * op(B) laid out K x N row-major: B itself, or (op(B) = B^T) a transposed
  * copy made once per sequence, as stepgemm packs once. */
@@ -149,7 +146,6 @@ static product_fn xsmm_for(const struct shape *s)
     xsmm_calls = 0;
     return xsmm_kernel ? with_xsmm : NULL;
 }
-#endif
 
 enum { LIBS = 5, ROUNDS = 11 };
 
@@ -230,23 +226,20 @@ int main(void)
 #else
                         NULL,
 #endif
-#ifdef HAVE_XSMM
                         with_xsmm,
-#else
-                        NULL,
-#endif
                         with_stepgemm};
     gemm_set_threads(1);
 #ifdef HAVE_DNNL
     omp_set_num_threads(1);
 #endif
-#ifdef HAVE_XSMM
     libxsmm_init();
-#endif
     printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
            "a training step uses: for a recurrence's per-step products with M <= %d, "
-           "stepgemm for N >= %d (op(B) = B^T) or N*K >= %d; else OpenBLAS)\n",
-           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_MIN_NK);
+           "stepgemm for N >= %d (op(B) = B^T); with op(B) = B, libxsmm for N*K >= %d "
+           "on an AVX-512 CPU (here: %s), else libxsmm for %d <= N*K < %d and stepgemm "
+           "above; else OpenBLAS)\n",
+           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK,
+           stepgemm_allow_avx512(1) ? "yes" : "no", STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK);
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
     for (int l = 0; l < LIBS; l++)
         if (fns[l])
@@ -272,10 +265,8 @@ int main(void)
         memcpy(use, fns, sizeof use);
         if (!s->steps) /* stepgemm only does a recurrence's products */
             use[4] = NULL;
-#ifdef HAVE_XSMM
         xsmm_b = aligned_alloc(64, ((size_t)s->K * s->N * sizeof *xsmm_b + 63) / 64 * 64);
         use[3] = xsmm_b ? xsmm_for(s) : NULL;
-#endif
         double g[LIBS];
         rates(use, s, A, B, C, g);
         int fastest = 0;
@@ -287,8 +278,11 @@ int main(void)
             if (use[l] && g[l] > g[fastest])
                 fastest = l;
         }
-        int ours = s->steps && stepgemm_takes(s->M, s->tb, s->K, s->N);
-        const char *used = ours ? "stepgemm" : "OpenBLAS";
+        const char *used = "OpenBLAS";
+        if (s->steps && stepgemm_takes(s->M, s->tb, s->K, s->N))
+            used = "stepgemm";
+        else if (s->steps && stepgemm_xsmm_takes(s->M, s->tb, s->K, s->N))
+            used = "libxsmm";
         printf("  %-8s %-8s", names[fastest], used);
         int allocating = 0;
         for (int l = 0; s->steps && l < LIBS; l++) {
@@ -298,15 +292,11 @@ int main(void)
         }
         printf("%s\n", allocating ? "" : (s->steps ? " none" : ""));
         free(packed);
-#ifdef HAVE_XSMM
         free(xsmm_b);
-#endif
         free(A);
         free(B);
         free(C);
     }
-#ifdef HAVE_XSMM
     libxsmm_finalize();
-#endif
     return 0;
 }

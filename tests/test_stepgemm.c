@@ -1,8 +1,9 @@
 /* Tests for core/stepgemm.c: the packed per-step product against a product
  * summed in double, both orientations of W, widths that leave a partial
  * panel, alpha and beta; a row's bits do not depend on the other rows; and
- * stepgemm_prepare's choice of path gives the same product either way;
- * the AVX-512 and AVX2 tiles give the same bits. */
+ * stepgemm_prepare's choice of path (stepgemm, libxsmm or the BLAS) gives
+ * the same product either way; the AVX-512 and AVX2 tiles give the same
+ * bits. */
 #include "support.h"
 
 #include <math.h>
@@ -69,6 +70,7 @@ static void check_shape(size_t M, size_t N, size_t K, int trans, real alpha,
     memcpy(C, C0, M * N * sizeof *C);
     stepgemm_prepare(&op, packed, M, trans, K, N, W, trans ? K : N);
     assert_true((op.packed != NULL) == stepgemm_takes(M, trans, K, N));
+    assert_true((op.xsmm[0] != NULL) == stepgemm_xsmm_takes(M, trans, K, N));
     stepgemm_apply(&op, M, N, K, alpha, A, K, beta, C, N);
     for (size_t i = 0; i < M * N; i++)
         assert_true(fabs(C[i] - want[i]) <= 2e-6 * (double)K);
@@ -92,6 +94,9 @@ static void test_products(void **state)
         check_shape(Ms[m], 256, 768, 0, 1, 1);   /* backward: dgates W_hh */
         check_shape(Ms[m], 64, 48, 1, 1, 0);     /* GRU's forward: beta 0 */
         check_shape(Ms[m], 48, 40, 0, 0.75f, 1); /* a carry: alpha, beta 1 */
+        check_shape(Ms[m], 256, 256, 0, 1, 0);   /* libxsmm's, beta 0 */
+        check_shape(Ms[m], 256, 256, 0, 1, 1);   /* and beta 1 */
+        check_shape(Ms[m], 256, 256, 0, 0.5f, 1); /* a carry: the BLAS's */
     }
 }
 
@@ -102,14 +107,32 @@ static void test_rule(void **state)
     (void)state;
     assert_true(stepgemm_takes(16, 1, 256, 256));   /* a,c RNN 256 forward */
     assert_false(stepgemm_takes(16, 0, 256, 256));  /* a,c RNN 256 backward */
-    assert_true(stepgemm_takes(16, 0, 512, 512));   /* b RNN 512 backward */
     assert_true(stepgemm_takes(16, 1, 256, 1024));  /* b LSTM 256 forward */
-    assert_true(stepgemm_takes(16, 0, 1024, 256));  /* b LSTM 256 backward */
-    assert_true(stepgemm_takes(16, 0, 768, 256));   /* b GRU 256 backward */
     assert_true(stepgemm_takes(10, 1, 200, 800));   /* d LSTM 200 forward */
-    assert_true(stepgemm_takes(10, 0, 800, 200));   /* d LSTM 200 backward */
     assert_false(stepgemm_takes(16, 1, 100, 100));  /* e RNN 100 */
     assert_false(stepgemm_takes(32, 1, 256, 1024)); /* more than 16 rows */
+    /* libxsmm: RNN 256's backward everywhere, every larger one with AVX-512
+     * (stepgemm's tiles where the CPU has AVX2 only); never a forward, a
+     * small one or more than 16 rows */
+    int avx512 = stepgemm_allow_avx512(1);
+    assert_true(stepgemm_xsmm_takes(16, 0, 256, 256)); /* a,c RNN 256 */
+    assert_false(stepgemm_xsmm_takes(16, 1, 256, 256));
+    assert_false(stepgemm_xsmm_takes(16, 0, 100, 100)); /* e RNN 100 */
+    assert_false(stepgemm_xsmm_takes(32, 0, 256, 256));
+    size_t backward[][3] = {{16, 512, 512},  /* b RNN 512 */
+                            {16, 1024, 256}, /* b LSTM 256 */
+                            {16, 768, 256},  /* b GRU 256 */
+                            {10, 800, 200}}; /* d LSTM 200 */
+    for (size_t i = 0; i < 4; i++) {
+        size_t M = backward[i][0], K = backward[i][1], N = backward[i][2];
+        assert_int_equal(stepgemm_xsmm_takes(M, 0, K, N), avx512);
+        assert_int_equal(stepgemm_takes(M, 0, K, N), !avx512);
+    }
+    stepgemm_allow_avx512(0); /* held to AVX2: the AVX2 machine's rule */
+    assert_true(stepgemm_xsmm_takes(16, 0, 256, 256));
+    assert_true(stepgemm_takes(16, 0, 1024, 256));
+    assert_false(stepgemm_xsmm_takes(16, 0, 1024, 256));
+    stepgemm_allow_avx512(1);
 }
 
 /* The packed layout: panels of 16 columns of op(W), K rows each, zeros
