@@ -2,7 +2,8 @@
  * A * op(W), with W packed once for all T steps of a sequence.
  *
  * Owns: the packed layout (panels of 16 columns of op(W), K rows each,
- * zero-padded to a whole panel) and the kernel over it. The recurrent
+ * zero-padded to a whole panel), the kernel over it, and which of it,
+ * libxsmm or gemm.h serves a per-step product. The recurrent
  * weights are the same at every step, but a BLAS packs them anew at every
  * call (OpenBLAS), or reads them strided (BLIS); packing once per sequence
  * and streaming whole panels is what makes this kernel faster than either
@@ -16,13 +17,15 @@
  * Used (stepgemm_takes) on at most GEMM_SMALL_ROWS rows where make bench's
  * bench_gemm_shapes showed it the fastest of the GEMMs a step can call
  * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step;
- * README, Benchmarks, names the runs where those two were ahead, and the
- * AVX-512 CPU where libxsmm was 0.5-4% ahead on the backward products):
- * op(W) = W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T
- * columns (G*H >= 256), and op(W) = W (a backward's dgates W_hh) with at
- * least STEPGEMM_MIN_NK elements (G*H*H >= 2*256^2: RNN 512, LSTM and GRU
- * 256, PTB's LSTM 200; not RNN 256, where libxsmm was ahead). Elsewhere
- * stepgemm_prepare leaves the product to gemm.h.
+ * README, Benchmarks, names the runs where those two were ahead): op(W) =
+ * W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T columns (G*H >=
+ * 256), and, on a CPU without AVX-512, op(W) = W (a backward's dgates
+ * W_hh) with at least STEPGEMM_MIN_NK elements (G*H*H >= 2*256^2: RNN 512,
+ * LSTM and GRU 256, PTB's LSTM 200). libxsmm's JIT kernels
+ * (stepgemm_xsmm_takes, W as it is) take the backward products of at least
+ * STEPGEMM_XSMM_MIN_NK elements that stepgemm does not: RNN 256's, and on
+ * an AVX-512 CPU all of them (1-3% ahead of stepgemm there; stepgemm led
+ * them on the AVX2 machine). Elsewhere the product goes to gemm.h.
  * Must not: allocate (the caller gives stepgemm_packed_size reals).
  */
 #ifndef RNNLAB_STEPGEMM_H
