@@ -103,7 +103,7 @@ BLIS_INC    := /usr/include/$(MULTIARCH)/blis-serial
 SHAPES_DNNL := $(BUILD)/tests/bench_gemm_shapes_dnnl
 $(SHAPES_DNNL): tests/bench_gemm_shapes.c $(LIB)
 	$(CC) $(CFLAGS) -DHAVE_DNNL -DHAVE_BLIS -isystem $(BLIS_INC) -fopenmp -o $@ $< \
-	    $(LIB) -ldnnl $(LDLIBS) -lrt -ldl -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis
+	    $(LIB) -ldnnl $(LDLIBS) -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
