@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "tngemm.h"
 #include "stepgemm.h"
 
 size_t cell_gates(int kind)
@@ -176,11 +177,11 @@ void cell_grad_task(const struct cell *c, const struct cell_cache *k,
 {
     size_t H = c->H, GH = c->G * H, hh = cell_grad_chunks(GH), begin, end;
     if (task < hh) {
-        /* dW_hh += dgh^T [h_0 .. h_{T-1}], rows [begin, end) of dW_hh: each
-         * chunk repacks the smaller operand, h */
+        /* dW_hh += dgh^T [h_0 .. h_{T-1}], rows [begin, end) of dW_hh
+         * (where the BLAS serves, each chunk repacks the smaller operand, h) */
         cell_grad_chunk(GH, task, &begin, &end);
-        gemm(GEMM_T, GEMM_N, end - begin, H, rows, 1, k->dgh + begin, GH, k->h,
-             H, 1, c->dW_hh + begin * H, H);
+        tngemm(end - begin, H, rows, k->dgh + begin, GH, k->h, H,
+               c->dW_hh + begin * H, H);
     } else if (task == hh) {
         add_column_sums(c->db_ih, k->dgx, rows, GH);
         add_column_sums(c->db_hh, k->dgh, rows, GH);
@@ -192,10 +193,11 @@ void cell_grad_task(const struct cell *c, const struct cell_cache *k,
                 w[j] += g[j];
         }
     } else {
-        /* dW_ih^T += X^T dgx, columns [begin, end): each chunk repacks X */
+        /* dW_ih^T += X^T dgx, columns [begin, end) (where the BLAS serves,
+         * each chunk repacks X) */
         cell_grad_chunk(GH, task - hh - 1, &begin, &end);
-        gemm(GEMM_T, GEMM_N, c->in, end - begin, rows, 1, X, c->in,
-             k->dgx + begin, GH, 1, c->dW_ih + begin, GH);
+        tngemm(c->in, end - begin, rows, X, c->in, k->dgx + begin, GH,
+               c->dW_ih + begin, GH);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "tngemm.h"
 #include "loss.h"
 
 /* ---- forward ---------------------------------------------------------- */
@@ -166,8 +167,8 @@ static void decoder_weight_grad(struct model *m, size_t begin, size_t end)
 {
     const struct model_spec *s = &m->spec;
     size_t rows = m->T * m->B, H = s->H;
-    gemm(GEMM_T, GEMM_N, end - begin, H, rows, 1, m->logits + begin, s->V,
-         layer_input(m, s->L), H, 1, m->ddec_W + begin * H, H);
+    tngemm(end - begin, H, rows, m->logits + begin, s->V, layer_input(m, s->L),
+           H, m->ddec_W + begin * H, H);
 }
 
 size_t model_backward_chain(struct model *m)

@@ -4,9 +4,12 @@
  * which installs libblis-serial-dev and libdnnl-dev), libxsmm's JIT kernels
  * (per-step products only), and, on the per-step products of a recurrence,
  * core/stepgemm.c (ours: the weights packed once per sequence; the packing
- * is timed too, once every T products, T the config's steps). One thread
- * each. The evidence for the per-step rule (stepgemm.h): stepgemm is used
- * only where it is the fastest of all, libxsmm where it is ahead of it.
+ * is timed too, once every T products, T the config's steps), and, on the
+ * weight gradients' products op(A) = A^T, core/tngemm.c (ours: both
+ * operands read where they lie). One thread each. The evidence for the
+ * per-step rule (stepgemm.h): stepgemm is used only where it is the
+ * fastest of all, libxsmm where it is ahead of it; and for tngemm's
+ * (tngemm.h).
  * Prints GFLOP/s per library and shape, each the median of 11 rounds that
  * alternate the libraries, and on the per-step products which libraries
  * allocate memory per call once warmed up: a training step must not
@@ -30,6 +33,7 @@
 #include "alloc_count.h" /* every library's allocations counted */
 #include "gemm.h"
 #include "stepgemm.h"
+#include "tngemm.h"
 #include "train.h"
 
 struct shape {
@@ -57,8 +61,12 @@ static const struct shape SHAPES[] = {
     {"e RNN 100 dgates W_hh", 0, 0, 16, 100, 100, 5},
     {"b LSTM 256 h W_hh^T, B 32", 0, 1, 32, 1024, 256, 35},
     {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0},
+    {"b GRU dW_hh, 35 steps", 1, 0, 768, 256, 560, 0},
+    {"c decoder dW, 35 steps", 1, 0, 1028, 256, 560, 0},
     {"d LSTM X W_ih^T, 20 steps", 0, 1, 200, 800, 200, 0},
     {"d decoder, 20 steps", 0, 1, 200, 10000, 200, 0},
+    {"d LSTM dW_hh, 20 steps", 1, 0, 800, 200, 200, 0},
+    {"d LSTM dW_ih^T, 20 steps", 1, 0, 200, 800, 200, 0},
     {"d decoder dW, 20 steps", 1, 0, 10000, 200, 200, 0},
 };
 
@@ -83,6 +91,13 @@ static void with_openblas(const struct shape *s, const float *A,
     cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans,
                 s->tb ? CblasTrans : CblasNoTrans, s->M, s->N, s->K, 1, A,
                 s->ta ? s->M : s->K, B, s->tb ? s->K : s->N, 1, C, s->N);
+}
+
+/* tngemm's kernel (op(A) = A^T, op(B) = B only) */
+static void with_tngemm(const struct shape *s, const float *A, const float *B,
+                        float *C)
+{
+    tngemm_kernel(s->M, s->N, s->K, A, s->M, B, s->N, C, s->N);
 }
 
 #ifdef HAVE_BLIS
@@ -147,7 +162,7 @@ static product_fn xsmm_for(const struct shape *s)
     return xsmm_kernel ? with_xsmm : NULL;
 }
 
-enum { LIBS = 5, ROUNDS = 11 };
+enum { LIBS = 6, ROUNDS = 11 };
 
 /* Calls of f that take about 10 ms. */
 static long calls_for(product_fn f, const struct shape *s, const float *A,
@@ -214,7 +229,7 @@ static float *filled(size_t n)
 
 int main(void)
 {
-    const char *names[] = {"OpenBLAS", "BLIS", "oneDNN", "libxsmm", "stepgemm"};
+    const char *names[] = {"OpenBLAS", "BLIS", "oneDNN", "libxsmm", "stepgemm", "tngemm"};
     product_fn fns[] = {with_openblas,
 #ifdef HAVE_BLIS
                         with_blis,
@@ -227,7 +242,8 @@ int main(void)
                         NULL,
 #endif
                         with_xsmm,
-                        with_stepgemm};
+                        with_stepgemm,
+                        with_tngemm};
     gemm_set_threads(1);
 #ifdef HAVE_DNNL
     omp_set_num_threads(1);
@@ -237,9 +253,11 @@ int main(void)
            "a training step uses: for a recurrence's per-step products with M <= %d, "
            "stepgemm for N >= %d (op(B) = B^T); with op(B) = B, libxsmm for N*K >= %d "
            "on an AVX-512 CPU (here: %s), else libxsmm for %d <= N*K < %d and stepgemm "
-           "above; else OpenBLAS)\n",
+           "above; with op(A) = A^T, tngemm where the CPU has AVX-512 (here: %s); "
+           "else OpenBLAS)\n",
            GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK,
-           stepgemm_allow_avx512(1) ? "yes" : "no", STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK);
+           stepgemm_allow_avx512(1) ? "yes" : "no", STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK,
+           tngemm_kernel_serves() ? "yes" : "no");
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
     for (int l = 0; l < LIBS; l++)
         if (fns[l])
@@ -265,6 +283,8 @@ int main(void)
         memcpy(use, fns, sizeof use);
         if (!s->steps) /* stepgemm only does a recurrence's products */
             use[4] = NULL;
+        if (!s->ta || s->tb) /* tngemm only does A^T B */
+            use[5] = NULL;
         xsmm_b = aligned_alloc(64, ((size_t)s->K * s->N * sizeof *xsmm_b + 63) / 64 * 64);
         use[3] = xsmm_b ? xsmm_for(s) : NULL;
         double g[LIBS];
@@ -283,6 +303,8 @@ int main(void)
             used = "stepgemm";
         else if (s->steps && stepgemm_xsmm_takes(s->M, s->tb, s->K, s->N))
             used = "libxsmm";
+        else if (s->ta && !s->tb && tngemm_kernel_serves())
+            used = "tngemm";
         printf("  %-8s %-8s", names[fastest], used);
         int allocating = 0;
         for (int l = 0; s->steps && l < LIBS; l++) {
