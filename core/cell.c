@@ -122,6 +122,21 @@ static void add_column_sums(real *sum, const real *m, size_t rows, size_t cols)
             sum[j] += m[r * cols + j];
 }
 
+/* add_column_sums into two sums from one pass over m (the same bits as two
+ * calls): RNN's and LSTM's two biases have the same gradient, and reading
+ * the T*B rows twice cost 1% of (b) LSTM's step. */
+RNNLAB_KERNEL
+static void add_column_sums2(real *restrict a, real *restrict b,
+                             const real *restrict m, size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < cols; j++) {
+            real v = m[r * cols + j];
+            a[j] += v;
+            b[j] += v;
+        }
+}
+
 void cell_backward_chain(const struct cell *c, struct cell_cache *k, real *dX,
                          real *dh0, real *dc0, real *dH, const real *xi,
                          size_t T, size_t B)
@@ -183,8 +198,12 @@ void cell_grad_task(const struct cell *c, const struct cell_cache *k,
         tngemm(end - begin, H, rows, k->dgh + begin, GH, k->h, H,
                c->dW_hh + begin * H, H);
     } else if (task == hh) {
-        add_column_sums(c->db_ih, k->dgx, rows, GH);
-        add_column_sums(c->db_hh, k->dgh, rows, GH);
+        if (k->dgh == k->dgx) {
+            add_column_sums2(c->db_ih, c->db_hh, k->dgx, rows, GH);
+        } else {
+            add_column_sums(c->db_ih, k->dgx, rows, GH);
+            add_column_sums(c->db_hh, k->dgh, rows, GH);
+        }
     } else if (ids) {
         for (size_t r = 0; r < rows; r++) { /* scatter-add of the gather */
             real *w = c->dW_ih + (size_t)ids[r] * GH;
