@@ -16,9 +16,10 @@
  * Each element is one FMA chain over k in order 0..K-1, added to C once at
  * the end, however M and N are blocked or chunked: the bits of an element
  * do not depend on the others, nor on which thread or task computed it.
- * Used where the CPU has AVX-512 and the float build (bench_gemm_shapes
- * puts it beside OpenBLAS, BLIS and oneDNN's sgemm on those shapes; README,
- * Benchmarks); elsewhere gemm.h.
+ * Used where the CPU has AVX-512 and the float build; elsewhere gemm.h.
+ * bench_gemm_shapes puts it beside OpenBLAS, BLIS and oneDNN's sgemm on
+ * those shapes: it led OpenBLAS on all of them; BLIS or oneDNN's sgemm,
+ * which allocate inside a step, led it on PTB's (README, Benchmarks).
  * Must not: allocate.
  */
 #ifndef RNNLAB_TNGEMM_H

@@ -30,6 +30,10 @@ STEPS=(
     "a9a7a83:sparse update split between threads by visited elements"
     "4f38505:stepgemm packs in 8x8 transposes and whole panel rows"
     "d129715:threads share the backward's weight-gradient tasks"
+    "f3854fe:stepgemm's AVX-512 tiles"
+    "e5b8d0d:libxsmm for the backward per-step products"
+    "fac4a42:tngemm for the weight gradients' products"
+    "50207c6:RNN and LSTM bias gradients in one pass"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
