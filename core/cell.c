@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "gemm.h"
-#include "tngemm.h"
 #include "stepgemm.h"
+#include "tngemm.h"
 
 size_t cell_gates(int kind)
 {

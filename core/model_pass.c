@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "gemm.h"
-#include "tngemm.h"
 #include "loss.h"
+#include "tngemm.h"
 
 /* ---- forward ---------------------------------------------------------- */
 
