@@ -1,5 +1,5 @@
-/* Helpers shared by the tests: temporary files and folders. Header-only so
- * each test binary links only the library. */
+/* Helpers shared by the tests: temporary files and folders, random
+ * operands. Header-only so each test binary links only the library. */
 #ifndef RNNLAB_TEST_SUPPORT_H
 #define RNNLAB_TEST_SUPPORT_H
 
@@ -12,6 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "mem.h"
+#include "real.h"
+#include "rng.h"
 
 /* Creates a fresh folder under /tmp and writes its path into out. */
 static inline void support_tmpdir(char *out, size_t n)
@@ -78,6 +82,17 @@ static inline int support_dir_teardown(void **state)
     (void)state;
     support_rmtree(support_dir());
     return 0;
+}
+
+/* n reals uniform in [-1, 1) from g, from mem_alloc (the caller frees
+ * them with mem_free). */
+static inline real *support_random_reals(struct rng *g, size_t n)
+{
+    real *x = mem_alloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = (real)(2 * rng_uniform(g) - 1);
+    return x;
 }
 
 #endif

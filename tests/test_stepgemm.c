@@ -29,22 +29,15 @@ static void reference(size_t M, size_t N, size_t K, double alpha,
         }
 }
 
-static real *random_reals(struct rng *g, size_t n)
-{
-    real *x = mem_alloc(n * sizeof *x);
-    assert_non_null(x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (real)(2 * rng_uniform(g) - 1);
-    return x;
-}
-
 static void check_shape(size_t M, size_t N, size_t K, int trans, real alpha,
                         real beta)
 {
     struct rng g;
     rng_seed(&g, M * 1000003 + N * 1009 + K, 0);
-    real *A = random_reals(&g, M * K), *W = random_reals(&g, K * N);
-    real *C = random_reals(&g, M * N), *C0 = mem_alloc(M * N * sizeof *C0);
+    real *A = support_random_reals(&g, M * K);
+    real *W = support_random_reals(&g, K * N);
+    real *C = support_random_reals(&g, M * N);
+    real *C0 = mem_alloc(M * N * sizeof *C0);
     real *packed = mem_alloc(stepgemm_packed_size(K, N) * sizeof *packed);
     double *want = mem_alloc(M * N * sizeof *want);
     assert_non_null(C0);
@@ -210,8 +203,10 @@ static void test_avx512_same_bits(void **state)
                     for (int ab = 0; ab < 3; ab++) {
                         size_t M = Ms[a], N = Ns[b], K = Ks[c];
                         real alpha = ab == 2 ? (real)0.3 : 1, beta = ab == 0 ? 0 : 1;
-                        real *A = random_reals(&g, M * K), *W = random_reals(&g, K * N);
-                        real *C = random_reals(&g, M * N), *D = mem_alloc(M * N * sizeof *D);
+                        real *A = support_random_reals(&g, M * K);
+                        real *W = support_random_reals(&g, K * N);
+                        real *C = support_random_reals(&g, M * N);
+                        real *D = mem_alloc(M * N * sizeof *D);
                         real *packed = mem_alloc(stepgemm_packed_size(K, N) * sizeof *packed);
                         assert_non_null(D);
                         assert_non_null(packed);

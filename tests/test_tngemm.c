@@ -13,23 +13,16 @@
 #include "mem.h"
 #include "rng.h"
 
-static real *random_reals(struct rng *g, size_t n)
-{
-    real *x = mem_alloc(n * sizeof *x);
-    assert_non_null(x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (real)(2 * rng_uniform(g) - 1);
-    return x;
-}
-
 /* M x N x K inside operands lda, ldb, ldc wide (>= M, N, N) */
 static void check_shape(size_t M, size_t N, size_t K, size_t lda, size_t ldb,
                         size_t ldc)
 {
     struct rng g;
     rng_seed(&g, M * 1000003 + N * 1009 + K, 1);
-    real *A = random_reals(&g, K * lda), *B = random_reals(&g, K * ldb);
-    real *C = random_reals(&g, M * ldc), *C0 = mem_alloc(M * ldc * sizeof *C0);
+    real *A = support_random_reals(&g, K * lda);
+    real *B = support_random_reals(&g, K * ldb);
+    real *C = support_random_reals(&g, M * ldc);
+    real *C0 = mem_alloc(M * ldc * sizeof *C0);
     real *C1 = mem_alloc(M * ldc * sizeof *C1);
     assert_non_null(C0);
     assert_non_null(C1);
