@@ -105,9 +105,10 @@ $(SHAPES_DNNL): tests/bench_gemm_shapes.c $(LIB)
 	$(CC) $(CFLAGS) -DHAVE_DNNL -DHAVE_BLIS -isystem $(BLIS_INC) -fopenmp -o $@ $< \
 	    $(LIB) -ldnnl $(LDLIBS) -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis
 
+# rebuilt whole: a renamed source must not leave its old object inside
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(RUNNER): $(RUNNER_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
@@ -115,7 +116,7 @@ $(RUNNER): $(RUNNER_OBJ) $(LIB)
 
 $(DLIB): $(DCORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(GRAD_BIN): $(BUILD)/tests/%: $(BUILD)/double/tests/%.o $(DLIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(DLIB) $(TEST_LIBS) $(LDLIBS)
