@@ -5,7 +5,7 @@
 
 #include "gemm.h"
 #include "stepgemm.h"
-#include "tngemm.h"
+#include "bcastgemm.h"
 
 size_t cell_gates(int kind)
 {

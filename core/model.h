@@ -77,7 +77,8 @@ struct model {
     real *emb_out;            /* (T*B, E) embedding rows after dropout */
     real *layer_out;          /* (L, T*B, H) layer outputs after dropout */
     real *masks;              /* dropout masks: (T*B, E) then (L, T*B, H) */
-    real *logits;             /* (T*B, V); gradients after model_loss */
+    real *logits;             /* (V, T*B) vocabulary-major; gradients
+                               * after model_loss */
     int dbias_summed;         /* model_loss added the logits' gradients to
                                * ddec_b already; model_backward clears it */
     int sum_dbias;            /* the backward's tasks sum them (set by

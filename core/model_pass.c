@@ -5,9 +5,15 @@
 
 #include <string.h>
 
+#include "bcastgemm.h"
 #include "gemm.h"
 #include "loss.h"
-#include "tngemm.h"
+#include "transpose.h"
+
+/* The vocabulary from which the decoder's forward goes to nngemm (between
+ * the bench configs' 28, where gemm.h was the faster, and 1028, where
+ * nngemm was). */
+#define DECODER_BCAST_MIN_V 256
 
 /* ---- forward ---------------------------------------------------------- */
 
@@ -26,6 +32,29 @@ static void dropout_forward(real *y, real *mask, const real *x, size_t n,
         mask[i] = rng_u32(g) >= threshold ? keep : 0;
         y[i] = x[i] * mask[i];
     }
+}
+
+/* The decoder over all T*B rows at once, vocabulary-major: logits = W x^T
+ * + b (V, T*B), each row from its bias. From DECODER_BCAST_MIN_V words on,
+ * W is read where it lies (nngemm) against x^T, which is small (in
+ * dbuf[0], free until the backward); below, the transpose cost more than
+ * nngemm saved ((b) RNN 512, V 28: 2.9% of the step, where OpenBLAS packs
+ * x itself for C = W x^T), and gemm.h takes it. */
+static void decoder_forward(struct model *m, const real *x, size_t rows)
+{
+    const struct model_spec *s = &m->spec;
+    size_t H = s->H;
+    if (s->V >= DECODER_BCAST_MIN_V) {
+        transpose(m->dbuf[0], rows, x, H, rows, H);
+        nngemm(s->V, rows, H, m->dec_b, m->dec_W, H, m->dbuf[0], rows,
+               m->logits, rows);
+        return;
+    }
+    for (size_t v = 0; v < s->V; v++)
+        for (size_t r = 0; r < rows; r++)
+            m->logits[v * rows + r] = m->dec_b[v];
+    gemm(GEMM_N, GEMM_T, s->V, rows, H, 1, m->dec_W, H, x, H, 1, m->logits,
+         rows);
 }
 
 /* The cells, dropout and decoder over the layer-0 input x (T*B rows; NULL:
@@ -51,10 +80,7 @@ static void forward_layers(struct model *m, const real *state, const real *x,
             x = y;
         }
     }
-    /* Decoder over all T*B rows at once: logits = x W^T + b. */
-    for (size_t r = 0; r < rows; r++)
-        memcpy(m->logits + r * s->V, m->dec_b, s->V * sizeof *m->dec_b);
-    gemm(GEMM_N, GEMM_T, rows, s->V, H, 1, x, H, m->dec_W, H, 1, m->logits, s->V);
+    decoder_forward(m, x, rows);
 }
 
 void model_forward(struct model *m, const real *state, const int32_t *X,
@@ -162,24 +188,25 @@ static const real *layer_input(const struct model *m, size_t l)
     return s->embedding || s->regression ? m->emb_out : NULL;
 }
 
-/* logits = x W^T + b:  dW += dlogits^T x over the V rows [begin, end) */
+/* logits = W x^T + b:  dW += dlogits x over the V rows [begin, end) */
 static void decoder_weight_grad(struct model *m, size_t begin, size_t end)
 {
     const struct model_spec *s = &m->spec;
     size_t rows = m->T * m->B, H = s->H;
-    tngemm(end - begin, H, rows, m->logits + begin, s->V, layer_input(m, s->L),
-           H, m->ddec_W + begin * H, H);
+    nngemm(end - begin, H, rows, NULL, m->logits + begin * rows, rows,
+           layer_input(m, s->L), H, m->ddec_W + begin * H, H);
 }
 
 size_t model_backward_chain(struct model *m)
 {
     const struct model_spec *s = &m->spec;
     size_t B = m->B, T = m->T, rows = T * B, H = s->H, L = s->L;
-    m->sum_dbias = !m->dbias_summed; /* model_loss sums them, rows in order */
+    m->sum_dbias = !m->dbias_summed; /* model_loss sums them (loss_add_row_sum) */
     m->dbias_summed = 0;
-    /* the decoder input gradient dh = dlogits W */
+    /* the decoder input gradient dh = dlogits^T W, over the vocabulary */
     real *dh = m->dbuf[0], *dx = m->dbuf[1];
-    gemm(GEMM_N, GEMM_N, rows, H, s->V, 1, m->logits, s->V, m->dec_W, H, 0, dh, H);
+    memset(dh, 0, rows * H * sizeof *dh);
+    tngemm(rows, H, s->V, m->logits, rows, m->dec_W, H, dh, H);
     for (size_t l = L; l-- > 0;) {
         if (m->train)
             mask_multiply(dh, m->masks + rows * s->E + l * rows * H, rows * H);
@@ -222,9 +249,8 @@ void model_grad_task(struct model *m, size_t task)
     }
     task -= dec;
     if (m->sum_dbias && task-- == 0) {
-        for (size_t r = 0; r < rows; r++)
-            for (size_t j = 0; j < s->V; j++)
-                m->ddec_b[j] += m->logits[r * s->V + j];
+        for (size_t v = 0; v < s->V; v++)
+            loss_add_row_sum(m->ddec_b + v, m->logits + v * rows, rows);
         return;
     }
     for (size_t l = s->L; l-- > 0;) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "transpose.h"
 
 #if !defined(RNNLAB_DOUBLE) && defined(__x86_64__)
 #include <immintrin.h>
@@ -46,57 +47,20 @@ size_t stepgemm_packed_size(size_t K, size_t N)
     return (N + P - 1) / P * P * K;
 }
 
-/* A panel's columns [0, width) over rows [k0, K) of op(W) = W^T, element
- * by element (W: the panel's first row of W); the rest of the panel's
- * width is zero. */
-static void pack_columns(real *panel, size_t k0, size_t K, size_t width,
-                         const real *W, size_t ldw)
+/* A panel's columns [0, width) of op(W) = W^T, element by element (W: the
+ * panel's first row of W); the rest of the panel's width is zero. */
+static void pack_columns(real *panel, size_t K, size_t width, const real *W,
+                         size_t ldw)
 {
     for (size_t j = 0; j < width; j++) {
         const real *w = W + j * ldw;
-        for (size_t k = k0; k < K; k++)
+        for (size_t k = 0; k < K; k++)
             panel[k * P + j] = w[k];
     }
-    for (size_t k = k0; k < K; k++)
+    for (size_t k = 0; k < K; k++)
         for (size_t j = width; j < P; j++)
             panel[k * P + j] = 0;
 }
-
-#ifdef STEPGEMM_AVX2
-/* dst (8 x 8, row stride ldd) = the transpose of src (8 x 8, stride lds) */
-__attribute__((target("avx2"))) static void transpose8(const float *src, size_t lds,
-                                                       float *dst, size_t ldd)
-{
-    __m256 r[8], u[8];
-    for (int i = 0; i < 8; i++)
-        r[i] = _mm256_loadu_ps(src + i * lds);
-    for (int i = 0; i < 8; i += 2) {
-        u[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        u[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 8; i += 4) {
-        r[i] = _mm256_shuffle_ps(u[i], u[i + 2], 0x44);
-        r[i + 1] = _mm256_shuffle_ps(u[i], u[i + 2], 0xee);
-        r[i + 2] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0x44);
-        r[i + 3] = _mm256_shuffle_ps(u[i + 1], u[i + 3], 0xee);
-    }
-    for (int i = 0; i < 4; i++) {
-        _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x20));
-        _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(r[i], r[i + 4], 0x31));
-    }
-}
-
-/* A whole panel of op(W) = W^T in 8 x 8 blocks: rows [0, 8 * (K / 8)),
- * whose end it returns */
-static size_t pack_panel_t8(float *panel, size_t K, const float *W, size_t ldw)
-{
-    size_t k = 0;
-    for (; k + 8 <= K; k += 8)
-        for (size_t j = 0; j < P; j += 8)
-            transpose8(W + j * ldw + k, ldw, panel + k * P + j, P);
-    return k;
-}
-#endif
 
 /* Every row of op(W) = W is a row of W: read W once, in order, each row
  * into all panels (a whole panel's row is one cache line). */
@@ -115,9 +79,8 @@ static void pack_rows(real *packed, size_t K, size_t N, const real *W, size_t ld
     }
 }
 
-/* A plain copy, so the bits are the same whichever path: the transposes
- * in 8 x 8 register blocks where the CPU has AVX2 (element by element it
- * was 2-3% of (b) GRU's time), the rest element by element. */
+/* A plain copy: whole panels of op(W) = W^T through transpose.h (in
+ * register blocks), a last narrower one element by element. */
 void stepgemm_pack(real *packed, int trans, size_t K, size_t N, const real *W,
                    size_t ldw)
 {
@@ -125,17 +88,13 @@ void stepgemm_pack(real *packed, int trans, size_t K, size_t N, const real *W,
         pack_rows(packed, K, N, W, ldw);
         return;
     }
-#ifdef STEPGEMM_AVX2
-    int avx2 = __builtin_cpu_supports("avx2");
-#endif
     for (size_t p = 0; p < N; p += P) {
         real *panel = packed + p * K;
-        size_t width = N - p < P ? N - p : P, k0 = 0;
-#ifdef STEPGEMM_AVX2
-        if (avx2 && width == P)
-            k0 = pack_panel_t8(panel, K, W + p * ldw, ldw);
-#endif
-        pack_columns(panel, k0, K, width, W + p * ldw, ldw);
+        size_t width = N - p < P ? N - p : P;
+        if (width == P)
+            transpose(panel, P, W + p * ldw, ldw, P, K);
+        else
+            pack_columns(panel, K, width, W + p * ldw, ldw);
     }
 }
 

@@ -5,11 +5,12 @@
  * (per-step products only), and, on the per-step products of a recurrence,
  * core/stepgemm.c (ours: the weights packed once per sequence; the packing
  * is timed too, once every T products, T the config's steps), and, on the
- * weight gradients' products op(A) = A^T, core/tngemm.c (ours: both
+ * products of a shard's whole sequence with op(B) = B (the weight
+ * gradients, the decoder's three products), core/bcastgemm.c (ours: both
  * operands read where they lie). One thread each. The evidence for the
  * per-step rule (stepgemm.h): stepgemm is used only where it is the
- * fastest of all, libxsmm where it is ahead of it; and for tngemm's
- * (tngemm.h).
+ * fastest of all, libxsmm where it is ahead of it; and for bcastgemm's
+ * (bcastgemm.h).
  * Prints GFLOP/s per library and shape, each the median of 11 rounds that
  * alternate the libraries, and which libraries allocate memory per call
  * once warmed up: a training step must not
@@ -33,7 +34,7 @@
 #include "alloc_count.h" /* every library's allocations counted */
 #include "gemm.h"
 #include "stepgemm.h"
-#include "tngemm.h"
+#include "bcastgemm.h"
 #include "train.h"
 
 struct shape {
@@ -62,12 +63,14 @@ static const struct shape SHAPES[] = {
     {"b LSTM 256 h W_hh^T, B 32", 0, 1, 32, 1024, 256, 35},
     {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0},
     {"b GRU dW_hh, 35 steps", 1, 0, 768, 256, 560, 0},
-    {"c decoder dW, 35 steps", 1, 0, 1028, 256, 560, 0},
+    {"c logits W x^T, 35 steps", 0, 0, 1028, 560, 256, 0},
+    {"c decoder dW, 35 steps", 0, 0, 1028, 256, 560, 0},
+    {"c decoder dx, 35 steps", 1, 0, 560, 256, 1028, 0},
     {"d LSTM X W_ih^T, 20 steps", 0, 1, 200, 800, 200, 0},
-    {"d decoder, 20 steps", 0, 1, 200, 10000, 200, 0},
     {"d LSTM dW_hh, 20 steps", 1, 0, 800, 200, 200, 0},
     {"d LSTM dW_ih^T, 20 steps", 1, 0, 200, 800, 200, 0},
-    {"d decoder dW, 20 steps", 1, 0, 10000, 200, 200, 0},
+    {"d logits, decoder dW, 20 st", 0, 0, 10000, 200, 200, 0},
+    {"d decoder dx, 20 steps", 1, 0, 200, 200, 10000, 0},
 };
 
 
@@ -93,11 +96,14 @@ static void with_openblas(const struct shape *s, const float *A,
                 s->ta ? s->M : s->K, B, s->tb ? s->K : s->N, 1, C, s->N);
 }
 
-/* tngemm's kernel (op(A) = A^T, op(B) = B only) */
-static void with_tngemm(const struct shape *s, const float *A, const float *B,
-                        float *C)
+/* bcastgemm's kernels (op(B) = B only): tngemm's, nngemm's */
+static void with_bcastgemm(const struct shape *s, const float *A,
+                           const float *B, float *C)
 {
-    tngemm_kernel(s->M, s->N, s->K, A, s->M, B, s->N, C, s->N);
+    if (s->ta)
+        tngemm_kernel(s->M, s->N, s->K, A, s->M, B, s->N, C, s->N);
+    else
+        nngemm_kernel(s->M, s->N, s->K, NULL, A, s->K, B, s->N, C, s->N);
 }
 
 #ifdef HAVE_BLIS
@@ -229,7 +235,7 @@ static float *filled(size_t n)
 
 int main(void)
 {
-    const char *names[] = {"OpenBLAS", "BLIS", "oneDNN", "libxsmm", "stepgemm", "tngemm"};
+    const char *names[] = {"OpenBLAS", "BLIS", "oneDNN", "libxsmm", "stepgemm", "bcastgemm"};
     product_fn fns[] = {with_openblas,
 #ifdef HAVE_BLIS
                         with_blis,
@@ -243,7 +249,7 @@ int main(void)
 #endif
                         with_xsmm,
                         with_stepgemm,
-                        with_tngemm};
+                        with_bcastgemm};
     gemm_set_threads(1);
 #ifdef HAVE_DNNL
     omp_set_num_threads(1);
@@ -253,16 +259,16 @@ int main(void)
            "a training step uses: for a recurrence's per-step products with M <= %d, "
            "stepgemm for N >= %d (op(B) = B^T); with op(B) = B, libxsmm for N*K >= %d "
            "on an AVX-512 CPU (here: %s), else libxsmm for %d <= N*K < %d and stepgemm "
-           "above; with op(A) = A^T, tngemm where the CPU has AVX-512 (here: %s); "
-           "else OpenBLAS)\n",
+           "above; a whole sequence's products with op(B) = B, bcastgemm where the "
+           "CPU has AVX-512 (here: %s); else OpenBLAS)\n",
            GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK,
            stepgemm_allow_avx512(1) ? "yes" : "no", STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK,
-           tngemm_kernel_serves() ? "yes" : "no");
+           bcastgemm_kernel_serves() ? "yes" : "no");
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
     for (int l = 0; l < LIBS; l++)
         if (fns[l])
             printf(" %9s", names[l]);
-    printf("  %-8s %-8s %s\n", "fastest", "used", "allocating (per call)");
+    printf("  %-9s %-9s %s\n", "fastest", "used", "allocating (per call)");
     for (size_t i = 0; i < sizeof SHAPES / sizeof *SHAPES; i++) {
         const struct shape *s = &SHAPES[i];
         float *A = filled((size_t)s->M * s->K), *B = filled((size_t)s->K * s->N);
@@ -283,7 +289,7 @@ int main(void)
         memcpy(use, fns, sizeof use);
         if (!s->steps) /* stepgemm only does a recurrence's products */
             use[4] = NULL;
-        if (!s->ta || s->tb) /* tngemm only does A^T B */
+        if (s->steps || s->tb) /* bcastgemm: A^T B and A B of a sequence */
             use[5] = NULL;
         xsmm_b = aligned_alloc(64, ((size_t)s->K * s->N * sizeof *xsmm_b + 63) / 64 * 64);
         use[3] = xsmm_b ? xsmm_for(s) : NULL;
@@ -303,9 +309,9 @@ int main(void)
             used = "stepgemm";
         else if (s->steps && stepgemm_xsmm_takes(s->M, s->tb, s->K, s->N))
             used = "libxsmm";
-        else if (s->ta && !s->tb && tngemm_kernel_serves())
-            used = "tngemm";
-        printf("  %-8s %-8s", names[fastest], used);
+        else if (!s->steps && !s->tb && bcastgemm_kernel_serves())
+            used = "bcastgemm";
+        printf("  %-9s %-9s", names[fastest], used);
         int allocating = 0;
         for (int l = 0; l < LIBS; l++) {
             double a = use[l] ? allocations_per_call(use[l], s, A, B, C) : 0;

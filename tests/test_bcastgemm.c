@@ -1,8 +1,10 @@
-/* Tests for core/tngemm.c: C += A^T B against a product summed in double,
- * with strides wider than the operands (a chunk of a larger product) and
- * every tail of rows (1-6) and columns (1-64); the bits of an element do
- * not depend on how the rows or columns are chunked; tngemm and the BLAS
- * agree to rounding; the kernel writes nothing outside C's M x N. */
+/* Tests for core/bcastgemm.c: C += A^T B (tngemm), C = init + A B and C +=
+ * A B (nngemm) against products summed in double, with strides wider than
+ * the operands (a chunk of a larger product) and every tail of rows (1-6)
+ * and columns (1-70: whole and half registers); the bits of an element do
+ * not depend on how the rows or columns are chunked; a long K is the sum
+ * of its chunks' products, added one after the other; the kernels and the
+ * BLAS agree to rounding; nothing outside C's M x N is written. */
 #include "support.h"
 
 #include <math.h>
@@ -13,55 +15,100 @@
 #include "mem.h"
 #include "rng.h"
 
-/* M x N x K inside operands lda, ldb, ldc wide (>= M, N, N) */
-static void check_shape(size_t M, size_t N, size_t K, size_t lda, size_t ldb,
-                        size_t ldc)
+/* op(A)'s entry (i, k): A^T B reads A (K x M), A B reads A (M x K) */
+static real entry(const real *A, size_t lda, int transposed, size_t i,
+                  size_t k)
+{
+    return transposed ? A[k * lda + i] : A[i * lda + k];
+}
+
+/* tngemm_kernel (transposed) or nngemm_kernel, with init or without */
+static void product(int transposed, size_t M, size_t N, size_t K,
+                    const real *init, const real *A, size_t lda, const real *B,
+                    size_t ldb, real *C, size_t ldc)
+{
+    if (transposed)
+        tngemm_kernel(M, N, K, A, lda, B, ldb, C, ldc);
+    else
+        nngemm_kernel(M, N, K, init, A, lda, B, ldb, C, ldc);
+}
+
+/* M x N x K inside operands lda, ldb, ldc wide (>= M or K, N, N); nn with
+ * init when `with_init` */
+static void check_product(int transposed, int with_init, size_t M, size_t N,
+                          size_t K, size_t lda, size_t ldb, size_t ldc)
 {
     struct rng g;
-    rng_seed(&g, M * 1000003 + N * 1009 + K, 1);
-    real *A = support_random_reals(&g, K * lda);
+    rng_seed(&g, M * 1000003 + N * 1009 + K * 7 + (size_t)transposed, 1);
+    size_t arows = transposed ? K : M;
+    real *A = support_random_reals(&g, arows * lda);
     real *B = support_random_reals(&g, K * ldb);
     real *C = support_random_reals(&g, M * ldc);
+    real *init = with_init ? support_random_reals(&g, M) : NULL;
     real *C0 = mem_alloc(M * ldc * sizeof *C0);
     real *C1 = mem_alloc(M * ldc * sizeof *C1);
     assert_non_null(C0);
     assert_non_null(C1);
     memcpy(C0, C, M * ldc * sizeof *C);
-    tngemm_kernel(M, N, K, A, lda, B, ldb, C, ldc);
+    product(transposed, M, N, K, init, A, lda, B, ldb, C, ldc);
     for (size_t i = 0; i < M; i++)
         for (size_t j = 0; j < ldc; j++) {
             double want = C0[i * ldc + j], got = C[i * ldc + j];
-            if (j < N)
+            if (j < N) {
+                want = init ? init[i] : want;
                 for (size_t k = 0; k < K; k++)
-                    want += (double)A[k * lda + i] * (double)B[k * ldb + j];
+                    want += (double)entry(A, lda, transposed, i, k) *
+                            (double)B[k * ldb + j];
+            }
             if (j >= N ? got != want : !(fabs(got - want) <= 2e-6 * (double)K))
-                fail_msg("M %zu N %zu K %zu: C[%zu][%zu] %.9g, product in "
-                         "double %.9g", M, N, K, i, j, got, want);
+                fail_msg("%s M %zu N %zu K %zu: C[%zu][%zu] %.9g, product "
+                         "in double %.9g", transposed ? "tn" : "nn", M, N, K,
+                         i, j, got, want);
         }
     /* in chunks of rows, then of columns: the same bits */
     memcpy(C1, C0, M * ldc * sizeof *C1);
     size_t mid = M / 2, cut = N / 3;
-    tngemm_kernel(mid, N, K, A, lda, B, ldb, C1, ldc);
-    tngemm_kernel(M - mid, cut, K, A + mid, lda, B, ldb, C1 + mid * ldc, ldc);
-    tngemm_kernel(M - mid, N - cut, K, A + mid, lda, B + cut, ldb,
-                    C1 + mid * ldc + cut, ldc);
+    const real *A_mid = transposed ? A + mid : A + mid * lda;
+    product(transposed, mid, N, K, init, A, lda, B, ldb, C1, ldc);
+    product(transposed, M - mid, cut, K, init ? init + mid : NULL, A_mid, lda,
+            B, ldb, C1 + mid * ldc, ldc);
+    product(transposed, M - mid, N - cut, K, init ? init + mid : NULL, A_mid,
+            lda, B + cut, ldb, C1 + mid * ldc + cut, ldc);
     assert_memory_equal(C1, C, M * ldc * sizeof *C);
-    /* the BLAS gives the same product to rounding; tngemm, whichever
-     * serves, too */
+    /* the BLAS gives the same product to rounding; tngemm and nngemm,
+     * whichever serves, too */
     for (int via = 0; via < 2; via++) {
         memcpy(C1, C0, M * ldc * sizeof *C1);
+        if (via == 0 && init)
+            for (size_t i = 0; i < M; i++)
+                for (size_t j = 0; j < N; j++)
+                    C1[i * ldc + j] = init[i];
         if (via == 0)
-            gemm(GEMM_T, GEMM_N, M, N, K, 1, A, lda, B, ldb, 1, C1, ldc);
-        else
+            gemm(transposed ? GEMM_T : GEMM_N, GEMM_N, M, N, K, 1, A, lda, B,
+                 ldb, 1, C1, ldc);
+        else if (transposed)
             tngemm(M, N, K, A, lda, B, ldb, C1, ldc);
+        else
+            nngemm(M, N, K, init, A, lda, B, ldb, C1, ldc);
         for (size_t i = 0; i < M * ldc; i++)
             assert_true(fabs(C1[i] - C[i]) <= 4e-6 * (double)K);
     }
     mem_free(A);
     mem_free(B);
     mem_free(C);
+    mem_free(init);
     mem_free(C0);
     mem_free(C1);
+}
+
+/* both kinds, nn with and without init (A B's A at least K wide) */
+static void check_shape(size_t M, size_t N, size_t K, size_t lda, size_t ldb,
+                        size_t ldc)
+{
+    size_t nn_lda = lda >= K ? lda : K + 3;
+    check_product(1, 0, M, N, K, lda, ldb, ldc);
+    check_product(0, 0, M, N, K, nn_lda, ldb, ldc);
+    check_product(0, 1, M, N, K, nn_lda, ldb, ldc);
 }
 
 static void test_tails(void **state)
@@ -69,7 +116,7 @@ static void test_tails(void **state)
     (void)state;
     for (size_t M = 1; M <= 13; M++)
         for (size_t N = 1; N <= 70; N += (N < 20 ? 1 : 7))
-            check_shape(M, N, 9, M + 3, N + 5, N + 2);
+            check_shape(M, N, 9, M + 12, N + 5, N + 2);
 }
 
 static void test_training_shapes(void **state)
@@ -80,21 +127,72 @@ static void test_training_shapes(void **state)
     check_shape(200, 208, 200, 200, 800, 800);  /* (d) dW_ih^T, a chunk */
     check_shape(100, 100, 80, 100, 100, 100);   /* (e) dW_hh */
     check_shape(7, 28, 560, 28, 256, 256);      /* (b) decoder dW, V 28 */
+    check_product(0, 1, 500, 200, 200, 200, 200, 200); /* (d) logits, rows */
+    check_product(0, 0, 300, 200, 200, 200, 200, 200); /* (d) decoder dW */
 }
 
-/* K = 0 adds nothing; M or N = 0 touches nothing. */
+/* K beyond BCASTGEMM_KMAX (the decoder's input gradient sums over the
+ * vocabulary): the product is right, and it is the chunks' products added
+ * to C one after the other, each chunk one call: even chunks of at most
+ * BCASTGEMM_KCHUNK. */
+static void test_long_k(void **state)
+{
+    (void)state;
+    size_t M = 13, N = 40, K = 5000, chunks = (K + BCASTGEMM_KCHUNK - 1) / BCASTGEMM_KCHUNK;
+    size_t step = (K + chunks - 1) / chunks;
+    check_product(1, 0, M, N, K, M, N, N);
+    check_product(0, 1, M, N, K, K, N, N);
+    struct rng g;
+    rng_seed(&g, 17, 1);
+    real *A = support_random_reals(&g, K * M), *B = support_random_reals(&g, K * N);
+    real *C = support_random_reals(&g, M * N), *init = support_random_reals(&g, M);
+    real *C1 = mem_alloc(M * N * sizeof *C1);
+    assert_non_null(C1);
+    for (int transposed = 0; transposed < 2; transposed++) {
+        size_t lda = transposed ? M : K;
+        const real *in = transposed ? NULL : init;
+        memcpy(C1, C, M * N * sizeof *C);
+        product(transposed, M, N, K, in, A, lda, B, N, C1, N);
+        real *C2 = support_random_reals(&g, M * N);
+        memcpy(C2, C, M * N * sizeof *C);
+        for (size_t k0 = 0; k0 < K; k0 += step) {
+            size_t kc = K - k0 < step ? K - k0 : step;
+            const real *a = transposed ? A + k0 * lda : A + k0;
+            product(transposed, M, N, kc, k0 == 0 ? in : NULL, a, lda,
+                    B + k0 * N, N, C2, N);
+        }
+        assert_memory_equal(C1, C2, M * N * sizeof *C1);
+        mem_free(C2);
+    }
+    mem_free(A);
+    mem_free(B);
+    mem_free(C);
+    mem_free(init);
+    mem_free(C1);
+}
+
+/* K = 0 adds nothing (or leaves init); M or N = 0 touches nothing. */
 static void test_empty(void **state)
 {
     (void)state;
     real A[4] = {1, 2, 3, 4}, B[4] = {5, 6, 7, 8}, C[4] = {1, 1, 1, 1};
+    real init[2] = {10, 20};
     tngemm_kernel(2, 2, 0, A, 2, B, 2, C, 2);
     tngemm_kernel(0, 2, 2, A, 2, B, 2, C, 2);
     tngemm_kernel(2, 0, 2, A, 2, B, 2, C, 2);
+    nngemm_kernel(2, 2, 0, NULL, A, 2, B, 2, C, 2);
+    nngemm_kernel(0, 2, 2, init, A, 2, B, 2, C, 2);
+    nngemm_kernel(2, 0, 2, init, A, 2, B, 2, C, 2);
     for (int i = 0; i < 4; i++)
         assert_true(C[i] == 1);
     tngemm_kernel(2, 2, 2, A, 2, B, 2, C, 2);
     /* C += A^T B: [1 3; 2 4] [5 6; 7 8] */
     assert_true(C[0] == 27 && C[1] == 31 && C[2] == 39 && C[3] == 45);
+    nngemm_kernel(2, 2, 2, init, A, 2, B, 2, C, 2);
+    /* C = init + A B: [10; 20] + [1 2; 3 4] [5 6; 7 8] */
+    assert_true(C[0] == 29 && C[1] == 32 && C[2] == 63 && C[3] == 70);
+    nngemm_kernel(2, 2, 0, init, A, 2, B, 2, C, 2);
+    assert_true(C[0] == 10 && C[1] == 10 && C[2] == 20 && C[3] == 20);
 }
 
 int main(void)
@@ -102,9 +200,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tails),
         cmocka_unit_test(test_training_shapes),
+        cmocka_unit_test(test_long_k),
         cmocka_unit_test(test_empty),
     };
-    printf("tngemm: the AVX-512 kernel %s here\n",
+    printf("bcastgemm: the AVX-512 kernel %s here\n",
            bcastgemm_kernel_serves() ? "serves" : "does not serve (plain C tested)");
-    return cmocka_run_group_tests_name("test_tngemm", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("test_bcastgemm", tests, NULL, NULL);
 }
