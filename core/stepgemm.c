@@ -220,12 +220,64 @@ TILE512_ROWS(8)
 TILE512_ROWS(9)
 TILE512_ROWS(10)
 
+/* Two adjacent panels at once (32 columns): each broadcast of A feeds two
+ * FMAs, so a k costs two panel loads and R broadcasts for 2R FMAs where
+ * two single-panel tiles cost two and 2R; and 2R chains keep the FMA units
+ * busy where R = 8 (16 rows as 8 + 8) gave 8, at their latency's edge. A
+ * CPU with full-width AVX-512 units (AMD Zen 5: two 512-bit FMAs a cycle)
+ * ran (b) LSTM's forward products at 160 GFLOP/s with single panels. The
+ * second panel's store masks its width; the chains, and so the bits, are
+ * the single tiles'. */
+#define PAIR512_ROWS(R)                                                       \
+    __attribute__((target("avx512f"))) static void pair512_##R(               \
+        size_t K, const float *a, size_t lda, const float *panel, float *c,   \
+        size_t ldc, float alpha, float beta, size_t width)                    \
+    {                                                                         \
+        __m512 acc[R][2];                                                     \
+        const float *next = panel + K * P;                                    \
+        _Pragma("GCC unroll 10") for (int i = 0; i < R; i++)                  \
+            acc[i][0] = acc[i][1] = _mm512_setzero_ps();                      \
+        for (size_t k = 0; k < K; k++) {                                      \
+            __m512 w0 = _mm512_loadu_ps(panel + k * P);                       \
+            __m512 w1 = _mm512_loadu_ps(next + k * P);                        \
+            _Pragma("GCC unroll 10") for (int i = 0; i < R; i++) {            \
+                __m512 s = _mm512_set1_ps(a[(size_t)i * lda + k]);            \
+                acc[i][0] = _mm512_fmadd_ps(s, w0, acc[i][0]);                \
+                acc[i][1] = _mm512_fmadd_ps(s, w1, acc[i][1]);                \
+            }                                                                 \
+        }                                                                     \
+        __mmask16 masks[2] = {0xffff, (__mmask16)((1u << width) - 1)};        \
+        _Pragma("GCC unroll 10") for (int i = 0; i < R; i++)                  \
+            _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) {             \
+                __m512 v = acc[i][h];                                         \
+                float *row = c + (size_t)i * ldc + h * P;                     \
+                if (alpha != 1)                                               \
+                    v = _mm512_mul_ps(_mm512_set1_ps(alpha), v);              \
+                if (beta != 0)                                                \
+                    v = _mm512_add_ps(_mm512_maskz_loadu_ps(masks[h], row), v); \
+                _mm512_mask_storeu_ps(row, masks[h], v);                      \
+            }                                                                 \
+    }
+PAIR512_ROWS(1)
+PAIR512_ROWS(2)
+PAIR512_ROWS(3)
+PAIR512_ROWS(4)
+PAIR512_ROWS(5)
+PAIR512_ROWS(6)
+PAIR512_ROWS(7)
+PAIR512_ROWS(8)
+PAIR512_ROWS(9)
+PAIR512_ROWS(10)
+
 enum { MAX_ROWS_512 = 10 };
 typedef void tile512_fn(size_t, const float *, size_t, const float *, float *,
                         size_t, float, float, size_t);
 static tile512_fn *const tile512[MAX_ROWS_512 + 1] = {
     NULL,      tile512_1, tile512_2, tile512_3, tile512_4, tile512_5,
     tile512_6, tile512_7, tile512_8, tile512_9, tile512_10};
+static tile512_fn *const pair512[MAX_ROWS_512 + 1] = {
+    NULL,      pair512_1, pair512_2, pair512_3, pair512_4, pair512_5,
+    pair512_6, pair512_7, pair512_8, pair512_9, pair512_10};
 
 /* Rows of the next AVX-512 tile: up to 10 in one (PTB's 10 rows: 108
  * GFLOP/s, 88 as 8 + 2), more in equal tiles (16 as 8 + 8: 108-115; as one
@@ -272,9 +324,16 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
     real tile[MAX_ROWS * P];
-    for (size_t p = 0; p < N; p += P) {
+    for (size_t p = 0, step; p < N; p += step) {
         const real *panel = packed + p * K;
         size_t width = N - p < P ? N - p : P;
+        /* two panels at once where two are left: the second's width */
+        size_t pair = 0;
+#ifdef STEPGEMM_AVX2
+        if (avx512 && N - p > P)
+            pair = N - p - P < P ? N - p - P : P;
+#endif
+        step = pair ? 2 * P : P;
         for (size_t r = 0, R; r < M; r += R) {
 #ifdef STEPGEMM_AVX2
             R = avx512 ? tile512_rows(M - r) : tile_rows(M - r);
@@ -288,8 +347,15 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
                 for (size_t i = 0; i < R; i++) {
                     __builtin_prefetch(C + (r + i) * ldc + p);
                     __builtin_prefetch(C + (r + i) * ldc + p + width - 1);
+                    if (pair)
+                        __builtin_prefetch(C + (r + i) * ldc + p + P + pair - 1);
                 }
 #ifdef STEPGEMM_AVX2
+            if (pair) {
+                pair512[R](K, A + r * lda, lda, panel, C + r * ldc + p, ldc,
+                           alpha, beta, pair);
+                continue;
+            }
             if (avx512) { /* any width: its store masks a narrower panel */
                 tile512[R](K, A + r * lda, lda, panel, C + r * ldc + p, ldc,
                            alpha, beta, width);
@@ -327,10 +393,12 @@ int stepgemm_xsmm_takes(size_t M, int trans, size_t K, size_t N)
 #ifdef STEPGEMM_XSMM
     if (M > GEMM_SMALL_ROWS || trans || N * K < STEPGEMM_XSMM_MIN_NK)
         return 0;
-    /* AVX-512: every backward product (1-3% ahead of stepgemm, 39-90%
-     * ahead of OpenBLAS); AVX2: RNN 256's only (ahead of stepgemm below
-     * STEPGEMM_MIN_NK, behind it above) */
-    return use_avx512() || N * K < STEPGEMM_MIN_NK;
+    /* AVX-512: the backward products below STEPGEMM_MIN_NK_512 (RNN 256's,
+     * GRU 256's, PTB's LSTM 200's: 2-6% ahead of stepgemm's paired
+     * panels on a Zen 5, 39-90% ahead of OpenBLAS), stepgemm's above (RNN
+     * 512's and LSTM 256's: 10-11% ahead of libxsmm); AVX2: RNN 256's only
+     * (ahead of stepgemm below STEPGEMM_MIN_NK, behind it above) */
+    return N * K < (use_avx512() ? STEPGEMM_MIN_NK_512 : STEPGEMM_MIN_NK);
 #else
     (void)M, (void)trans, (void)K, (void)N;
     return 0;

@@ -19,13 +19,16 @@
  * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step;
  * README, Benchmarks, names the runs where those two were ahead): op(W) =
  * W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T columns (G*H >=
- * 256), and, on a CPU without AVX-512, op(W) = W (a backward's dgates
- * W_hh) with at least STEPGEMM_MIN_NK elements (G*H*H >= 2*256^2: RNN 512,
- * LSTM and GRU 256, PTB's LSTM 200). libxsmm's JIT kernels
+ * 256), and op(W) = W (a backward's dgates W_hh) with at least
+ * STEPGEMM_MIN_NK elements on a CPU without AVX-512 (G*H*H >= 2*256^2: RNN
+ * 512, LSTM and GRU 256, PTB's LSTM 200), STEPGEMM_MIN_NK_512 with it (RNN
+ * 512, LSTM 256). libxsmm's JIT kernels
  * (stepgemm_xsmm_takes, W as it is) take the backward products of at least
  * STEPGEMM_XSMM_MIN_NK elements that stepgemm does not: RNN 256's, and on
- * an AVX-512 CPU all of them (1-3% ahead of stepgemm there; stepgemm led
- * them on the AVX2 machine). Elsewhere the product goes to gemm.h.
+ * an AVX-512 CPU all of them below STEPGEMM_MIN_NK_512 (GRU 256's, PTB's
+ * LSTM 200's: 2-6% ahead of stepgemm's paired panels there; stepgemm leads
+ * at RNN 512's and LSTM 256's, and led them all on the AVX2 machine).
+ * Elsewhere the product goes to gemm.h.
  * Must not: allocate (the caller gives stepgemm_packed_size reals).
  */
 #ifndef RNNLAB_STEPGEMM_H
@@ -37,6 +40,7 @@
 
 #define STEPGEMM_PANEL 16
 #define STEPGEMM_MIN_NK 131072 /* 2 * 256 * 256 */
+#define STEPGEMM_MIN_NK_512 262144 /* 4 * 256 * 256, with AVX-512 */
 #define STEPGEMM_MIN_N_T 256
 #define STEPGEMM_XSMM_MIN_NK 65536 /* 256 * 256 */
 

@@ -104,22 +104,24 @@ static void test_rule(void **state)
     assert_true(stepgemm_takes(10, 1, 200, 800));   /* d LSTM 200 forward */
     assert_false(stepgemm_takes(16, 1, 100, 100));  /* e RNN 100 */
     assert_false(stepgemm_takes(32, 1, 256, 1024)); /* more than 16 rows */
-    /* libxsmm: RNN 256's backward everywhere, every larger one with AVX-512
-     * (stepgemm's tiles where the CPU has AVX2 only); never a forward, a
-     * small one or more than 16 rows */
+    /* libxsmm: RNN 256's backward everywhere, with AVX-512 the larger ones
+     * below 4 * 256^2 elements (GRU 256, PTB's LSTM 200; stepgemm's tiles
+     * above, and where the CPU has AVX2 only); never a forward, a small one
+     * or more than 16 rows */
     int avx512 = stepgemm_allow_avx512(1);
     assert_true(stepgemm_xsmm_takes(16, 0, 256, 256)); /* a,c RNN 256 */
     assert_false(stepgemm_xsmm_takes(16, 1, 256, 256));
     assert_false(stepgemm_xsmm_takes(16, 0, 100, 100)); /* e RNN 100 */
     assert_false(stepgemm_xsmm_takes(32, 0, 256, 256));
-    size_t backward[][3] = {{16, 512, 512},  /* b RNN 512 */
-                            {16, 1024, 256}, /* b LSTM 256 */
-                            {16, 768, 256},  /* b GRU 256 */
-                            {10, 800, 200}}; /* d LSTM 200 */
+    size_t backward[][3] = {{16, 768, 256},  /* b GRU 256 */
+                            {10, 800, 200},  /* d LSTM 200 */
+                            {16, 512, 512},  /* b RNN 512 */
+                            {16, 1024, 256}}; /* b LSTM 256 */
     for (size_t i = 0; i < 4; i++) {
         size_t M = backward[i][0], K = backward[i][1], N = backward[i][2];
-        assert_int_equal(stepgemm_xsmm_takes(M, 0, K, N), avx512);
-        assert_int_equal(stepgemm_takes(M, 0, K, N), !avx512);
+        int xsmm = avx512 && i < 2;
+        assert_int_equal(stepgemm_xsmm_takes(M, 0, K, N), xsmm);
+        assert_int_equal(stepgemm_takes(M, 0, K, N), !xsmm);
     }
     stepgemm_allow_avx512(0); /* held to AVX2: the AVX2 machine's rule */
     assert_true(stepgemm_xsmm_takes(16, 0, 256, 256));
@@ -183,7 +185,7 @@ static void test_pack_every_element(void **state)
 
 /* The AVX-512 tiles give the AVX2 tiles' bits: rows in one tile (1, 3, 7,
  * 10) and split (11 as 6 + 5, 16 as 8 + 8), whole and narrower
- * last panels, K of 1, odd and 1024 (rows 4 KiB apart), alpha and beta. On
+ * last panels, alone or the second of a pair (40, 48, 56 columns), K of 1, odd and 1024 (rows 4 KiB apart), alpha and beta. On
  * a CPU without AVX-512 there is nothing to compare; it says so. */
 static void test_avx512_same_bits(void **state)
 {
@@ -193,7 +195,7 @@ static void test_avx512_same_bits(void **state)
                       "nothing to compare\n");
         return;
     }
-    size_t Ms[] = {1, 3, 7, 10, 11, 16}, Ns[] = {16, 40, 256}, Ks[] = {1, 37, 1024};
+    size_t Ms[] = {1, 3, 7, 10, 11, 16}, Ns[] = {16, 40, 48, 56, 256}, Ks[] = {1, 37, 1024};
     struct rng g;
     rng_seed(&g, 512, 0);
     for (size_t a = 0; a < sizeof Ms / sizeof *Ms; a++)
