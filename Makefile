@@ -102,6 +102,7 @@ BLIS_DIR    := /usr/lib/$(MULTIARCH)/blis-serial
 BLIS_INC    := /usr/include/$(MULTIARCH)/blis-serial
 SHAPES_DNNL := $(BUILD)/tests/bench_gemm_shapes_dnnl
 $(SHAPES_DNNL): tests/bench_gemm_shapes.c $(LIB)
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DHAVE_DNNL -DHAVE_BLIS -isystem $(BLIS_INC) -fopenmp -o $@ $< \
 	    $(LIB) -ldnnl $(LDLIBS) -L$(BLIS_DIR) -Wl,-rpath,$(BLIS_DIR) -lblis
 

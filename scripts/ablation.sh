@@ -34,6 +34,7 @@ STEPS=(
     "e5b8d0d:libxsmm for the backward per-step products"
     "fac4a42:tngemm for the weight gradients' products"
     "50207c6:RNN and LSTM bias gradients in one pass"
+    "bbdc31a:decoder vocabulary-major, its products through bcastgemm"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)

@@ -14,6 +14,11 @@
  *       PyTorch fixtures of tests/fixtures (scripts/make_reference.py);
  *       prints the largest relative error of each and exits 1 above
  *       CHECK_TOL (relative to the tensor's largest magnitude).
+ *   bench_dnnl --sgemm
+ *       oneDNN's own dnnl_sgemm on 2048^3 at OMP_NUM_THREADS threads, the
+ *       best of 5 after a warm-up: gflops=... (scripts/bench.sh takes the
+ *       faster of it and OpenBLAS's as the machine's sgemm rate: OpenBLAS
+ *       0.3.21 runs its AVX2 kernels on a Zen 5, half its AVX-512 peak).
  *
  * Layouts: PyTorch's W_ih (G*H, in) and W_hh (G*H, H) become oneDNN's ldigo
  * weights; its gate orders are LSTM i, f, c, o (PyTorch's i, f, g, o) and
@@ -746,10 +751,35 @@ int check_fixture(const char *path)
     return worst <= CHECK_TOL ? 0 : 1;
 }
 
+/* the --sgemm rate, timed as tests/bench_gemm.c times OpenBLAS's */
+int sgemm_rate()
+{
+    const dnnl_dim_t n = 2048;
+    vec a((size_t)(3 * n * n));
+    for (size_t i = 0; i < a.size(); i++)
+        a[i] = (float)((i * 2654435761u) % 1000) * 1e-3f - 0.5f;
+    float *b = a.data() + n * n, *c = b + n * n;
+    double best = 0;
+    for (int rep = 0; rep < 6; rep++) {
+        double t0 = train_now();
+        if (dnnl_sgemm('N', 'N', n, n, n, 1, a.data(), n, b, n, 0, c, n)
+            != dnnl_success)
+            return 1;
+        double rate = 2.0 * (double)n * (double)n * (double)n
+                      / (train_now() - t0) * 1e-9;
+        if (rep > 0 && rate > best)
+            best = rate;
+    }
+    std::printf("gflops=%.1f\n", best);
+    return 0;
+}
+
 } /* namespace */
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !std::strcmp(argv[1], "--sgemm"))
+        return sgemm_rate();
     if (argc >= 2 && !std::strcmp(argv[1], "--check")) { /* the fixtures */
         int rc = 0;
         for (int i = 2; i < argc; i++) {

@@ -63,6 +63,8 @@ static const struct shape SHAPES[] = {
     {"b LSTM 256 h W_hh^T, B 32", 0, 1, 32, 1024, 256, 35},
     {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0},
     {"b GRU dW_hh, 35 steps", 1, 0, 768, 256, 560, 0},
+    {"a,b decoder dW, 35 steps", 0, 0, 28, 256, 560, 0},
+    {"a,b decoder dx, 35 steps", 1, 0, 560, 256, 28, 0},
     {"c logits W x^T, 35 steps", 0, 0, 1028, 560, 256, 0},
     {"c decoder dW, 35 steps", 0, 0, 1028, 256, 560, 0},
     {"c decoder dx, 35 steps", 1, 0, 560, 256, 1028, 0},
@@ -71,6 +73,9 @@ static const struct shape SHAPES[] = {
     {"d LSTM dW_ih^T, 20 steps", 1, 0, 200, 800, 200, 0},
     {"d logits, decoder dW, 20 st", 0, 0, 10000, 200, 200, 0},
     {"d decoder dx, 20 steps", 1, 0, 200, 200, 10000, 0},
+    {"e logits W x^T, 5 steps", 0, 0, 10000, 80, 100, 0},
+    {"e decoder dW, 5 steps", 0, 0, 10000, 100, 80, 0},
+    {"e decoder dx, 5 steps", 1, 0, 80, 100, 10000, 0},
 };
 
 
@@ -257,11 +262,11 @@ int main(void)
     libxsmm_init();
     printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
            "a training step uses: for a recurrence's per-step products with M <= %d, "
-           "stepgemm for N >= %d (op(B) = B^T); with op(B) = B, libxsmm for N*K >= %d "
-           "on an AVX-512 CPU (here: %s), else libxsmm for %d <= N*K < %d and stepgemm "
+           "stepgemm for N >= %d (op(B) = B^T); with op(B) = B, libxsmm for %d <= N*K < "
+           "%d on an AVX-512 CPU (here: %s), else libxsmm for %d <= N*K < %d, and stepgemm "
            "above; a whole sequence's products with op(B) = B, bcastgemm where the "
            "CPU has AVX-512 (here: %s); else OpenBLAS)\n",
-           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK,
+           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK_512,
            stepgemm_allow_avx512(1) ? "yes" : "no", STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK,
            bcastgemm_kernel_serves() ? "yes" : "no");
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
