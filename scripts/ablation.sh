@@ -35,6 +35,7 @@ STEPS=(
     "fac4a42:tngemm for the weight gradients' products"
     "50207c6:RNN and LSTM bias gradients in one pass"
     "bbdc31a:decoder vocabulary-major, its products through bcastgemm"
+    "5d54ad0:stepgemm AVX-512 tiles over two panels, RNN 512 and LSTM 256 backward"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
