@@ -37,19 +37,42 @@ void optim_free(struct optim *o)
     mem_free(o);
 }
 
+/* SGD without momentum, apart and with restrict pointers: the one loop
+ * that tested for momentum at every element stayed scalar (vmulss), 1.4%
+ * of (b) LSTM's one-thread step and 6% of its two-thread one. The same
+ * operations in the same order, so the same bits. */
 RNNLAB_KERNEL
+static void sgd_plain(real *restrict p, const real *restrict grads, real lr,
+                      real scale, real wd, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        real g = grads[i] * scale + wd * p[i];
+        p[i] -= lr * g;
+    }
+}
+
+RNNLAB_KERNEL
+static void sgd_momentum(real *restrict p, const real *restrict grads,
+                         real *restrict buf, real lr, real scale, real wd,
+                         real mu, int first, int nesterov, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        real g = grads[i] * scale + wd * p[i];
+        buf[i] = first ? g : mu * buf[i] + g;
+        g = nesterov ? g + mu * buf[i] : buf[i];
+        p[i] -= lr * g;
+    }
+}
+
 static void step_sgd(struct optim *o, real *p, const real *grads, real lr,
                      real scale, size_t begin, size_t end)
 {
     real wd = (real)o->cfg.weight_decay, mu = (real)o->cfg.momentum;
-    for (size_t i = begin; i < end; i++) {
-        real g = grads[i] * scale + wd * p[i];
-        if (mu > 0) {
-            o->buf[i] = o->t == 1 ? g : mu * o->buf[i] + g;
-            g = o->cfg.nesterov ? g + mu * o->buf[i] : o->buf[i];
-        }
-        p[i] -= lr * g;
-    }
+    if (mu > 0)
+        sgd_momentum(p + begin, grads + begin, o->buf + begin, lr, scale, wd,
+                     mu, o->t == 1, o->cfg.nesterov, end - begin);
+    else
+        sgd_plain(p + begin, grads + begin, lr, scale, wd, end - begin);
 }
 
 RNNLAB_KERNEL
