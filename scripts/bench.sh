@@ -5,8 +5,8 @@
 # first checked against the PyTorch fixtures) and, when Debian's
 # python3-torch is installed, PyTorch's (scripts/bench_torch.py), in one
 # invocation, alternating, at 1 and 2 threads; plus the machine's sgemm rate
-# (the faster of OpenBLAS's and oneDNN's) and each config's FLOPs per token. Each figure is the median of ROUNDS
-# alternating rounds (this machine's speed drifts: compare only figures
+# (the faster of OpenBLAS's and oneDNN's) and each config's FLOPs per
+# token. Each figure is the median of ROUNDS alternating rounds (this machine's speed drifts: compare only figures
 # from one invocation). With the peer, each config's speed is judged
 # against issue 13's targets and the last line tallies them.
 set -euo pipefail
@@ -47,7 +47,9 @@ rate() {  # rate THREADS: best of ROUNDS
     local o d=0
     o=$(best $(for r in $(seq "$ROUNDS"); do OPENBLAS_NUM_THREADS=$1 "$BUILD/tests/bench_gemm" "$1" | field gflops; done))
     [ $have_dnnl = 1 ] && d=$(best $(for r in $(seq "$ROUNDS"); do OMP_NUM_THREADS=$1 "$BUILD/tests/bench_dnnl" --sgemm | field gflops; done))
-    echo "$o $d $(best "$o" "$d")"
+    # a failed --sgemm prints nothing: its rate counts as 0, not as a gap
+    # that would shift the fields read below
+    echo "$o ${d:-0} $(best "$o" "${d:-0}")"
 }
 read -r o1 d1 g1 <<< "$(rate 1)"
 read -r o2 d2 g2 <<< "$(rate 2)"

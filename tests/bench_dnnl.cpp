@@ -763,8 +763,10 @@ int sgemm_rate()
     for (int rep = 0; rep < 6; rep++) {
         double t0 = train_now();
         if (dnnl_sgemm('N', 'N', n, n, n, 1, a.data(), n, b, n, 0, c, n)
-            != dnnl_success)
+            != dnnl_success) {
+            std::fprintf(stderr, "bench_dnnl: dnnl_sgemm failed\n");
             return 1;
+        }
         double rate = 2.0 * (double)n * (double)n * (double)n
                       / (train_now() - t0) * 1e-9;
         if (rep > 0 && rate > best)
@@ -778,8 +780,14 @@ int sgemm_rate()
 
 int main(int argc, char **argv)
 {
-    if (argc == 2 && !std::strcmp(argv[1], "--sgemm"))
+    if (argc >= 2 && !std::strcmp(argv[1], "--sgemm")) {
+        if (argc > 2) {
+            std::fprintf(stderr, "bench_dnnl: --sgemm takes no arguments (got '%s')\n",
+                         argv[2]);
+            return 2;
+        }
         return sgemm_rate();
+    }
     if (argc >= 2 && !std::strcmp(argv[1], "--check")) { /* the fixtures */
         int rc = 0;
         for (int i = 2; i < argc; i++) {

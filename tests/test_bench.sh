@@ -29,7 +29,10 @@ EOF
 cat > "$T/build/tests/bench_dnnl" <<'EOF'
 #!/bin/sh
 if [ "$1" = --check ]; then echo "fixture.h5 (ok) error 1e-07 of 1"; exit 0; fi
-if [ "$1" = --sgemm ]; then echo "gflops=$((OMP_NUM_THREADS * ${DNNL_SGEMM:-90}))"; exit 0; fi
+if [ "$1" = --sgemm ]; then
+    [ "${DNNL_SGEMM:-90}" = fail ] && exit 1
+    echo "gflops=$((OMP_NUM_THREADS * ${DNNL_SGEMM:-90}))"; exit 0
+fi
 case "$1:$OMP_NUM_THREADS" in
 *a_rnn256*:1) v=50000 ;;  *a_rnn256*:2) v=80000 ;;
 *b_rnn512*:1) v=50000 ;;  *b_rnn512*:2) v=80000 ;;
@@ -71,6 +74,14 @@ DNNL_SGEMM=120 BUILD="$T/build" BENCH_PYTHON=/bin/false ROUNDS=1 scripts/bench.s
 expect "the faster sgemm is the limit" "sgemm 2048^3: 120 GFLOP/s on 1 thread, 240 GFLOP/s on 2"
 expect "bars from oneDNN's sgemm" \
     "^b_lstm256 *targets:  best >= 187500: MISSED  1 thr >= 102000: MISSED  scaling 1.90x >= 1.85x: met$"
+
+# oneDNN's sgemm failing (no rate printed): OpenBLAS's is the limit
+DNNL_SGEMM=fail BUILD="$T/build" BENCH_PYTHON=/bin/false ROUNDS=1 scripts/bench.sh > "$T/out" 2>&1 \
+    || bad "bench.sh with a failing oneDNN sgemm exited $?"
+expect "a failed sgemm rate counts as 0" \
+    "sgemm 2048^3: 100 GFLOP/s on 1 thread, 200 GFLOP/s on 2 (OpenBLAS 100 / 200, oneDNN's dnnl_sgemm 0 / 0)"
+expect "bars from OpenBLAS's sgemm" \
+    "^b_lstm256 *targets:  best >= 170000: met  1 thr >= 85000: met  scaling 1.90x >= 1.85x: met$"
 
 # a peer that fails its check is left out, and with it the verdict
 printf '#!/bin/sh\necho "fixture.h5 error 3e-03 of 1"; exit 1\n' > "$T/build/tests/bench_dnnl"

@@ -62,6 +62,57 @@ static void test_sgd(void **state)
     run(c, (double[]){1.201133469375, 2.310375915120, -1.487000207935, 0.281006739687});
 }
 
+/* SGD over 1003 parameters in two ranges (as two threads update them):
+ * the vectorised loops' body and tails give, bit for bit, PyTorch's
+ * per-element operations in PyTorch's order, written out here one element
+ * at a time, over three steps (the first sets the momentum buffer). */
+static void test_sgd_vectorised_bits(void **state)
+{
+    (void)state;
+    enum { N = 1003, SPLIT = 500 };
+    for (int variant = 0; variant < 3; variant++) {
+        struct optimizer_config c = opt(OPTIM_SGD, 0.1);
+        c.weight_decay = 0.01;
+        c.momentum = variant ? 0.9 : 0;
+        c.nesterov = variant == 2;
+        struct optim *o;
+        struct err e;
+        assert_int_equal(optim_create(&c, N, &o, &e), 0);
+        struct rng g;
+        rng_seed(&g, 1003, (uint64_t)variant);
+        real *p = support_random_reals(&g, N), *q = mem_alloc(N * sizeof *q);
+        real *buf = mem_alloc(N * sizeof *buf);
+        assert_non_null(q);
+        assert_non_null(buf);
+        memcpy(q, p, N * sizeof *p);
+        real lr = (real)c.lr, wd = (real)c.weight_decay, mu = (real)c.momentum;
+        real scale = (real)0.7;
+        for (int step = 1; step <= 3; step++) {
+            real *grads = support_random_reals(&g, N);
+            optim_count_step(o);
+            optim_update_range(o, p, grads, c.lr, scale, 0, SPLIT);
+            optim_update_range(o, p, grads, c.lr, scale, SPLIT, N);
+            for (size_t i = 0; i < N; i++) {
+                real d = grads[i] * scale + wd * q[i];
+                if (mu > 0) {
+                    buf[i] = step == 1 ? d : mu * buf[i] + d;
+                    d = c.nesterov ? d + mu * buf[i] : buf[i];
+                }
+                q[i] -= lr * d;
+            }
+            mem_free(grads);
+            for (size_t i = 0; i < N; i++)
+                if (memcmp(&p[i], &q[i], sizeof *p))
+                    fail_msg("variant %d step %d p[%zu] = %.9g, expected %.9g",
+                             variant, step, i, (double)p[i], (double)q[i]);
+        }
+        mem_free(p);
+        mem_free(q);
+        mem_free(buf);
+        optim_free(o);
+    }
+}
+
 static void test_adam_and_adamw(void **state)
 {
     (void)state;
@@ -208,6 +259,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sgd),
+        cmocka_unit_test(test_sgd_vectorised_bits),
         cmocka_unit_test(test_adam_and_adamw),
         cmocka_unit_test(test_rmsprop),
         cmocka_unit_test(test_adagrad),
