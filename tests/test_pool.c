@@ -108,19 +108,36 @@ static double idle_cpu_after_run(int spin)
     return used;
 }
 
+/* Each measurement is taken a few times: on a loaded machine (CI's two
+ * cores running other tests) a spinning worker may not be scheduled for
+ * its whole spin, and a sleeping one may be woken late. The bounds that
+ * load can only help are checked on every try; the ones it can spoil take
+ * the best of the tries, so a pool that never spins (all ~0) or always
+ * spins (all ~100 ms) still fails. */
+#define IDLE_TRIES 5
+
 static void test_spinning_is_bounded(void **state)
 {
     (void)state;
-    double spinning = idle_cpu_after_run(1);
-    /* the worker spins about 2 ms, then sleeps; spinning all the time it
-     * would use the whole 100 ms */
-    assert_true(spinning < 0.030);
+    double most_spun = 0;
+    for (int t = 0; t < IDLE_TRIES; t++) {
+        double spinning = idle_cpu_after_run(1);
+        /* the worker spins about 2 ms, then sleeps; spinning all the
+         * time it would use the whole 100 ms */
+        assert_true(spinning < 0.030);
+        if (spinning > most_spun)
+            most_spun = spinning;
+    }
     /* and it does spin (a worker that slept at once would use ~0) */
-    assert_true(spinning > 0.0002);
-    /* a pool that never spins uses next to nothing idle; 1 ms, not 0.2:
-     * a CI run under ASan on a loaded machine measured more than 0.2 ms
-     * (the first run's wake-ups landing late), still far from a spin */
-    assert_true(idle_cpu_after_run(0) < 0.001);
+    assert_true(most_spun > 0.0002);
+    /* a pool that never spins uses next to nothing idle */
+    double least_slept = 1;
+    for (int t = 0; t < IDLE_TRIES; t++) {
+        double sleeping = idle_cpu_after_run(0);
+        if (sleeping < least_slept)
+            least_slept = sleeping;
+    }
+    assert_true(least_slept < 0.0005);
 }
 
 int main(void)
