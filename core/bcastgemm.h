@@ -1,5 +1,5 @@
-/* bcastgemm: the products of a shard's whole T steps whose operands are
- * read where they lie, neither packed nor transposed:
+/* bcastgemm: the products of a shard's whole T steps whose first operand
+ * is read where it lies, neither packed nor transposed:
  *   tngemm  C += A^T B  (A: K x M, B: K x N): the weight gradients dW_hh +=
  *           dgates^T h, dW_ih^T += X^T dgates, and the decoder's input
  *           gradient dx = dlogits^T W (the logits are vocabulary-major);
@@ -11,11 +11,19 @@
  * and the kernel. A BLAS packs both operands at every call (OpenBLAS: its
  * copy routines were 4.5% of (b) LSTM's step, and the decoder's 10000 x 200
  * weights were packed at every forward and backward, 8% of (d)'s step);
- * here, for each k, a tile's R entries of column k of op(A) are broadcast
- * (adjacent in A^T B; R rows' k-th entries in A B) against up to 64
- * adjacent entries of row k of B. Tiles of 6 rows of C by 64 columns (24
- * AVX-512 accumulators) walk C in blocks of 24 rows, B's panel staying in
- * cache across a block; for A^T B the next block's rows of A are prefetched
+ * here op(A) is read where it lies: for each k, a tile's R entries of
+ * column k of op(A) are broadcast (adjacent in A^T B; R rows' k-th entries
+ * in A B) against up to 64 adjacent entries of row k of B. Tiles of 6 rows
+ * of C by 64 columns (24 AVX-512 accumulators). B is read in panels of up
+ * to 64 columns, packed so that a panel's rows are one sequential stream
+ * (in place, rows ldb apart at power-of-two strides fell into a few L1
+ * sets and across pages: 150-165 GFLOP/s on (b) RNN 512's dW_hh, 200-210
+ * packed): by bcastgemm_pack ahead of the call (h, for all of a layer's
+ * dW_hh tasks), else on the stack, whole or panel by panel; only a chunk
+ * longer than 1024 goes in place. Where op(A)'s rows of a chunk fit in
+ * half an L2 cache, each panel walks all of C's rows, op(A) staying in
+ * cache; a larger op(A) (the decoder's W) is read once, in blocks of 24
+ * rows across all panels. For A^T B the next rows of A are prefetched
  * (each row of A can lie on its own page, where the hardware prefetchers
  * stop) and the tile's rows of C too. A long K (more than BCASTGEMM_KMAX:
  * the decoder's input gradient sums over the vocabulary) is cut into even
@@ -27,7 +35,8 @@
  * Used where the CPU has AVX-512 and the float build; elsewhere gemm.h.
  * bench_gemm_shapes puts it beside OpenBLAS, BLIS and oneDNN's sgemm on
  * those shapes (README, Benchmarks).
- * Must not: allocate.
+ * Must not: allocate (B's panels go to the caller's buffer or 256 KB of
+ * the stack).
  */
 #ifndef RNNLAB_BCASTGEMM_H
 #define RNNLAB_BCASTGEMM_H
@@ -43,6 +52,24 @@
  * (stride ldb); through the kernel or gemm.h, as bcastgemm_kernel_serves. */
 void tngemm(size_t M, size_t N, size_t K, const real *A, size_t lda,
             const real *B, size_t ldb, real *C, size_t ldc);
+
+/* tngemm with B also given packed: `packed` is bcastgemm_pack's copy of
+ * this B (K x N) or NULL. The same bits either way; the dW_hh tasks of a
+ * layer all read one h, packed once (cell_backward_chain), where packing
+ * inside each task cost 4% of (b) RNN 512's step. */
+void tngemm_packed(size_t M, size_t N, size_t K, const real *A, size_t lda,
+                   const real *B, size_t ldb, const real *packed, real *C,
+                   size_t ldc);
+
+/* Reals bcastgemm_pack's copy of a K x N operand takes: 0 where the kernel
+ * does not serve. */
+size_t bcastgemm_packed_size(size_t K, size_t N);
+
+/* B (K x N, stride ldb) into packed (bcastgemm_packed_size reals) in the
+ * kernel's panels (up to 64 columns, each panel's K rows 64 apart, one
+ * panel after the other); nothing where the kernel does not serve. */
+void bcastgemm_pack(size_t K, size_t N, const real *B, size_t ldb,
+                    real *packed);
 
 /* C (M x N) = init_i + A B, row i starting from init[i] (init NULL: C +=
  * A B): A is M x K (stride lda), B K x N (stride ldb). */

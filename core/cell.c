@@ -24,6 +24,7 @@ size_t cell_cache_size(int kind, size_t H, size_t T, size_t B)
     size_t G = cell_gates(kind), n = T * B * G * H;
     size_t size = n + (T + 1) * B * H + G * H + n; /* gates h bias dgx */
     size += pack_size(G, H);                       /* wpack */
+    size += bcastgemm_packed_size(T * B, H);       /* hpack */
     if (kind == CELL_LSTM)
         size += (T + 1) * B * H + T * B * H;      /* c tc */
     if (kind == CELL_GRU)
@@ -42,6 +43,9 @@ void cell_cache_bind(struct cell_cache *k, int kind, size_t H, size_t T,
     k->dgx = mem;            mem += n;
     k->dgh = k->dgx;
     k->wpack = mem;          mem += pack_size(G, H);
+    if (bcastgemm_packed_size(T * B, H)) {
+        k->hpack = mem;      mem += bcastgemm_packed_size(T * B, H);
+    }
     if (kind == CELL_LSTM) {
         k->c = mem;          mem += (T + 1) * B * H;
         k->tc = mem;         mem += T * B * H;
@@ -160,6 +164,10 @@ void cell_backward_chain(const struct cell *c, struct cell_cache *k, real *dX,
                      T, B, H);
         break;
     }
+    /* h packed once for all of dW_hh's tasks; the chain has just read its
+     * first steps' rows (in reverse), where the copy starts */
+    if (k->hpack)
+        bcastgemm_pack(rows, H, k->h, H, k->hpack);
     if (dX)
         gemm(GEMM_N, GEMM_T, rows, c->in, GH, 1, k->dgx, GH, c->W_ih, GH, 0,
              dX, c->in);
@@ -195,8 +203,8 @@ void cell_grad_task(const struct cell *c, const struct cell_cache *k,
         /* dW_hh += dgh^T [h_0 .. h_{T-1}], rows [begin, end) of dW_hh
          * (where the BLAS serves, each chunk repacks the smaller operand, h) */
         cell_grad_chunk(GH, task, &begin, &end);
-        tngemm(end - begin, H, rows, k->dgh + begin, GH, k->h, H,
-               c->dW_hh + begin * H, H);
+        tngemm_packed(end - begin, H, rows, k->dgh + begin, GH, k->h, H,
+                      k->hpack, c->dW_hh + begin * H, H);
     } else if (task == hh) {
         if (k->dgh == k->dgx) {
             add_column_sums2(c->db_ih, c->db_hh, k->dgx, rows, GH);

@@ -46,6 +46,9 @@ struct cell_cache {
     real *dgh;     /* (T, B, G*H) the same for W_hh h; == dgx but for GRU */
     real *wpack;   /* W_hh packed for the per-step products (stepgemm.h):
                     * W_hh^T in forward, W_hh in backward */
+    real *hpack;   /* h[0 .. T-1] (T*B, H) packed for dW_hh's tasks
+                    * (bcastgemm_pack, by cell_backward_chain); NULL where
+                    * that kernel does not serve */
 };
 
 size_t cell_gates(int kind);

@@ -61,6 +61,7 @@ static const struct shape SHAPES[] = {
     {"e RNN 100 h W_hh^T", 0, 1, 16, 100, 100, 5},
     {"e RNN 100 dgates W_hh", 0, 0, 16, 100, 100, 5},
     {"b LSTM 256 h W_hh^T, B 32", 0, 1, 32, 1024, 256, 35},
+    {"b RNN 512 dW_hh, 35 steps", 1, 0, 512, 512, 560, 0},
     {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0},
     {"b GRU dW_hh, 35 steps", 1, 0, 768, 256, 560, 0},
     {"a,b decoder dW, 35 steps", 0, 0, 28, 256, 560, 0},

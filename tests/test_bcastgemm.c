@@ -4,7 +4,10 @@
  * and columns (1-70: whole and half registers); the bits of an element do
  * not depend on how the rows or columns are chunked; a long K is the sum
  * of its chunks' products, added one after the other; the kernels and the
- * BLAS agree to rounding; nothing outside C's M x N is written. */
+ * BLAS agree to rounding; nothing outside C's M x N is written; every way
+ * the kernel reads B (packed by bcastgemm_pack, packed on its stack all at
+ * once or panel by panel, in place; op(A) walked by each panel whole or in
+ * blocks) gives the same bits. */
 #include "support.h"
 
 #include <math.h>
@@ -138,7 +141,7 @@ static void test_training_shapes(void **state)
 static void test_long_k(void **state)
 {
     (void)state;
-    size_t M = 13, N = 40, K = 5000, chunks = (K + BCASTGEMM_KCHUNK - 1) / BCASTGEMM_KCHUNK;
+    size_t M = 13, N = 100, K = 5000, chunks = (K + BCASTGEMM_KCHUNK - 1) / BCASTGEMM_KCHUNK;
     size_t step = (K + chunks - 1) / chunks;
     check_product(1, 0, M, N, K, M, N, N);
     check_product(0, 1, M, N, K, K, N, N);
@@ -162,6 +165,16 @@ static void test_long_k(void **state)
                     B + k0 * N, N, C2, N);
         }
         assert_memory_equal(C1, C2, M * N * sizeof *C1);
+        if (transposed) { /* from bcastgemm_pack's copy, chunk by chunk */
+            size_t psize = bcastgemm_packed_size(K, N);
+            real *packed = psize ? mem_alloc(psize * sizeof *packed) : NULL;
+            assert_true(!psize || packed);
+            bcastgemm_pack(K, N, B, N, packed);
+            memcpy(C2, C, M * N * sizeof *C);
+            tngemm_packed(M, N, K, A, lda, B, N, packed, C2, N);
+            assert_memory_equal(C1, C2, M * N * sizeof *C1);
+            mem_free(packed);
+        }
         mem_free(C2);
     }
     mem_free(A);
@@ -169,6 +182,74 @@ static void test_long_k(void **state)
     mem_free(C);
     mem_free(init);
     mem_free(C1);
+}
+
+/* C's rows [i0, i1) and columns [j0, j1) of tngemm_packed (packed B or
+ * NULL) into C (M x N), from its own copy of C0 */
+static void tn_slice(size_t i0, size_t i1, size_t j0, size_t j1, size_t K,
+                     const real *A, size_t M, const real *B, size_t N,
+                     const real *packed, real *C)
+{
+    tngemm_packed(i1 - i0, j1 - j0, K, A + i0, M, B + j0, N, packed,
+                  C + i0 * N + j0, N);
+}
+
+/* One product (600 x 512 over K = 600) computed every way the kernel can
+ * read B: whole (op(A) too large to stay in cache, B too large to pack on
+ * the stack: blocks of rows, B in place), in slices of 12 rows (a small
+ * op(A), each panel packed on the stack in turn and walked by all its
+ * rows), in slices of 64 columns (one panel: packed on the stack whole,
+ * blocks of rows), from bcastgemm_pack's copy (whole: blocks of rows, and
+ * in slices of 12 rows: each panel by all rows). The same bits each way,
+ * and the product. */
+static void test_paths_same_bits(void **state)
+{
+    (void)state;
+    size_t M = 600, N = 512, K = 600;
+    struct rng g;
+    rng_seed(&g, 23, 1);
+    real *A = support_random_reals(&g, K * M), *B = support_random_reals(&g, K * N);
+    real *C0 = support_random_reals(&g, M * N);
+    real *want = mem_alloc(M * N * sizeof *want), *got = mem_alloc(M * N * sizeof *got);
+    size_t psize = bcastgemm_packed_size(K, N);
+    real *packed = psize ? mem_alloc(psize * sizeof *packed) : NULL;
+    assert_non_null(want);
+    assert_non_null(got);
+    if (psize) {
+        assert_non_null(packed);
+        assert_true(psize >= K * N);
+    }
+    bcastgemm_pack(K, N, B, N, packed);
+    memcpy(want, C0, M * N * sizeof *want);
+    tn_slice(0, M, 0, N, K, A, M, B, N, NULL, want);
+    for (size_t i = 0; i < M; i += 97)
+        for (size_t j = 0; j < N; j += 31) {
+            double sum = C0[i * N + j];
+            for (size_t k = 0; k < K; k++)
+                sum += (double)A[k * M + i] * (double)B[k * N + j];
+            assert_true(fabs(want[i * N + j] - sum) <= 2e-6 * (double)K);
+        }
+    for (int way = 0; way < 4; way++) {
+        memcpy(got, C0, M * N * sizeof *got);
+        if (way == 0)
+            for (size_t i = 0; i < M; i += 12)
+                tn_slice(i, i + 12, 0, N, K, A, M, B, N, NULL, got);
+        else if (way == 1)
+            for (size_t j = 0; j < N; j += 64)
+                tn_slice(0, M, j, j + 64, K, A, M, B, N, NULL, got);
+        else if (way == 2)
+            tn_slice(0, M, 0, N, K, A, M, B, N, packed, got);
+        else
+            for (size_t i = 0; i < M; i += 12)
+                tn_slice(i, i + 12, 0, N, K, A, M, B, N, packed, got);
+        assert_memory_equal(got, want, M * N * sizeof *got);
+    }
+    mem_free(A);
+    mem_free(B);
+    mem_free(C0);
+    mem_free(want);
+    mem_free(got);
+    mem_free(packed);
 }
 
 /* K = 0 adds nothing (or leaves init); M or N = 0 touches nothing. */
@@ -201,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_tails),
         cmocka_unit_test(test_training_shapes),
         cmocka_unit_test(test_long_k),
+        cmocka_unit_test(test_paths_same_bits),
         cmocka_unit_test(test_empty),
     };
     printf("bcastgemm: the AVX-512 kernel %s here\n",
