@@ -2,6 +2,7 @@
 #include "bcastgemm.h"
 
 #include "gemm.h"
+#include "transpose.h"
 
 #if !defined(RNNLAB_DOUBLE) && defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -333,6 +334,31 @@ void bcastgemm_pack(size_t K, size_t N, const real *B, size_t ldb, real *packed)
     (void)ldb;
     (void)packed;
 #endif
+}
+
+void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
+               size_t lda, const real *X, size_t ldx, real *scratch, real *C,
+               size_t ldc)
+{
+#ifdef BCASTGEMM_AVX512
+    if (bcastgemm_kernel_serves() && K > 0) {
+        /* X^T's panels straight from X's rows: panel p holds X's rows
+         * [j, j + width) as its columns */
+        for (size_t p = 0, j = 0; p < panel_count(N); p++) {
+            size_t width = 8 * panel_units(N, p) < N - j ? 8 * panel_units(N, p) : N - j;
+            transpose(scratch + p * K * PANEL_COLS, PANEL_COLS, X + j * ldx,
+                      ldx, width, K);
+            j += width;
+        }
+        kernel(M, N, K, init, A, lda, 0, X, 0, scratch, C, ldc);
+        return;
+    }
+#endif
+    (void)scratch;
+    for (size_t i = 0; init && i < M; i++)
+        for (size_t j = 0; j < N; j++)
+            C[i * ldc + j] = init[i];
+    gemm(GEMM_N, GEMM_T, M, N, K, 1, A, lda, X, ldx, 1, C, ldc);
 }
 
 void tngemm_kernel(size_t M, size_t N, size_t K, const real *A, size_t lda,

@@ -76,6 +76,15 @@ void bcastgemm_pack(size_t K, size_t N, const real *B, size_t ldb,
 void nngemm(size_t M, size_t N, size_t K, const real *init, const real *A,
             size_t lda, const real *B, size_t ldb, real *C, size_t ldc);
 
+/* C (M x N) = init_i + A X^T (init NULL: C += A X^T): A is M x K (stride
+ * lda), X N x K (stride ldx); where the kernel serves, X^T goes straight
+ * into its packed panels in scratch (bcastgemm_packed_size(K, N) reals),
+ * one pass where a transpose and then the packing took two; else gemm.h.
+ * The decoder's logits = W x^T + b. */
+void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
+               size_t lda, const real *X, size_t ldx, real *scratch, real *C,
+               size_t ldc);
+
 /* Whether the kernel serves tngemm and nngemm here (float build, AVX-512
  * CPU). */
 int bcastgemm_kernel_serves(void);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bcastgemm.h"
 #include "mem.h"
 
 struct model_spec model_spec_from_config(const struct model_config *c, size_t V)
@@ -153,7 +154,9 @@ static size_t bind_workspace(struct model *m)
     m->layer_out = TAKE(s->dropout > 0 ? L * rows * s->H : 0);
     m->masks = TAKE(s->dropout > 0 ? rows * s->E + L * rows * s->H : 0);
     m->logits = TAKE(rows * s->V);
-    m->dbuf[0] = TAKE(rows * wide);
+    /* dbuf[0] also holds x^T packed for the decoder's forward */
+    size_t packed = bcastgemm_packed_size(s->H, rows);
+    m->dbuf[0] = TAKE(rows * wide > packed ? rows * wide : packed);
     m->dbuf[1] = TAKE(rows * wide);
     m->zero_state = TAKE(m->Bmax * s->H);
     m->dstate_h = TAKE(state);

@@ -8,11 +8,10 @@
 #include "bcastgemm.h"
 #include "gemm.h"
 #include "loss.h"
-#include "transpose.h"
 
-/* The vocabulary from which the decoder's forward goes to nngemm (between
- * the bench configs' 28, where gemm.h was the faster, and 1028, where
- * nngemm was). */
+/* The vocabulary from which the decoder's forward goes to nngemm_xt
+ * (between the bench configs' 28, where gemm.h was as fast, and 1028,
+ * where nngemm was the faster). */
 #define DECODER_BCAST_MIN_V 256
 
 /* ---- forward ---------------------------------------------------------- */
@@ -36,18 +35,18 @@ static void dropout_forward(real *y, real *mask, const real *x, size_t n,
 
 /* The decoder over all T*B rows at once, vocabulary-major: logits = W x^T
  * + b (V, T*B), each row from its bias. From DECODER_BCAST_MIN_V words on,
- * W is read where it lies (nngemm) against x^T, which is small (in
- * dbuf[0], free until the backward); below, the transpose cost more than
- * nngemm saved ((b) RNN 512, V 28: 2.9% of the step, where OpenBLAS packs
- * x itself for C = W x^T), and gemm.h takes it. */
+ * W is read where it lies (nngemm_xt) against x^T, which is small and goes
+ * straight into bcastgemm's packed panels in dbuf[0] (free until the
+ * backward). Below, packing x^T cost as much as the kernel saved ((a)'s V
+ * 28: 4% of the step for the 560 x 256 x^T, against OpenBLAS's 6% for the
+ * whole product), and gemm.h takes it. */
 static void decoder_forward(struct model *m, const real *x, size_t rows)
 {
     const struct model_spec *s = &m->spec;
     size_t H = s->H;
     if (s->V >= DECODER_BCAST_MIN_V) {
-        transpose(m->dbuf[0], rows, x, H, rows, H);
-        nngemm(s->V, rows, H, m->dec_b, m->dec_W, H, m->dbuf[0], rows,
-               m->logits, rows);
+        nngemm_xt(s->V, rows, H, m->dec_b, m->dec_W, H, x, H, m->dbuf[0],
+                  m->logits, rows);
         return;
     }
     for (size_t v = 0; v < s->V; v++)

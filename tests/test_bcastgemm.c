@@ -7,7 +7,8 @@
  * BLAS agree to rounding; nothing outside C's M x N is written; every way
  * the kernel reads B (packed by bcastgemm_pack, packed on its stack all at
  * once or panel by panel, in place; op(A) walked by each panel whole or in
- * blocks) gives the same bits. */
+ * blocks) gives the same bits, and so does nngemm_xt, which packs X^T
+ * itself. */
 #include "support.h"
 
 #include <math.h>
@@ -252,6 +253,50 @@ static void test_paths_same_bits(void **state)
     mem_free(packed);
 }
 
+/* nngemm_xt: C = init + A X^T packs X^T itself; the same bits as nngemm
+ * on X^T written out (the same tiles over the same k), with init and
+ * without, over several panels and a ragged last one. */
+static void test_xt(void **state)
+{
+    (void)state;
+    size_t M = 30, N = 150, K = 200, ldx = K + 3;
+    struct rng g;
+    rng_seed(&g, 29, 1);
+    real *A = support_random_reals(&g, M * K), *X = support_random_reals(&g, N * ldx);
+    real *C = support_random_reals(&g, M * N), *init = support_random_reals(&g, M);
+    real *Xt = mem_alloc(K * N * sizeof *Xt), *want = mem_alloc(M * N * sizeof *want);
+    real *got = mem_alloc(M * N * sizeof *got);
+    size_t psize = bcastgemm_packed_size(K, N);
+    real *scratch = mem_alloc((psize ? psize : 1) * sizeof *scratch);
+    assert_true(Xt && want && got && scratch);
+    for (size_t j = 0; j < N; j++)
+        for (size_t k = 0; k < K; k++)
+            Xt[k * N + j] = X[j * ldx + k];
+    for (int with_init = 0; with_init < 2; with_init++) {
+        const real *in = with_init ? init : NULL;
+        memcpy(want, C, M * N * sizeof *C);
+        memcpy(got, C, M * N * sizeof *C);
+        nngemm(M, N, K, in, A, K, Xt, N, want, N);
+        nngemm_xt(M, N, K, in, A, K, X, ldx, scratch, got, N);
+        for (size_t i = 0; i < M * N; i++)
+            assert_true(fabs(got[i] - want[i]) <= 4e-6 * (double)K);
+        if (bcastgemm_kernel_serves())
+            assert_memory_equal(got, want, M * N * sizeof *got);
+        double sum = with_init ? init[7] : C[7 * N + 149];
+        for (size_t k = 0; k < K; k++)
+            sum += (double)A[7 * K + k] * (double)X[149 * ldx + k];
+        assert_true(fabs(got[7 * N + 149] - sum) <= 2e-6 * (double)K);
+    }
+    mem_free(A);
+    mem_free(X);
+    mem_free(C);
+    mem_free(init);
+    mem_free(Xt);
+    mem_free(want);
+    mem_free(got);
+    mem_free(scratch);
+}
+
 /* K = 0 adds nothing (or leaves init); M or N = 0 touches nothing. */
 static void test_empty(void **state)
 {
@@ -283,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_training_shapes),
         cmocka_unit_test(test_long_k),
         cmocka_unit_test(test_paths_same_bits),
+        cmocka_unit_test(test_xt),
         cmocka_unit_test(test_empty),
     };
     printf("bcastgemm: the AVX-512 kernel %s here\n",
