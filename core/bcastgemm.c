@@ -195,17 +195,25 @@ static size_t panel_units(size_t N, size_t p)
     return all / panels + (p < all % panels);
 }
 
+/* Panel p's columns, starting at column j: its units', or the rest of N */
+static size_t panel_width(size_t N, size_t p, size_t j)
+{
+    size_t units = panel_units(N, p);
+    return 8 * units < N - j ? 8 * units : N - j;
+}
+
 /* All of B's panels, each its K rows PANEL_COLS apart, one after the
  * other. */
 static void pack_all(size_t K, size_t N, const float *B, size_t ldb,
                      float *packed)
 {
     for (size_t p = 0, j = 0; p < panel_count(N); p++) {
-        size_t width = 8 * panel_units(N, p) < N - j ? 8 * panel_units(N, p) : N - j;
+        size_t width = panel_width(N, p, j);
         pack_panel(K, width, B + j, ldb, packed + p * K * PANEL_COLS);
         j += width;
     }
 }
+
 /* Rows [i0, i1) of C across all panels, B's panels packed (panel p's
  * rows at packed + p * ldp, PANEL_COLS apart) or in place (packed NULL). */
 static void block_panels(size_t i0, size_t i1, size_t N, size_t kc,
@@ -215,8 +223,7 @@ static void block_panels(size_t i0, size_t i1, size_t N, size_t kc,
                          float *C, size_t ldc)
 {
     for (size_t p = 0, j = 0; p < panel_count(N); p++) {
-        size_t units = panel_units(N, p);
-        size_t width = 8 * units < N - j ? 8 * units : N - j;
+        size_t units = panel_units(N, p), width = panel_width(N, p, j);
         if (packed)
             panel_rows(i0, i1, width, units, kc, init, add, a, lda,
                        transposed, packed + p * ldp, PANEL_COLS, C + j, ldc);
@@ -259,8 +266,7 @@ static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
         int small_a = M * kc * sizeof *A <= A_REGION_MAX;
         if (small_a && !pk && kc * PANEL_COLS <= STACK_FLOATS) {
             for (size_t p = 0, j = 0; p < panels; p++) {
-                size_t units = panel_units(N, p);
-                size_t width = 8 * units < N - j ? 8 * units : N - j;
+                size_t units = panel_units(N, p), width = panel_width(N, p, j);
                 pack_panel(kc, width, b + j, ldb, stack);
                 panel_rows(0, M, width, units, kc, first_init, add, a, lda,
                            transposed, stack, PANEL_COLS, C + j, ldc);
@@ -277,7 +283,6 @@ static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
         }
     }
 }
-
 #endif
 
 int bcastgemm_kernel_serves(void)
@@ -345,7 +350,7 @@ void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
         /* X^T's panels straight from X's rows: panel p holds X's rows
          * [j, j + width) as its columns */
         for (size_t p = 0, j = 0; p < panel_count(N); p++) {
-            size_t width = 8 * panel_units(N, p) < N - j ? 8 * panel_units(N, p) : N - j;
+            size_t width = panel_width(N, p, j);
             transpose(scratch + p * K * PANEL_COLS, PANEL_COLS, X + j * ldx,
                       ldx, width, K);
             j += width;
