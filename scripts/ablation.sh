@@ -37,6 +37,7 @@ STEPS=(
     "bbdc31a:decoder vocabulary-major, its products through bcastgemm"
     "5d54ad0:stepgemm AVX-512 tiles over two panels, RNN 512 and LSTM 256 backward"
     "3d8b8c3:SGD loops vectorised (momentum tested once)"
+    "41925fd:bcastgemm reads B's panels packed, h packed once per layer"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
