@@ -200,8 +200,9 @@ void cell_grad_task(const struct cell *c, const struct cell_cache *k,
 {
     size_t H = c->H, GH = c->G * H, hh = cell_grad_chunks(GH), begin, end;
     if (task < hh) {
-        /* dW_hh += dgh^T [h_0 .. h_{T-1}], rows [begin, end) of dW_hh
-         * (where the BLAS serves, each chunk repacks the smaller operand, h) */
+        /* dW_hh += dgh^T [h_0 .. h_{T-1}], rows [begin, end) of dW_hh,
+         * from h as the chain packed it (where the BLAS serves instead,
+         * each chunk repacks the smaller operand, h) */
         cell_grad_chunk(GH, task, &begin, &end);
         tngemm_packed(end - begin, H, rows, k->dgh + begin, GH, k->h, H,
                       k->hpack, c->dW_hh + begin * H, H);
