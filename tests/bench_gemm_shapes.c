@@ -6,8 +6,9 @@
  * core/stepgemm.c (ours: the weights packed once per sequence; the packing
  * is timed too, once every T products, T the config's steps), and, on the
  * products of a shard's whole sequence with op(B) = B (the weight
- * gradients, the decoder's three products), core/bcastgemm.c (ours: both
- * operands read where they lie). One thread each. The evidence for the
+ * gradients, the decoder's three products), core/bcastgemm.c (ours: op(A)
+ * read where it lies, B's panels packed; dW_hh as a step runs it: h packed
+ * once, then the cell's chunks of rows, the packing timed too). One thread each. The evidence for the
  * per-step rule (stepgemm.h): stepgemm is used only where it is the
  * fastest of all, libxsmm where it is ahead of it; and for bcastgemm's
  * (bcastgemm.h).
@@ -35,6 +36,7 @@
 #include "gemm.h"
 #include "stepgemm.h"
 #include "bcastgemm.h"
+#include "cell.h"
 #include "train.h"
 
 struct shape {
@@ -43,40 +45,41 @@ struct shape {
     int M, N, K;
     int steps; /* a recurrence's per-step product over this many steps
                 * (stepgemm packs once per sequence); 0: another product */
+    int h_grad; /* dW_hh += dgates^T h: bcastgemm as the step runs it */
 };
 
 /* Per-step products at the bench configs' shard rows (batch / grad_shards),
  * then whole-sequence products of the same configs. */
 static const struct shape SHAPES[] = {
-    {"a,c RNN 256 h W_hh^T", 0, 1, 16, 256, 256, 35},
-    {"a,c RNN 256 dgates W_hh", 0, 0, 16, 256, 256, 35},
-    {"b RNN 512 h W_hh^T", 0, 1, 16, 512, 512, 35},
-    {"b RNN 512 dgates W_hh", 0, 0, 16, 512, 512, 35},
-    {"b LSTM 256 h W_hh^T", 0, 1, 16, 1024, 256, 35},
-    {"b LSTM 256 dgates W_hh", 0, 0, 16, 256, 1024, 35},
-    {"b GRU 256 h W_hh^T", 0, 1, 16, 768, 256, 35},
-    {"b GRU 256 dgates W_hh", 0, 0, 16, 256, 768, 35},
-    {"d LSTM 200 h W_hh^T", 0, 1, 10, 800, 200, 20},
-    {"d LSTM 200 dgates W_hh", 0, 0, 10, 200, 800, 20},
-    {"e RNN 100 h W_hh^T", 0, 1, 16, 100, 100, 5},
-    {"e RNN 100 dgates W_hh", 0, 0, 16, 100, 100, 5},
-    {"b LSTM 256 h W_hh^T, B 32", 0, 1, 32, 1024, 256, 35},
-    {"b RNN 512 dW_hh, 35 steps", 1, 0, 512, 512, 560, 0},
-    {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0},
-    {"b GRU dW_hh, 35 steps", 1, 0, 768, 256, 560, 0},
-    {"a,b decoder dW, 35 steps", 0, 0, 28, 256, 560, 0},
-    {"a,b decoder dx, 35 steps", 1, 0, 560, 256, 28, 0},
-    {"c logits W x^T, 35 steps", 0, 0, 1028, 560, 256, 0},
-    {"c decoder dW, 35 steps", 0, 0, 1028, 256, 560, 0},
-    {"c decoder dx, 35 steps", 1, 0, 560, 256, 1028, 0},
-    {"d LSTM X W_ih^T, 20 steps", 0, 1, 200, 800, 200, 0},
-    {"d LSTM dW_hh, 20 steps", 1, 0, 800, 200, 200, 0},
-    {"d LSTM dW_ih^T, 20 steps", 1, 0, 200, 800, 200, 0},
-    {"d logits, decoder dW, 20 st", 0, 0, 10000, 200, 200, 0},
-    {"d decoder dx, 20 steps", 1, 0, 200, 200, 10000, 0},
-    {"e logits W x^T, 5 steps", 0, 0, 10000, 80, 100, 0},
-    {"e decoder dW, 5 steps", 0, 0, 10000, 100, 80, 0},
-    {"e decoder dx, 5 steps", 1, 0, 80, 100, 10000, 0},
+    {"a,c RNN 256 h W_hh^T", 0, 1, 16, 256, 256, 35, 0},
+    {"a,c RNN 256 dgates W_hh", 0, 0, 16, 256, 256, 35, 0},
+    {"b RNN 512 h W_hh^T", 0, 1, 16, 512, 512, 35, 0},
+    {"b RNN 512 dgates W_hh", 0, 0, 16, 512, 512, 35, 0},
+    {"b LSTM 256 h W_hh^T", 0, 1, 16, 1024, 256, 35, 0},
+    {"b LSTM 256 dgates W_hh", 0, 0, 16, 256, 1024, 35, 0},
+    {"b GRU 256 h W_hh^T", 0, 1, 16, 768, 256, 35, 0},
+    {"b GRU 256 dgates W_hh", 0, 0, 16, 256, 768, 35, 0},
+    {"d LSTM 200 h W_hh^T", 0, 1, 10, 800, 200, 20, 0},
+    {"d LSTM 200 dgates W_hh", 0, 0, 10, 200, 800, 20, 0},
+    {"e RNN 100 h W_hh^T", 0, 1, 16, 100, 100, 5, 0},
+    {"e RNN 100 dgates W_hh", 0, 0, 16, 100, 100, 5, 0},
+    {"b LSTM 256 h W_hh^T, B 32", 0, 1, 32, 1024, 256, 35, 0},
+    {"b RNN 512 dW_hh, 35 steps", 1, 0, 512, 512, 560, 0, 1},
+    {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0, 1},
+    {"b GRU dW_hh, 35 steps", 1, 0, 768, 256, 560, 0, 1},
+    {"a,b decoder dW, 35 steps", 0, 0, 28, 256, 560, 0, 0},
+    {"a,b decoder dx, 35 steps", 1, 0, 560, 256, 28, 0, 0},
+    {"c logits W x^T, 35 steps", 0, 0, 1028, 560, 256, 0, 0},
+    {"c decoder dW, 35 steps", 0, 0, 1028, 256, 560, 0, 0},
+    {"c decoder dx, 35 steps", 1, 0, 560, 256, 1028, 0, 0},
+    {"d LSTM X W_ih^T, 20 steps", 0, 1, 200, 800, 200, 0, 0},
+    {"d LSTM dW_hh, 20 steps", 1, 0, 800, 200, 200, 0, 1},
+    {"d LSTM dW_ih^T, 20 steps", 1, 0, 200, 800, 200, 0, 0},
+    {"d logits, decoder dW, 20 st", 0, 0, 10000, 200, 200, 0, 0},
+    {"d decoder dx, 20 steps", 1, 0, 200, 200, 10000, 0, 0},
+    {"e logits W x^T, 5 steps", 0, 0, 10000, 80, 100, 0, 0},
+    {"e decoder dW, 5 steps", 0, 0, 10000, 100, 80, 0, 0},
+    {"e decoder dx, 5 steps", 1, 0, 80, 100, 10000, 0, 0},
 };
 
 
@@ -102,11 +105,23 @@ static void with_openblas(const struct shape *s, const float *A,
                 s->ta ? s->M : s->K, B, s->tb ? s->K : s->N, 1, C, s->N);
 }
 
-/* bcastgemm's kernels (op(B) = B only): tngemm's, nngemm's */
+static float *h_packed; /* bcastgemm_pack's copy of h */
+
+/* bcastgemm's kernels (op(B) = B only): tngemm's, nngemm's; dW_hh as the
+ * step runs it: h packed once (the backward chain does, once per step),
+ * then the cell's row chunks (cell_grad_task) from the packed copy */
 static void with_bcastgemm(const struct shape *s, const float *A,
                            const float *B, float *C)
 {
-    if (s->ta)
+    if (s->h_grad) {
+        bcastgemm_pack(s->K, s->N, B, s->N, h_packed);
+        for (size_t c = 0; c < cell_grad_chunks(s->M); c++) {
+            size_t begin, end;
+            cell_grad_chunk(s->M, c, &begin, &end);
+            tngemm_packed(end - begin, s->N, s->K, A + begin, s->M, B, s->N,
+                          h_packed, C + begin * s->N, s->N);
+        }
+    } else if (s->ta)
         tngemm_kernel(s->M, s->N, s->K, A, s->M, B, s->N, C, s->N);
     else
         nngemm_kernel(s->M, s->N, s->K, NULL, A, s->K, B, s->N, C, s->N);
@@ -291,6 +306,11 @@ int main(void)
             return 1;
         }
         calls_since_pack = 0;
+        h_packed = malloc((bcastgemm_packed_size(s->K, s->N) + 1) * sizeof *h_packed);
+        if (!h_packed) {
+            fprintf(stderr, "bench_gemm_shapes: out of memory\n");
+            return 1;
+        }
         product_fn use[LIBS];
         memcpy(use, fns, sizeof use);
         if (!s->steps) /* stepgemm only does a recurrence's products */
@@ -326,6 +346,7 @@ int main(void)
         }
         printf("%s\n", allocating ? "" : " none");
         free(packed);
+        free(h_packed);
         free(xsmm_b);
         free(A);
         free(B);
