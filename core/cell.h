@@ -45,7 +45,9 @@ struct cell_cache {
     real *dgx;     /* (T, B, G*H) d loss / d input-projection pre-activations */
     real *dgh;     /* (T, B, G*H) the same for W_hh h; == dgx but for GRU */
     real *wpack;   /* W_hh packed for the per-step products (stepgemm.h):
-                    * W_hh^T in forward, W_hh in backward */
+                    * W_hh^T in forward, W_hh in backward; after the
+                    * backward's recurrence, a dense input's W_ih packed
+                    * for dX (bcastgemm.h's nngemm_xt) */
     real *hpack;   /* h[0 .. T-1] (T*B, H) packed for dW_hh's tasks
                     * (bcastgemm_pack, by cell_backward_chain); NULL where
                     * that kernel does not serve */
@@ -53,12 +55,13 @@ struct cell_cache {
 
 size_t cell_gates(int kind);
 
-/* Reals a cache for (T, B) needs. */
-size_t cell_cache_size(int kind, size_t H, size_t T, size_t B);
+/* Reals a cache for (T, B) needs; in: the dense input's width, 0 for
+ * one-hot input (which has no input gradient). */
+size_t cell_cache_size(int kind, size_t in, size_t H, size_t T, size_t B);
 
 /* Lays a cache over mem[0 .. cell_cache_size). */
-void cell_cache_bind(struct cell_cache *k, int kind, size_t H, size_t T,
-                     size_t B, real *mem);
+void cell_cache_bind(struct cell_cache *k, int kind, size_t in, size_t H,
+                     size_t T, size_t B, real *mem);
 
 /* Runs the layer over T steps. Input: X (T*B, in), or ids (T*B) when X is
  * NULL (one-hot). h0, c0 (B, H): initial state (c0 LSTM only). Outputs land

@@ -145,10 +145,13 @@ static size_t bind_workspace(struct model *m)
     real *base = m->work;
 #define TAKE(n) (used += (n), base ? base + used - (n) : NULL)
     for (size_t l = 0; l < L; l++) {
-        size_t n = cell_cache_size(s->cell, s->H, m->Tmax, m->Bmax);
+        /* a dense input's width (its gradient's packing), 0 for one-hot */
+        size_t in = l > 0 ? s->H : s->embedding || s->regression ? s->E : 0;
+        size_t n = cell_cache_size(s->cell, in, s->H, m->Tmax, m->Bmax);
         real *mem = TAKE(n);
         if (base)
-            cell_cache_bind(&m->caches[l], s->cell, s->H, m->Tmax, m->Bmax, mem);
+            cell_cache_bind(&m->caches[l], s->cell, in, s->H, m->Tmax, m->Bmax,
+                            mem);
     }
     m->emb_out = TAKE(s->embedding || s->regression ? rows * s->E : 0);
     m->layer_out = TAKE(s->dropout > 0 ? L * rows * s->H : 0);

@@ -5,10 +5,11 @@
  * (per-step products only), and, on the per-step products of a recurrence,
  * core/stepgemm.c (ours: the weights packed once per sequence; the packing
  * is timed too, once every T products, T the config's steps), and, on the
- * products of a shard's whole sequence with op(B) = B (the weight
- * gradients, the decoder's three products), core/bcastgemm.c (ours: op(A)
- * read where it lies, B's panels packed; dW_hh as a step runs it: h packed
- * once, then the cell's chunks of rows, the packing timed too). One thread each. The evidence for the
+ * products of a shard's whole sequence (the weight gradients, a dense
+ * input's projection and gradient, the decoder's three products),
+ * core/bcastgemm.c (ours: op(A) read where it lies, B's panels packed; dW_hh
+ * as a step runs it: h packed once, then the cell's chunks of rows, the
+ * packing timed too). One thread each. The evidence for the
  * per-step rule (stepgemm.h): stepgemm is used only where it is the
  * fastest of all, libxsmm where it is ahead of it; and for bcastgemm's
  * (bcastgemm.h).
@@ -72,11 +73,14 @@ static const struct shape SHAPES[] = {
     {"c logits W x^T, 35 steps", 0, 0, 1028, 560, 256, 0, 0},
     {"c decoder dW, 35 steps", 0, 0, 1028, 256, 560, 0, 0},
     {"c decoder dx, 35 steps", 1, 0, 560, 256, 1028, 0, 0},
-    {"d LSTM X W_ih^T, 20 steps", 0, 1, 200, 800, 200, 0, 0},
+    {"d LSTM X W_ih^T, 20 steps", 0, 0, 200, 800, 200, 0, 0},
+    {"d LSTM dX, 20 steps", 0, 1, 200, 200, 800, 0, 0},
     {"d LSTM dW_hh, 20 steps", 1, 0, 800, 200, 200, 0, 1},
     {"d LSTM dW_ih^T, 20 steps", 1, 0, 200, 800, 200, 0, 0},
     {"d logits, decoder dW, 20 st", 0, 0, 10000, 200, 200, 0, 0},
     {"d decoder dx, 20 steps", 1, 0, 200, 200, 10000, 0, 0},
+    {"e RNN X W_ih^T, 5 steps", 0, 0, 80, 100, 100, 0, 0},
+    {"e RNN dX, 5 steps", 0, 1, 80, 100, 100, 0, 0},
     {"e logits W x^T, 5 steps", 0, 0, 10000, 80, 100, 0, 0},
     {"e decoder dW, 5 steps", 0, 0, 10000, 100, 80, 0, 0},
     {"e decoder dx, 5 steps", 1, 0, 80, 100, 10000, 0, 0},
@@ -107,9 +111,11 @@ static void with_openblas(const struct shape *s, const float *A,
 
 static float *h_packed; /* bcastgemm_pack's copy of h */
 
-/* bcastgemm's kernels (op(B) = B only): tngemm's, nngemm's; dW_hh as the
- * step runs it: h packed once (the backward chain does, once per step),
- * then the cell's row chunks (cell_grad_task) from the packed copy */
+/* bcastgemm's kernels: tngemm's, nngemm's, and for op(B) = B^T (a dense
+ * input's gradient dgates W_ih) nngemm_xt's, which packs B^T (into
+ * h_packed, as the cell packs it into its wpack); dW_hh as the step runs
+ * it: h packed once (the backward chain does, once per step), then the
+ * cell's row chunks (cell_grad_task) from the packed copy */
 static void with_bcastgemm(const struct shape *s, const float *A,
                            const float *B, float *C)
 {
@@ -121,6 +127,8 @@ static void with_bcastgemm(const struct shape *s, const float *A,
             tngemm_packed(end - begin, s->N, s->K, A + begin, s->M, B, s->N,
                           h_packed, C + begin * s->N, s->N);
         }
+    } else if (s->tb) {
+        nngemm_xt(s->M, s->N, s->K, NULL, A, s->K, B, s->K, h_packed, C, s->N);
     } else if (s->ta)
         tngemm_kernel(s->M, s->N, s->K, A, s->M, B, s->N, C, s->N);
     else
@@ -280,7 +288,7 @@ int main(void)
            "a training step uses: for a recurrence's per-step products with M <= %d, "
            "stepgemm for N >= %d (op(B) = B^T); with op(B) = B, libxsmm for %d <= N*K < "
            "%d on an AVX-512 CPU (here: %s), else libxsmm for %d <= N*K < %d, and stepgemm "
-           "above; a whole sequence's products with op(B) = B, bcastgemm where the "
+           "above; a whole sequence's products, bcastgemm where the "
            "CPU has AVX-512 (here: %s); else OpenBLAS)\n",
            GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK_512,
            stepgemm_allow_avx512(1) ? "yes" : "no", STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK,
@@ -315,7 +323,7 @@ int main(void)
         memcpy(use, fns, sizeof use);
         if (!s->steps) /* stepgemm only does a recurrence's products */
             use[4] = NULL;
-        if (s->steps || s->tb) /* bcastgemm: A^T B and A B of a sequence */
+        if (s->steps) /* bcastgemm: a sequence's products */
             use[5] = NULL;
         xsmm_b = aligned_alloc(64, ((size_t)s->K * s->N * sizeof *xsmm_b + 63) / 64 * 64);
         use[3] = xsmm_b ? xsmm_for(s) : NULL;
@@ -335,7 +343,7 @@ int main(void)
             used = "stepgemm";
         else if (s->steps && stepgemm_xsmm_takes(s->M, s->tb, s->K, s->N))
             used = "libxsmm";
-        else if (!s->steps && !s->tb && bcastgemm_kernel_serves())
+        else if (!s->steps && bcastgemm_kernel_serves())
             used = "bcastgemm";
         printf("  %-9s %-9s", names[fastest], used);
         int allocating = 0;
