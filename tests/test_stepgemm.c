@@ -13,6 +13,7 @@
 #include "rng.h"
 #include "gemm.h"
 #include "stepgemm.h"
+#include "transpose.h"
 
 /* C = beta * C + alpha * A op(W) in double, op(W) K x N (see stepgemm_pack). */
 static void reference(size_t M, size_t N, size_t K, double alpha,
@@ -148,13 +149,28 @@ static void test_pack_layout(void **state)
 }
 
 /* Every element of every packed shape is op(W)'s or, past N, zero: the
- * 8 x 8 register transposes (whole panels, 8 rows of k at a time) and the
- * element-wise rest (a narrower last panel, K not a multiple of 8), with a
- * row stride wider than the matrix. */
+ * register transposes (whole panels, 16 or 8 rows of k at a time) and the
+ * element-wise rest (a narrower last panel, K not a multiple of 8), op(W)
+ * = W's rows 8 at a time into each panel (K not a multiple of 8 too), with
+ * a row stride wider than the matrix. */
+static void check_packed(const real *packed, int trans, size_t K, size_t N,
+                         const real *W, size_t ldw)
+{
+    for (size_t k = 0; k < K; k++)
+        for (size_t j = 0; j < stepgemm_packed_size(K, N) / K; j++) {
+            real want = j >= N ? 0 : trans ? W[j * ldw + k] : W[k * ldw + j];
+            real got = packed[j / STEPGEMM_PANEL * STEPGEMM_PANEL * K +
+                              k * STEPGEMM_PANEL + j % STEPGEMM_PANEL];
+            if (got != want)
+                fail_msg("K %zu N %zu trans %d: op(W)[%zu][%zu] packed as %g, "
+                         "not %g", K, N, trans, k, j, (double)got, (double)want);
+        }
+}
+
 static void test_pack_every_element(void **state)
 {
     (void)state;
-    size_t Ks[] = {1, 7, 8, 9, 33, 256}, Ns[] = {5, 16, 17, 40, 768};
+    size_t Ks[] = {1, 7, 8, 9, 16, 17, 33, 48, 256}, Ns[] = {5, 16, 17, 40, 768};
     for (size_t a = 0; a < sizeof Ks / sizeof *Ks; a++)
         for (size_t b = 0; b < sizeof Ns / sizeof *Ns; b++)
             for (int trans = 0; trans < 2; trans++) {
@@ -169,18 +185,42 @@ static void test_pack_every_element(void **state)
                 for (size_t i = 0; i < size; i++)
                     packed[i] = -1;
                 stepgemm_pack(packed, trans, K, N, W, ldw);
-                for (size_t k = 0; k < K; k++)
-                    for (size_t j = 0; j < size / K; j++) {
-                        real want = j >= N ? 0 : trans ? W[j * ldw + k] : W[k * ldw + j];
-                        real got = packed[j / STEPGEMM_PANEL * STEPGEMM_PANEL * K +
-                                          k * STEPGEMM_PANEL + j % STEPGEMM_PANEL];
-                        if (got != want)
-                            fail_msg("K %zu N %zu trans %d: op(W)[%zu][%zu] packed as %g, "
-                                     "not %g", K, N, trans, k, j, (double)got, (double)want);
-                    }
+                check_packed(packed, trans, K, N, W, ldw);
                 mem_free(W);
                 mem_free(packed);
             }
+}
+
+/* transpose: every element, in 16 x 16 blocks (AVX-512), 8 x 8 (AVX2)
+ * and at the edges (rows and columns from 1 to 40, not multiples of 16 or
+ * 8 too), strides wider than the blocks; nothing outside dst's block is
+ * written. */
+static void test_transpose_every_element(void **state)
+{
+    (void)state;
+    size_t sizes[] = {1, 7, 8, 9, 15, 16, 17, 24, 33, 40};
+    size_t n = sizeof sizes / sizeof *sizes, lds = 43, ldd = 45;
+    real *src = mem_alloc(40 * lds * sizeof *src), *dst = mem_alloc(40 * ldd * sizeof *dst);
+    assert_non_null(src);
+    assert_non_null(dst);
+    for (size_t i = 0; i < 40 * lds; i++)
+        src[i] = (real)(i + 1);
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = 0; b < n; b++) {
+            size_t rows = sizes[a], cols = sizes[b];
+            for (size_t i = 0; i < 40 * ldd; i++)
+                dst[i] = -1;
+            transpose(dst, ldd, src, lds, rows, cols);
+            for (size_t j = 0; j < 40; j++)
+                for (size_t i = 0; i < ldd; i++) {
+                    real want = j < cols && i < rows ? src[i * lds + j] : -1;
+                    if (dst[j * ldd + i] != want)
+                        fail_msg("%zu x %zu: dst[%zu][%zu] is %g, not %g", rows,
+                                 cols, j, i, (double)dst[j * ldd + i], (double)want);
+                }
+        }
+    mem_free(src);
+    mem_free(dst);
 }
 
 /* The AVX-512 tiles give the AVX2 tiles' bits: rows in one tile (1, 3, 7,
@@ -239,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_pack_layout),
         cmocka_unit_test(test_pack_every_element),
+        cmocka_unit_test(test_transpose_every_element),
         cmocka_unit_test(test_avx512_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
