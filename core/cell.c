@@ -90,8 +90,9 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
     size_t H = c->H, GH = c->G * H, rows = T * B;
     fold_bias(c, k->bias);
     /* Dense input: all steps' input projections at once, gates = X W_ih^T
-     * + bias, W_ih^T (as stored) read where it lies (bcastgemm.h; OpenBLAS
-     * ran these shapes at 100 GFLOP/s on a Zen 5, the kernel 175-200).
+     * + bias, W_ih^T as stored: libxsmm's kernel for the shape, else
+     * bcastgemm's (stepgemm.h has the rates; OpenBLAS ran these shapes at
+     * 100 GFLOP/s on a Zen 5).
      * One-hot input: a row of the stored W_ih^T, gathered step by step
      * (gate_input_step). */
     struct gate_input in = {.table = ids ? c->W_ih : NULL, .bias = k->bias,
@@ -99,7 +100,8 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
     if (!ids) {
         for (size_t r = 0; r < rows; r++)
             memcpy(k->gates + r * GH, k->bias, GH * sizeof *k->bias);
-        nngemm(rows, GH, c->in, NULL, X, c->in, c->W_ih, GH, k->gates, GH);
+        if (!stepgemm_xsmm_add(rows, GH, c->in, X, c->W_ih, k->gates))
+            nngemm(rows, GH, c->in, NULL, X, c->in, c->W_ih, GH, k->gates, GH);
     }
     memcpy(k->h, h0, B * H * sizeof *k->h);
     /* W_hh^T packed once for all T steps' products h_t W_hh^T */

@@ -426,6 +426,21 @@ static void (*xsmm_kernel(size_t M, size_t K, size_t N, float beta))(void)
 }
 #endif
 
+int stepgemm_xsmm_add(size_t M, size_t N, size_t K, const real *A,
+                      const real *W, real *C)
+{
+#ifdef STEPGEMM_XSMM
+    libxsmm_smmfunction f = (libxsmm_smmfunction)xsmm_kernel(M, K, N, 1);
+    if (f) {
+        f(W, A, C);
+        return 1;
+    }
+#else
+    (void)M, (void)N, (void)K, (void)A, (void)W, (void)C;
+#endif
+    return 0;
+}
+
 void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,
                       int trans, size_t K, size_t N, const real *W,
                       size_t ldw)

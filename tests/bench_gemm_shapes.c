@@ -2,7 +2,7 @@
  * (cblas_sgemm, what core/gemm.c calls), BLIS (bli_sgemm, serial build),
  * oneDNN's dnnl_sgemm when built with -DHAVE_BLIS -DHAVE_DNNL (make bench,
  * which installs libblis-serial-dev and libdnnl-dev), libxsmm's JIT kernels
- * (per-step products only), and, on the per-step products of a recurrence,
+ * (per-step products and a sequence's A B), and, on the per-step products of a recurrence,
  * core/stepgemm.c (ours: the weights packed once per sequence; the packing
  * is timed too, once every T products, T the config's steps), and, on the
  * products of a shard's whole sequence (the weight gradients, a dense
@@ -40,13 +40,17 @@
 #include "cell.h"
 #include "train.h"
 
+enum { H_GRAD = 1, PROJ = 2 };
+
 struct shape {
     const char *what;
     int ta, tb;
     int M, N, K;
     int steps; /* a recurrence's per-step product over this many steps
                 * (stepgemm packs once per sequence); 0: another product */
-    int h_grad; /* dW_hh += dgates^T h: bcastgemm as the step runs it */
+    int how; /* H_GRAD: dW_hh += dgates^T h, bcastgemm as the step runs
+              * it; PROJ: a dense input's X W_ih^T, libxsmm where it has a
+              * kernel (stepgemm_xsmm_add), else bcastgemm; 0: neither */
 };
 
 /* Per-step products at the bench configs' shard rows (batch / grad_shards),
@@ -73,13 +77,13 @@ static const struct shape SHAPES[] = {
     {"c logits W x^T, 35 steps", 0, 0, 1028, 560, 256, 0, 0},
     {"c decoder dW, 35 steps", 0, 0, 1028, 256, 560, 0, 0},
     {"c decoder dx, 35 steps", 1, 0, 560, 256, 1028, 0, 0},
-    {"d LSTM X W_ih^T, 20 steps", 0, 0, 200, 800, 200, 0, 0},
+    {"d LSTM X W_ih^T, 20 steps", 0, 0, 200, 800, 200, 0, PROJ},
     {"d LSTM dX, 20 steps", 0, 1, 200, 200, 800, 0, 0},
     {"d LSTM dW_hh, 20 steps", 1, 0, 800, 200, 200, 0, 1},
     {"d LSTM dW_ih^T, 20 steps", 1, 0, 200, 800, 200, 0, 0},
     {"d logits, decoder dW, 20 st", 0, 0, 10000, 200, 200, 0, 0},
     {"d decoder dx, 20 steps", 1, 0, 200, 200, 10000, 0, 0},
-    {"e RNN X W_ih^T, 5 steps", 0, 0, 80, 100, 100, 0, 0},
+    {"e RNN X W_ih^T, 5 steps", 0, 0, 80, 100, 100, 0, PROJ},
     {"e RNN dX, 5 steps", 0, 1, 80, 100, 100, 0, 0},
     {"e logits W x^T, 5 steps", 0, 0, 10000, 80, 100, 0, 0},
     {"e decoder dW, 5 steps", 0, 0, 10000, 100, 80, 0, 0},
@@ -119,7 +123,7 @@ static float *h_packed; /* bcastgemm_pack's copy of h */
 static void with_bcastgemm(const struct shape *s, const float *A,
                            const float *B, float *C)
 {
-    if (s->h_grad) {
+    if (s->how == H_GRAD) {
         bcastgemm_pack(s->K, s->N, B, s->N, h_packed);
         for (size_t c = 0; c < cell_grad_chunks(s->M); c++) {
             size_t begin, end;
@@ -184,10 +188,10 @@ static void with_xsmm(const struct shape *s, const float *A, const float *B,
 }
 
 /* with_xsmm ready for s, or NULL where libxsmm has no kernel or the shape
- * is not a per-step product (the large ones are not its domain). */
+ * is neither a per-step product nor a whole sequence's A B. */
 static product_fn xsmm_for(const struct shape *s)
 {
-    if (!s->steps || s->ta)
+    if (s->ta || (!s->steps && s->tb))
         return NULL;
     libxsmm_blasint lda = s->N, ldb = s->K, ldc = s->N;
     float one = 1;
@@ -342,6 +346,8 @@ int main(void)
         if (s->steps && stepgemm_takes(s->M, s->tb, s->K, s->N))
             used = "stepgemm";
         else if (s->steps && stepgemm_xsmm_takes(s->M, s->tb, s->K, s->N))
+            used = "libxsmm";
+        else if (s->how == PROJ && use[3])
             used = "libxsmm";
         else if (!s->steps && bcastgemm_kernel_serves())
             used = "bcastgemm";
