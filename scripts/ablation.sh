@@ -38,6 +38,8 @@ STEPS=(
     "5d54ad0:stepgemm AVX-512 tiles over two panels, RNN 512 and LSTM 256 backward"
     "3d8b8c3:SGD loops vectorised (momentum tested once)"
     "41925fd:bcastgemm reads B's panels packed, h packed once per layer"
+    "4b97701:dense input's X W_ih^T and dX through bcastgemm"
+    "d05ae02:W_hh packed 2-3x faster (8-row copies, 16x16 transposes)"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)

@@ -191,6 +191,45 @@ static void test_pack_every_element(void **state)
             }
 }
 
+/* stepgemm_xsmm_add, a dense input's projection C += X W over a whole
+ * sequence: against the product in double on (e)'s and a small odd shape
+ * (where the build has libxsmm; the double build says it has none and
+ * leaves C as it was). */
+static void test_xsmm_add(void **state)
+{
+    (void)state;
+    size_t shapes[][3] = {{80, 100, 100}, {37, 48, 13}};
+    for (size_t s = 0; s < 2; s++) {
+        size_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        struct rng g;
+        rng_seed(&g, M * 31 + N * 7 + K, 2);
+        real *A = support_random_reals(&g, M * K), *W = support_random_reals(&g, K * N);
+        real *C = support_random_reals(&g, M * N);
+        real *C0 = mem_alloc(M * N * sizeof *C0);
+        double *want = mem_alloc(M * N * sizeof *want);
+        assert_non_null(C0);
+        assert_non_null(want);
+        memcpy(C0, C, M * N * sizeof *C);
+        reference(M, N, K, 1, A, W, 0, 1, C0, want);
+        if (!stepgemm_xsmm_add(M, N, K, A, W, C)) {
+#ifndef RNNLAB_DOUBLE
+            fail_msg("libxsmm has no kernel for %zu x %zu x %zu", M, N, K);
+#endif
+            assert_memory_equal(C, C0, M * N * sizeof *C);
+        } else {
+            for (size_t i = 0; i < M * N; i++)
+                if (!(fabs(C[i] - want[i]) <= 2e-6 * (double)K))
+                    fail_msg("%zu x %zu x %zu: C[%zu] %.9g, product in double "
+                             "%.9g", M, N, K, i, (double)C[i], want[i]);
+        }
+        mem_free(A);
+        mem_free(W);
+        mem_free(C);
+        mem_free(C0);
+        mem_free(want);
+    }
+}
+
 /* transpose: every element, in 16 x 16 blocks (AVX-512), 8 x 8 (AVX2)
  * and at the edges (rows and columns from 1 to 40, not multiples of 16 or
  * 8 too), strides wider than the blocks; nothing outside dst's block is
@@ -280,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_pack_layout),
         cmocka_unit_test(test_pack_every_element),
         cmocka_unit_test(test_transpose_every_element),
+        cmocka_unit_test(test_xsmm_add),
         cmocka_unit_test(test_avx512_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
