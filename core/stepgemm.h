@@ -28,7 +28,8 @@
  * an AVX-512 CPU all of them below STEPGEMM_MIN_NK_512 (GRU 256's, PTB's
  * LSTM 200's: 2-6% ahead of stepgemm's paired panels there; stepgemm leads
  * at RNN 512's and LSTM 256's, and led them all on the AVX2 machine).
- * Elsewhere the product goes to gemm.h.
+ * Elsewhere the product goes to gemm.h. Also libxsmm's kernel for a whole
+ * sequence's dense input projection (stepgemm_xsmm_add), where it led.
  * Must not: allocate (the caller gives stepgemm_packed_size reals).
  */
 #ifndef RNNLAB_STEPGEMM_H
@@ -74,8 +75,9 @@ void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,
  * lookup after that: nothing allocated in a step); 0 where there is none
  * (the double build, a shape libxsmm does not take), and C untouched.
  * A dense input's projection X W_ih^T of a whole sequence (cell.c): on the
- * Zen 5 216 GFLOP/s at (d)'s 200 x 800 x 200 and 207 at (e)'s 80 x 100 x
- * 100, bcastgemm's nngemm 194 and 172, OpenBLAS about 100. */
+ * Zen 5 218 GFLOP/s at (d)'s 200 x 800 x 200 and 193 at (e)'s 80 x 100 x
+ * 100, bcastgemm's nngemm 193 and 162, OpenBLAS about 100
+ * (bench_gemm_shapes). */
 int stepgemm_xsmm_add(size_t M, size_t N, size_t K, const real *A,
                       const real *W, real *C);
 
