@@ -223,7 +223,13 @@ for workers in 2 4; do
     if [ "$statuses" = "$(printf '0%.0s' $(seq 1 "$workers"))" ] && [ "$trained" -eq 6 ] &&
         out=$(same_as "$T/ref" "$T/work"); then ok; else
         bad "$workers workers: exits '$statuses', $trained trainings of 6 runs: ${out:-}"
-        cat "$T"/w*.log | tail -n 20; fi
+        # each worker's own lines (a sanitizer's report, an error), not
+        # the progress lines of the runs it trained
+        for f in "$T"/w*.log; do
+            echo "--- $(basename "$f"):"
+            grep -v '^[0-9a-f]\{12\}  ' "$f" | head -n 60
+        done
+    fi
     rm -f "$T"/w*.log
 done
 
