@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-#include "gemm.h"
 #include "stepgemm.h"
 #include "bcastgemm.h"
 
