@@ -8,11 +8,28 @@
 #include "bcastgemm.h"
 #include "gemm.h"
 #include "loss.h"
+#include "stepgemm.h"
+#include "transpose.h"
 
-/* The vocabulary from which the decoder's forward goes to nngemm_xt
- * (between the bench configs' 28, where gemm.h was as fast, and 1028,
- * where nngemm was the faster). */
-#define DECODER_BCAST_MIN_V 256
+/* Which kernel takes the decoder's products, chosen by the shape as
+ * whole training steps measured them (alternating medians of 5, one thread
+ * pinned to one core; README, Benchmarks). A vocabulary below
+ * DECODER_XSMM_MAX_V (the bench configs' 28) goes to libxsmm's kernels for
+ * its shape, the forward (W times x^T) and the weight gradient: (a) +3.3%
+ * at one thread and +2.5% at two against gemm.h and nngemm, (b) level to
+ * +3%. Larger ones go to bcastgemm, except the forward where x^T (H x
+ * rows) fits in L1, within DECODER_XSMM_MAX_XT reals: (e)'s 100 x 80, where
+ * nngemm_xt ran 133 GFLOP/s and libxsmm 193 (+6.5% and +10% on the step).
+ * (e)'s weight gradient, in the vocabulary's chunks, lost 1.2% on
+ * libxsmm though bench_gemm_shapes puts it ahead (162 against 150); (d)'s
+ * forward lost 6%; (c) was level. */
+#define DECODER_XSMM_MAX_V 256
+#define DECODER_XSMM_MAX_XT (8 * 1024)
+
+static int decoder_forward_on_xsmm(const struct model_spec *s, size_t rows)
+{
+    return s->V < DECODER_XSMM_MAX_V || s->H * rows <= DECODER_XSMM_MAX_XT;
+}
 
 /* ---- forward ---------------------------------------------------------- */
 
@@ -34,26 +51,29 @@ static void dropout_forward(real *y, real *mask, const real *x, size_t n,
 }
 
 /* The decoder over all T*B rows at once, vocabulary-major: logits = W x^T
- * + b (V, T*B), each row from its bias. From DECODER_BCAST_MIN_V words on,
- * W is read where it lies (nngemm_xt) against x^T, which is small and goes
- * straight into bcastgemm's packed panels in dbuf[0] (free until the
- * backward). Below, packing x^T cost as much as the kernel saved ((a)'s V
- * 28: 4% of the step for the 560 x 256 x^T, against OpenBLAS's 6% for the
- * whole product), and gemm.h takes it. */
+ * + b (V, T*B), each row from its bias. libxsmm's kernel (see
+ * decoder_forward_on_xsmm) takes x^T transposed into dbuf[0] (free until
+ * the backward) and adds to the bias rows; gemm.h takes it where libxsmm
+ * has no kernel (the double build). Elsewhere W is read where it lies
+ * (nngemm_xt) against x^T, which goes straight into bcastgemm's packed
+ * panels in dbuf[0]. */
 static void decoder_forward(struct model *m, const real *x, size_t rows)
 {
     const struct model_spec *s = &m->spec;
     size_t H = s->H;
-    if (s->V >= DECODER_BCAST_MIN_V) {
+    if (!decoder_forward_on_xsmm(s, rows)) {
         nngemm_xt(s->V, rows, H, m->dec_b, m->dec_W, H, x, H, m->dbuf[0],
                   m->logits, rows);
         return;
     }
+    real *xt = m->dbuf[0];
+    transpose(xt, rows, x, H, rows, H);
     for (size_t v = 0; v < s->V; v++)
         for (size_t r = 0; r < rows; r++)
             m->logits[v * rows + r] = m->dec_b[v];
-    gemm(GEMM_N, GEMM_T, s->V, rows, H, 1, m->dec_W, H, x, H, 1, m->logits,
-         rows);
+    if (!stepgemm_xsmm_add(s->V, rows, H, m->dec_W, xt, m->logits))
+        gemm(GEMM_N, GEMM_N, s->V, rows, H, 1, m->dec_W, H, xt, rows, 1,
+             m->logits, rows);
 }
 
 /* The cells, dropout and decoder over the layer-0 input x (T*B rows; NULL:
@@ -187,13 +207,20 @@ static const real *layer_input(const struct model *m, size_t l)
     return s->embedding || s->regression ? m->emb_out : NULL;
 }
 
-/* logits = W x^T + b:  dW += dlogits x over the V rows [begin, end) */
+/* logits = W x^T + b:  dW += dlogits x over the V rows [begin, end), by
+ * libxsmm's kernel for a small vocabulary (DECODER_XSMM_MAX_V), else
+ * bcastgemm's nngemm */
 static void decoder_weight_grad(struct model *m, size_t begin, size_t end)
 {
     const struct model_spec *s = &m->spec;
     size_t rows = m->T * m->B, H = s->H;
+    const real *x = layer_input(m, s->L);
+    if (s->V < DECODER_XSMM_MAX_V &&
+        stepgemm_xsmm_add(end - begin, H, rows, m->logits + begin * rows, x,
+                          m->ddec_W + begin * H))
+        return;
     nngemm(end - begin, H, rows, NULL, m->logits + begin * rows, rows,
-           layer_input(m, s->L), H, m->ddec_W + begin * H, H);
+           x, H, m->ddec_W + begin * H, H);
 }
 
 size_t model_backward_chain(struct model *m)

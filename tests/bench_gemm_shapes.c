@@ -9,7 +9,8 @@
  * input's projection and gradient, the decoder's three products),
  * core/bcastgemm.c (ours: op(A) read where it lies, B's panels packed; dW_hh
  * as a step runs it: h packed once, then the cell's chunks of rows, the
- * packing timed too). One thread each. The evidence for the
+ * packing timed too; the decoder's dW in the vocabulary's chunks, as the
+ * step runs it). One thread each. The evidence for the
  * per-step rule (stepgemm.h): stepgemm is used only where it is the
  * fastest of all, libxsmm where it is ahead of it; and for bcastgemm's
  * (bcastgemm.h).
@@ -40,7 +41,7 @@
 #include "cell.h"
 #include "train.h"
 
-enum { H_GRAD = 1, PROJ = 2 };
+enum { H_GRAD = 1, PROJ = 2, DEC_XSMM = 4, DEC_DW = 8 };
 
 struct shape {
     const char *what;
@@ -50,7 +51,11 @@ struct shape {
                 * (stepgemm packs once per sequence); 0: another product */
     int how; /* H_GRAD: dW_hh += dgates^T h, bcastgemm as the step runs
               * it; PROJ: a dense input's X W_ih^T, libxsmm where it has a
-              * kernel (stepgemm_xsmm_add), else bcastgemm; 0: neither */
+              * kernel (stepgemm_xsmm_add), else bcastgemm; DEC_XSMM: a
+              * decoder product model_pass.c sends to libxsmm (a small
+              * vocabulary's logits and dW, (e)'s logits); DEC_DW: the
+              * decoder's dW as the step runs it, in the vocabulary's chunks
+              * (cell_grad_chunk); 0: none of these */
 };
 
 /* Per-step products at the bench configs' shard rows (batch / grad_shards),
@@ -72,21 +77,23 @@ static const struct shape SHAPES[] = {
     {"b RNN 512 dW_hh, 35 steps", 1, 0, 512, 512, 560, 0, 1},
     {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0, 1},
     {"b GRU dW_hh, 35 steps", 1, 0, 768, 256, 560, 0, 1},
-    {"a,b decoder dW, 35 steps", 0, 0, 28, 256, 560, 0, 0},
+    {"a,b logits W x^T, 35 steps", 0, 0, 28, 560, 256, 0, DEC_XSMM},
+    {"a,b decoder dW, 35 steps", 0, 0, 28, 256, 560, 0, DEC_XSMM | DEC_DW},
     {"a,b decoder dx, 35 steps", 1, 0, 560, 256, 28, 0, 0},
     {"c logits W x^T, 35 steps", 0, 0, 1028, 560, 256, 0, 0},
-    {"c decoder dW, 35 steps", 0, 0, 1028, 256, 560, 0, 0},
+    {"c decoder dW, 35 steps", 0, 0, 1028, 256, 560, 0, DEC_DW},
     {"c decoder dx, 35 steps", 1, 0, 560, 256, 1028, 0, 0},
     {"d LSTM X W_ih^T, 20 steps", 0, 0, 200, 800, 200, 0, PROJ},
     {"d LSTM dX, 20 steps", 0, 1, 200, 200, 800, 0, 0},
     {"d LSTM dW_hh, 20 steps", 1, 0, 800, 200, 200, 0, 1},
     {"d LSTM dW_ih^T, 20 steps", 1, 0, 200, 800, 200, 0, 0},
-    {"d logits, decoder dW, 20 st", 0, 0, 10000, 200, 200, 0, 0},
+    {"d logits W x^T, 20 steps", 0, 0, 10000, 200, 200, 0, 0},
+    {"d decoder dW, 20 steps", 0, 0, 10000, 200, 200, 0, DEC_DW},
     {"d decoder dx, 20 steps", 1, 0, 200, 200, 10000, 0, 0},
     {"e RNN X W_ih^T, 5 steps", 0, 0, 80, 100, 100, 0, PROJ},
     {"e RNN dX, 5 steps", 0, 1, 80, 100, 100, 0, 0},
-    {"e logits W x^T, 5 steps", 0, 0, 10000, 80, 100, 0, 0},
-    {"e decoder dW, 5 steps", 0, 0, 10000, 100, 80, 0, 0},
+    {"e logits W x^T, 5 steps", 0, 0, 10000, 80, 100, 0, DEC_XSMM},
+    {"e decoder dW, 5 steps", 0, 0, 10000, 100, 80, 0, DEC_DW},
     {"e decoder dx, 5 steps", 1, 0, 80, 100, 10000, 0, 0},
 };
 
@@ -130,6 +137,13 @@ static void with_bcastgemm(const struct shape *s, const float *A,
             cell_grad_chunk(s->M, c, &begin, &end);
             tngemm_packed(end - begin, s->N, s->K, A + begin, s->M, B, s->N,
                           h_packed, C + begin * s->N, s->N);
+        }
+    } else if (s->how & DEC_DW) {
+        for (size_t c = 0; c < cell_grad_chunks(s->M); c++) {
+            size_t begin, end;
+            cell_grad_chunk(s->M, c, &begin, &end);
+            nngemm_kernel(end - begin, s->N, s->K, NULL, A + begin * s->K,
+                          s->K, B, s->N, C + begin * s->N, s->N);
         }
     } else if (s->tb) {
         nngemm_xt(s->M, s->N, s->K, NULL, A, s->K, B, s->K, h_packed, C, s->N);
@@ -184,7 +198,16 @@ static void with_xsmm(const struct shape *s, const float *A, const float *B,
                     xsmm_b[(size_t)k * s->N + n] = B[(size_t)n * s->K + k];
         b = xsmm_b;
     }
-    xsmm_kernel(b, A, C);
+    if (!(s->how & DEC_DW)) {
+        xsmm_kernel(b, A, C);
+        return;
+    }
+    for (size_t c = 0; c < cell_grad_chunks(s->M); c++) { /* as the step */
+        size_t begin, end;
+        cell_grad_chunk(s->M, c, &begin, &end);
+        stepgemm_xsmm_add(end - begin, s->N, s->K, A + begin * s->K, B,
+                          C + begin * s->N);
+    }
 }
 
 /* with_xsmm ready for s, or NULL where libxsmm has no kernel or the shape
@@ -293,7 +316,8 @@ int main(void)
            "stepgemm for N >= %d (op(B) = B^T); with op(B) = B, libxsmm for %d <= N*K < "
            "%d on an AVX-512 CPU (here: %s), else libxsmm for %d <= N*K < %d, and stepgemm "
            "above; a whole sequence's products, bcastgemm where the "
-           "CPU has AVX-512 (here: %s); else OpenBLAS)\n",
+           "CPU has AVX-512 (here: %s), libxsmm for a dense input's projection "
+           "and the decoder products model_pass.c gives it; else OpenBLAS)\n",
            GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK_512,
            stepgemm_allow_avx512(1) ? "yes" : "no", STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK,
            bcastgemm_kernel_serves() ? "yes" : "no");
@@ -347,7 +371,7 @@ int main(void)
             used = "stepgemm";
         else if (s->steps && stepgemm_xsmm_takes(s->M, s->tb, s->K, s->N))
             used = "libxsmm";
-        else if (s->how == PROJ && use[3])
+        else if ((s->how & (PROJ | DEC_XSMM)) && use[3])
             used = "libxsmm";
         else if (!s->steps && bcastgemm_kernel_serves())
             used = "bcastgemm";

@@ -9,6 +9,7 @@
 #include "support.h"
 
 #include "dataset.h"
+#include "stepgemm.h"
 #include "train.h"
 
 #include "alloc_count.h"
@@ -99,9 +100,45 @@ static void test_two_threads(void **state)
     steps_allocate_nothing(2, "rnn_tanh", 256);
 }
 
+/* libxsmm compiles a kernel the first time a step meets a shape (an
+ * evaluation batch's rows, a regression run's short last batch): that
+ * compile must not call the allocator either (it maps its code pages).
+ * Shapes no other test uses, so their kernels are compiled here. */
+static void test_first_kernel_of_a_shape(void **state)
+{
+    (void)state;
+    enum { M = 37, N = 53, K = 29 };
+    static real A[M * K], W[K * N], C[M * N];
+    for (int i = 0; i < M * K; i++)
+        A[i] = (real)(i % 7) - 3;
+    for (int i = 0; i < K * N; i++)
+        W[i] = (real)(i % 5) - 2;
+    /* libxsmm sets itself up at its first call (a trainer's first step
+     * does): another shape first */
+    stepgemm_xsmm_add(M - 1, N, K, A, W, C);
+    memset(C, 0, sizeof C);
+    long before = alloc_count_allocations() + alloc_count_frees();
+    int served = stepgemm_xsmm_add(M, N, K, A, W, C);
+    long during = alloc_count_allocations() + alloc_count_frees() - before;
+#if ALLOC_COUNTING
+    if (during != 0)
+        fail_msg("libxsmm's first kernel of a shape: %ld allocation call(s)", during);
+#endif
+    if (!served) {
+        print_message("test_alloc: libxsmm has no kernel here (double build or its CPU)\n");
+        return;
+    }
+    /* the kernel ran: one element checked, C started at zero */
+    real want = 0;
+    for (int k = 0; k < K; k++)
+        want += A[5 * K + k] * W[k * N + 11];
+    assert_float_equal(C[5 * N + 11], want, 1e-4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_kernel_of_a_shape),
         cmocka_unit_test(test_one_thread),
         cmocka_unit_test(test_two_threads),
     };
