@@ -161,6 +161,7 @@ static size_t bind_workspace(struct model *m)
     size_t packed = bcastgemm_packed_size(s->H, rows);
     m->dbuf[0] = TAKE(rows * wide > packed ? rows * wide : packed);
     m->dbuf[1] = TAKE(rows * wide);
+    m->dec_scratch = TAKE(model_decoder_scratch_size(s, rows));
     m->zero_state = TAKE(m->Bmax * s->H);
     m->dstate_h = TAKE(state);
     m->dstate_c = TAKE(state);

@@ -84,6 +84,9 @@ struct model {
     int sum_dbias;            /* the backward's tasks sum them (set by
                                * model_backward_chain) */
     real *dbuf[2];            /* (T*B, max(E, H)) backward ping-pong */
+    real *dec_scratch;        /* W^T (H, V) and logits^T (T*B, V) for a
+                               * small vocabulary's decoder forward
+                               * (model_decoder_scratch_size) */
     real *zero_state;         /* (Bmax, H) zeros: the initial state of a
                                * forward given none */
     real *dstate_h, *dstate_c;/* (L, Bmax, H) d loss / d initial state */
@@ -124,6 +127,10 @@ void model_init(struct model *m, const struct init_config *init, struct rng *g);
 /* The reals of a recurrent state for m: h then c (c used by LSTM only),
  * each (L, Bmax, H): layer l's row b at l * Bmax * H + b * H. */
 size_t model_state_size(const struct model *m);
+
+/* Reals of m->dec_scratch for a forward over up to `rows` rows: nonzero for
+ * a small vocabulary only (model_pass.c). */
+size_t model_decoder_scratch_size(const struct model_spec *s, size_t rows);
 
 /* Runs the model on X (B, T) batch-major ids, B <= Bmax, T <= Tmax, from
  * state (model_state_size reals; NULL: zeros); logits land in m->logits

@@ -15,20 +15,21 @@
  * whole training steps measured them (alternating medians of 5, one thread
  * pinned to one core; README, Benchmarks). A vocabulary below
  * DECODER_XSMM_MAX_V (the bench configs' 28) goes to libxsmm's kernels for
- * its shape, the forward (W times x^T) and the weight gradient: (a) +3.3%
- * at one thread and +2.5% at two against gemm.h and nngemm, (b) level to
- * +3%. Larger ones go to bcastgemm, except the forward where x^T (H x
- * rows) fits in L1, within DECODER_XSMM_MAX_XT reals: (e)'s 100 x 80, where
- * nngemm_xt ran 133 GFLOP/s and libxsmm 193 (+6.5% and +10% on the step).
- * (e)'s weight gradient, in the vocabulary's chunks, lost 1.2% on
- * libxsmm though bench_gemm_shapes puts it ahead (162 against 150); (d)'s
- * forward lost 6%; (c) was level. */
+ * its shape, the forward (small_decoder_forward) and the weight gradient:
+ * against gemm.h and nngemm, (a) +2.3% at one thread and +5.9% at two, (b)
+ * RNN 512 +2.1%, LSTM +0.8%, GRU +2.3% at one. Larger ones go to
+ * bcastgemm, except the forward where x^T (H x rows) fits in L1, within
+ * DECODER_XSMM_MAX_XT reals: (e)'s 100 x 80, where nngemm_xt ran 133
+ * GFLOP/s and libxsmm 193 (+6.5% and +10% on the step). (e)'s weight
+ * gradient, in the vocabulary's chunks, lost 1.2% on libxsmm though
+ * bench_gemm_shapes puts it ahead (162 against 150); (d)'s forward lost
+ * 6%; (c) was level. */
 #define DECODER_XSMM_MAX_V 256
 #define DECODER_XSMM_MAX_XT (8 * 1024)
 
 static int decoder_forward_on_xsmm(const struct model_spec *s, size_t rows)
 {
-    return s->V < DECODER_XSMM_MAX_V || s->H * rows <= DECODER_XSMM_MAX_XT;
+    return s->H * rows <= DECODER_XSMM_MAX_XT;
 }
 
 /* ---- forward ---------------------------------------------------------- */
@@ -50,17 +51,45 @@ static void dropout_forward(real *y, real *mask, const real *x, size_t n,
     }
 }
 
+size_t model_decoder_scratch_size(const struct model_spec *s, size_t rows)
+{
+    return s->V < DECODER_XSMM_MAX_V ? (s->H + rows) * s->V : 0;
+}
+
+/* A small vocabulary's logits through libxsmm the other way round,
+ * logits^T = x W^T + b (T*B, V), then transposed: x is used as it lies,
+ * and W^T (H x V) and logits^T are small; transposing x (T*B x H) instead
+ * took 90 us against 65 for (a)'s shard (560 x 256, V 28). gemm.h where
+ * libxsmm has no kernel (the double build). */
+static void small_decoder_forward(struct model *m, const real *x, size_t rows)
+{
+    const struct model_spec *s = &m->spec;
+    size_t H = s->H, V = s->V;
+    real *wt = m->dec_scratch, *lt = wt + H * V;
+    transpose(wt, V, m->dec_W, H, V, H);
+    for (size_t r = 0; r < rows; r++)
+        memcpy(lt + r * V, m->dec_b, V * sizeof *lt);
+    if (!stepgemm_xsmm_add(rows, V, H, x, wt, lt))
+        gemm(GEMM_N, GEMM_N, rows, V, H, 1, x, H, wt, V, 1, lt, V);
+    transpose(m->logits, rows, lt, V, rows, V);
+}
+
 /* The decoder over all T*B rows at once, vocabulary-major: logits = W x^T
- * + b (V, T*B), each row from its bias. libxsmm's kernel (see
- * decoder_forward_on_xsmm) takes x^T transposed into dbuf[0] (free until
- * the backward) and adds to the bias rows; gemm.h takes it where libxsmm
- * has no kernel (the double build). Elsewhere W is read where it lies
- * (nngemm_xt) against x^T, which goes straight into bcastgemm's packed
- * panels in dbuf[0]. */
+ * + b (V, T*B), each row from its bias. A small vocabulary's goes to
+ * small_decoder_forward; where x^T is small (decoder_forward_on_xsmm),
+ * libxsmm's kernel takes x^T transposed into dbuf[0] (free until the
+ * backward) and adds to the bias rows, gemm.h where libxsmm has no kernel
+ * (the double build). Elsewhere W is read where it lies (nngemm_xt)
+ * against x^T, which goes straight into bcastgemm's packed panels in
+ * dbuf[0]. */
 static void decoder_forward(struct model *m, const real *x, size_t rows)
 {
     const struct model_spec *s = &m->spec;
     size_t H = s->H;
+    if (s->V < DECODER_XSMM_MAX_V) {
+        small_decoder_forward(m, x, rows);
+        return;
+    }
     if (!decoder_forward_on_xsmm(s, rows)) {
         nngemm_xt(s->V, rows, H, m->dec_b, m->dec_W, H, x, H, m->dbuf[0],
                   m->logits, rows);
