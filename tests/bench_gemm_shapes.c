@@ -53,7 +53,7 @@ struct shape {
               * it; PROJ: a dense input's X W_ih^T, libxsmm where it has a
               * kernel (stepgemm_xsmm_add), else bcastgemm; DEC_XSMM: a
               * decoder product model_pass.c sends to libxsmm (a small
-              * vocabulary's logits and dW, (e)'s logits); DEC_DW: the
+              * vocabulary's logits^T = x W^T and dW, (e)'s logits); DEC_DW: the
               * decoder's dW as the step runs it, in the vocabulary's chunks
               * (cell_grad_chunk); 0: none of these */
 };
@@ -77,7 +77,7 @@ static const struct shape SHAPES[] = {
     {"b RNN 512 dW_hh, 35 steps", 1, 0, 512, 512, 560, 0, 1},
     {"b LSTM dW_hh, 35 steps", 1, 0, 1024, 256, 560, 0, 1},
     {"b GRU dW_hh, 35 steps", 1, 0, 768, 256, 560, 0, 1},
-    {"a,b logits W x^T, 35 steps", 0, 0, 28, 560, 256, 0, DEC_XSMM},
+    {"a,b logits^T x W^T, 35 st", 0, 0, 560, 28, 256, 0, DEC_XSMM},
     {"a,b decoder dW, 35 steps", 0, 0, 28, 256, 560, 0, DEC_XSMM | DEC_DW},
     {"a,b decoder dx, 35 steps", 1, 0, 560, 256, 28, 0, 0},
     {"c logits W x^T, 35 steps", 0, 0, 1028, 560, 256, 0, 0},
