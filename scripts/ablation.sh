@@ -40,6 +40,8 @@ STEPS=(
     "41925fd:bcastgemm reads B's panels packed, h packed once per layer"
     "4b97701:dense input's X W_ih^T and dX through bcastgemm"
     "d05ae02:W_hh packed 2-3x faster (8-row copies, 16x16 transposes)"
+    "ad3f78d:decoder A B products to libxsmm (small V; (e)'s forward)"
+    "a89d89a:small V's logits as x W^T through libxsmm (x read as it lies)"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
