@@ -157,6 +157,55 @@ static void test_carry_and_reset_state(void **state)
     model_free(m);
 }
 
+/* The decoder's forward takes one of three paths by its shape
+ * (model_pass.c): a small vocabulary's through logits^T = x W^T, a
+ * larger one's through libxsmm on x^T where x^T is small, else
+ * bcastgemm's nngemm_xt. Each gives b + W x^T, checked against a sum in
+ * double over the last layer's output. */
+static void test_decoder_paths(void **state)
+{
+    (void)state;
+    const struct { size_t V, H, B, T; } shapes[] = {
+        {28, 6, 4, 5},    /* V < 256 */
+        {300, 8, 4, 5},   /* H * rows = 160: libxsmm on x^T */
+        {300, 96, 16, 6}, /* H * rows = 9216: nngemm_xt */
+    };
+    for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++) {
+        size_t V = shapes[c].V, H = shapes[c].H, B = shapes[c].B,
+               T = shapes[c].T, rows = B * T;
+        struct model_spec s = {.cell = CELL_RNN_TANH, .V = V, .H = H, .L = 1};
+        struct model *m;
+        struct err e;
+        assert_int_equal(model_create(&s, B, T, 1, &m, &e), 0);
+        struct rng g;
+        rng_seed(&g, 3 + c, 0);
+        struct init_config init = {.scheme = INIT_DEFAULT};
+        model_init(m, &init, &g);
+        for (size_t v = 0; v < V; v++) /* biases the init leaves small */
+            m->dec_b[v] = (real)((double)(v % 11) * 0.1 - 0.5);
+        int32_t *X = mem_calloc(rows, sizeof *X);
+        assert_non_null(X);
+        for (size_t i = 0; i < rows; i++)
+            X[i] = (int32_t)((i * 37 + c) % V);
+        model_forward(m, NULL, X, B, T, 0);
+        const real *x = m->caches[0].h + B * H; /* the decoder's input */
+        double worst = 0;
+        for (size_t v = 0; v < V; v++)
+            for (size_t r = 0; r < rows; r++) {
+                double want = m->dec_b[v];
+                for (size_t k = 0; k < H; k++)
+                    want += (double)m->dec_W[v * H + k] * x[r * H + k];
+                double d = fabs(m->logits[v * rows + r] - want);
+                worst = d > worst ? d : worst;
+            }
+        if (worst > 1e-5)
+            fail_msg("decoder V %zu H %zu rows %zu: logits off by %g", V, H,
+                     rows, worst);
+        mem_free(X);
+        model_free(m);
+    }
+}
+
 /* A whole training step (forward, loss, backward, zeroing) allocates
  * nothing: every buffer is sized at model_create. */
 static void test_step_allocates_nothing(void **state)
@@ -274,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_init_schemes),
         cmocka_unit_test(test_same_seed_same_weights),
         cmocka_unit_test(test_carry_and_reset_state),
+        cmocka_unit_test(test_decoder_paths),
         cmocka_unit_test(test_step_allocates_nothing),
         cmocka_unit_test(test_grad_tasks_in_any_order),
         cmocka_unit_test(test_create_errors_and_allocation_failures),
