@@ -389,14 +389,15 @@ int stepgemm_takes(size_t M, int trans, size_t K, size_t N)
     if (M > GEMM_SMALL_ROWS)
         return 0;
     if (trans)
-        return N >= STEPGEMM_MIN_N_T;
+        return N >= (use_avx512() ? STEPGEMM_MIN_N_T_512 : STEPGEMM_MIN_N_T);
     return N * K >= STEPGEMM_MIN_NK && !stepgemm_xsmm_takes(M, trans, K, N);
 }
 
 int stepgemm_xsmm_takes(size_t M, int trans, size_t K, size_t N)
 {
 #ifdef STEPGEMM_XSMM
-    if (M > GEMM_SMALL_ROWS || trans || N * K < STEPGEMM_XSMM_MIN_NK)
+    if (M > GEMM_SMALL_ROWS || trans ||
+        N * K < (use_avx512() ? STEPGEMM_XSMM_MIN_NK_512 : STEPGEMM_XSMM_MIN_NK))
         return 0;
     /* AVX-512: the backward products below STEPGEMM_MIN_NK_512 (RNN 256's,
      * GRU 256's, PTB's LSTM 200's: 2-6% ahead of stepgemm's paired

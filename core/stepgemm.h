@@ -19,15 +19,18 @@
  * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step;
  * README, Benchmarks, names the runs where those two were ahead): op(W) =
  * W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T columns (G*H >=
- * 256), and op(W) = W (a backward's dgates W_hh) with at least
+ * 256; STEPGEMM_MIN_N_T_512 on an AVX-512 CPU, so (e)'s RNN 100 too:
+ * 127 GFLOP/s there against OpenBLAS's 57), and op(W) = W (a backward's dgates W_hh) with at least
  * STEPGEMM_MIN_NK elements on a CPU without AVX-512 (G*H*H >= 2*256^2: RNN
  * 512, LSTM and GRU 256, PTB's LSTM 200), STEPGEMM_MIN_NK_512 with it (RNN
  * 512, LSTM 256). libxsmm's JIT kernels
  * (stepgemm_xsmm_takes, W as it is) take the backward products of at least
  * STEPGEMM_XSMM_MIN_NK elements that stepgemm does not: RNN 256's, and on
- * an AVX-512 CPU all of them below STEPGEMM_MIN_NK_512 (GRU 256's, PTB's
- * LSTM 200's: 2-6% ahead of stepgemm's paired panels there; stepgemm leads
- * at RNN 512's and LSTM 256's, and led them all on the AVX2 machine).
+ * an AVX-512 CPU all of them from STEPGEMM_XSMM_MIN_NK_512 to below
+ * STEPGEMM_MIN_NK_512 ((e)'s RNN 100: 180 GFLOP/s against OpenBLAS's 69;
+ * GRU 256's, PTB's LSTM 200's: 2-6% ahead of stepgemm's paired panels
+ * there; stepgemm leads at RNN 512's and LSTM 256's, and led them all on
+ * the AVX2 machine).
  * Elsewhere the product goes to gemm.h. Also libxsmm's kernel for a whole
  * sequence's dense input projection (stepgemm_xsmm_add), where it led.
  * Must not: allocate (the caller gives stepgemm_packed_size reals).
@@ -43,7 +46,9 @@
 #define STEPGEMM_MIN_NK 131072 /* 2 * 256 * 256 */
 #define STEPGEMM_MIN_NK_512 262144 /* 4 * 256 * 256, with AVX-512 */
 #define STEPGEMM_MIN_N_T 256
+#define STEPGEMM_MIN_N_T_512 96 /* with AVX-512: (e)'s RNN 100 */
 #define STEPGEMM_XSMM_MIN_NK 65536 /* 256 * 256 */
+#define STEPGEMM_XSMM_MIN_NK_512 8192 /* with AVX-512: (e)'s RNN 100 */
 
 /* The weights of a sequence's per-step products: packed (stepgemm), or W
  * itself (gemm) where that is the faster. */

@@ -313,13 +313,14 @@ int main(void)
     libxsmm_init();
     printf("GFLOP/s on one thread (row-major C(MxN) += op(A) op(B); used: what "
            "a training step uses: for a recurrence's per-step products with M <= %d, "
-           "stepgemm for N >= %d (op(B) = B^T); with op(B) = B, libxsmm for %d <= N*K < "
-           "%d on an AVX-512 CPU (here: %s), else libxsmm for %d <= N*K < %d, and stepgemm "
-           "above; a whole sequence's products, bcastgemm where the "
+           "stepgemm for N >= %d (op(B) = B^T) and with op(B) = B libxsmm for %d <= N*K < "
+           "%d on an AVX-512 CPU (here: %s), else stepgemm for N >= %d and libxsmm for "
+           "%d <= N*K < %d; stepgemm above; a whole sequence's products, bcastgemm where the "
            "CPU has AVX-512 (here: %s), libxsmm for a dense input's projection "
            "and the decoder products model_pass.c gives it; else OpenBLAS)\n",
-           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK_512,
-           stepgemm_allow_avx512(1) ? "yes" : "no", STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK,
+           GEMM_SMALL_ROWS, STEPGEMM_MIN_N_T_512, STEPGEMM_XSMM_MIN_NK_512,
+           STEPGEMM_MIN_NK_512, stepgemm_allow_avx512(1) ? "yes" : "no",
+           STEPGEMM_MIN_N_T, STEPGEMM_XSMM_MIN_NK, STEPGEMM_MIN_NK,
            bcastgemm_kernel_serves() ? "yes" : "no");
     printf("%-28s %2s %5s %5s %5s", "product", "op", "M", "N", "K");
     for (int l = 0; l < LIBS; l++)

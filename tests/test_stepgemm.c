@@ -103,8 +103,8 @@ static void test_rule(void **state)
     assert_false(stepgemm_takes(16, 0, 256, 256));  /* a,c RNN 256 backward */
     assert_true(stepgemm_takes(16, 1, 256, 1024));  /* b LSTM 256 forward */
     assert_true(stepgemm_takes(10, 1, 200, 800));   /* d LSTM 200 forward */
-    assert_false(stepgemm_takes(16, 1, 100, 100));  /* e RNN 100 */
     assert_false(stepgemm_takes(32, 1, 256, 1024)); /* more than 16 rows */
+    assert_false(stepgemm_takes(16, 1, 64, 64));    /* RNN 64 */
     /* libxsmm: RNN 256's backward everywhere, with AVX-512 the larger ones
      * below 4 * 256^2 elements (GRU 256, PTB's LSTM 200; stepgemm's tiles
      * above, and where the CPU has AVX2 only); never a forward, a small one
@@ -112,8 +112,13 @@ static void test_rule(void **state)
     int avx512 = stepgemm_allow_avx512(1);
     assert_true(stepgemm_xsmm_takes(16, 0, 256, 256)); /* a,c RNN 256 */
     assert_false(stepgemm_xsmm_takes(16, 1, 256, 256));
-    assert_false(stepgemm_xsmm_takes(16, 0, 100, 100)); /* e RNN 100 */
     assert_false(stepgemm_xsmm_takes(32, 0, 256, 256));
+    assert_false(stepgemm_xsmm_takes(16, 0, 64, 64)); /* RNN 64 */
+    /* e RNN 100: with AVX-512, the forward to stepgemm and the backward to
+     * libxsmm (2-2.6x OpenBLAS there); OpenBLAS both on an AVX2 CPU */
+    assert_int_equal(stepgemm_takes(16, 1, 100, 100), avx512);
+    assert_int_equal(stepgemm_xsmm_takes(16, 0, 100, 100), avx512);
+    assert_false(stepgemm_takes(16, 0, 100, 100));
     size_t backward[][3] = {{16, 768, 256},  /* b GRU 256 */
                             {10, 800, 200},  /* d LSTM 200 */
                             {16, 512, 512},  /* b RNN 512 */
@@ -125,6 +130,8 @@ static void test_rule(void **state)
         assert_int_equal(stepgemm_takes(M, 0, K, N), !xsmm);
     }
     stepgemm_allow_avx512(0); /* held to AVX2: the AVX2 machine's rule */
+    assert_false(stepgemm_takes(16, 1, 100, 100));
+    assert_false(stepgemm_xsmm_takes(16, 0, 100, 100));
     assert_true(stepgemm_xsmm_takes(16, 0, 256, 256));
     assert_true(stepgemm_takes(16, 0, 1024, 256));
     assert_false(stepgemm_xsmm_takes(16, 0, 1024, 256));
