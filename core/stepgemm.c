@@ -396,8 +396,8 @@ int stepgemm_takes(size_t M, int trans, size_t K, size_t N)
 int stepgemm_xsmm_takes(size_t M, int trans, size_t K, size_t N)
 {
 #ifdef STEPGEMM_XSMM
-    if (M > GEMM_SMALL_ROWS || trans ||
-        N * K < (use_avx512() ? STEPGEMM_XSMM_MIN_NK_512 : STEPGEMM_XSMM_MIN_NK))
+    size_t min_nk = use_avx512() ? STEPGEMM_XSMM_MIN_NK_512 : STEPGEMM_XSMM_MIN_NK;
+    if (M > GEMM_SMALL_ROWS || trans || N * K < min_nk)
         return 0;
     /* AVX-512: the backward products below STEPGEMM_MIN_NK_512 (RNN 256's,
      * GRU 256's, PTB's LSTM 200's: 2-6% ahead of stepgemm's paired

@@ -19,11 +19,11 @@
  * (OpenBLAS, libxsmm; BLIS and oneDNN's sgemm allocate inside a step;
  * README, Benchmarks, names the runs where those two were ahead): op(W) =
  * W^T (a forward's h W_hh^T) with at least STEPGEMM_MIN_N_T columns (G*H >=
- * 256; STEPGEMM_MIN_N_T_512 on an AVX-512 CPU, so (e)'s RNN 100 too:
- * 127 GFLOP/s there against OpenBLAS's 57), and op(W) = W (a backward's dgates W_hh) with at least
- * STEPGEMM_MIN_NK elements on a CPU without AVX-512 (G*H*H >= 2*256^2: RNN
- * 512, LSTM and GRU 256, PTB's LSTM 200), STEPGEMM_MIN_NK_512 with it (RNN
- * 512, LSTM 256). libxsmm's JIT kernels
+ * 256; STEPGEMM_MIN_N_T_512 on an AVX-512 CPU, so (e)'s RNN 100 too: 127
+ * GFLOP/s there against OpenBLAS's 57), and op(W) = W (a backward's
+ * dgates W_hh) with at least STEPGEMM_MIN_NK elements on a CPU without
+ * AVX-512 (G*H*H >= 2*256^2: RNN 512, LSTM and GRU 256, PTB's LSTM 200),
+ * STEPGEMM_MIN_NK_512 with it (RNN 512, LSTM 256). libxsmm's JIT kernels
  * (stepgemm_xsmm_takes, W as it is) take the backward products of at least
  * STEPGEMM_XSMM_MIN_NK elements that stepgemm does not: RNN 256's, and on
  * an AVX-512 CPU all of them from STEPGEMM_XSMM_MIN_NK_512 to below

@@ -42,6 +42,7 @@ STEPS=(
     "d05ae02:W_hh packed 2-3x faster (8-row copies, 16x16 transposes)"
     "ad3f78d:decoder A B products to libxsmm (small V; (e)'s forward)"
     "a89d89a:small V's logits as x W^T through libxsmm (x read as it lies)"
+    "a9373f6:(e)'s RNN 100 per-step products off OpenBLAS (AVX-512)"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
