@@ -408,6 +408,32 @@ void reorder_into(reorder &r, memory &from, memory &to, bool needed)
         r.execute(strm, from, to);
 }
 
+/* Row r of the logits (V of them) into the gradient of the mean
+ * cross-entropy over `rows` rows, in place; returns the row's loss. */
+RNNLAB_KERNEL
+static double softmax_row(float *z, size_t V, int32_t target, size_t rows)
+{
+    float mx = *std::max_element(z, z + V), zt = z[target];
+    float lanes[8] = {0}, sum = 0; /* 8 partial sums, as ours: vectorised */
+    size_t j = 0;
+    for (; j + 8 <= V; j += 8)
+        for (size_t k = 0; k < 8; k++) {
+            z[j + k] = r_exp(z[j + k] - mx);
+            lanes[k] += z[j + k];
+        }
+    for (; j < V; j++) {
+        z[j] = r_exp(z[j] - mx);
+        sum += z[j];
+    }
+    for (size_t k = 0; k < 8; k++)
+        sum += lanes[k];
+    float scale = 1.f / (sum * (float)rows);
+    for (size_t i = 0; i < V; i++)
+        z[i] *= scale;
+    z[target] -= 1.f / (float)rows;
+    return std::log((double)sum) + mx - zt;
+}
+
 /* Forward of the whole net on X, Y (B, T) batch-major; returns the mean
  * cross-entropy and leaves d loss / d logits in n.logits. */
 double forward(net &n, const int32_t *X, const int32_t *Y, bool train)
@@ -456,31 +482,12 @@ double forward(net &n, const int32_t *X, const int32_t *Y, bool train)
     dnnl_sgemm('N', 'T', (dnnl_dim_t)rows, (dnnl_dim_t)V, (dnnl_dim_t)H, 1, x,
                (dnnl_dim_t)H, n.dec_w.w.data(), (dnnl_dim_t)H, 1, n.logits.data(),
                (dnnl_dim_t)V);
-    /* softmax cross-entropy with the same vectorised exp as ours (real.h):
-     * the peer measures oneDNN's RNN and sgemm, not libm */
+    /* softmax cross-entropy with the same vectorised exp as ours (real.h,
+     * in a kernel built as ours are: RNNLAB_KERNEL): the peer measures
+     * oneDNN's RNN and sgemm, not libm, nor a baseline build's exp */
     double total = 0;
-    for (size_t r = 0; r < rows; r++) {
-        float *z = &n.logits[r * V];
-        float mx = *std::max_element(z, z + V), target = z[n.targets[r]];
-        float lanes[8] = {0}, sum = 0; /* 8 partial sums, as ours: vectorised */
-        size_t j = 0;
-        for (; j + 8 <= V; j += 8)
-            for (size_t k = 0; k < 8; k++) {
-                z[j + k] = r_exp(z[j + k] - mx);
-                lanes[k] += z[j + k];
-            }
-        for (; j < V; j++) {
-            z[j] = r_exp(z[j] - mx);
-            sum += z[j];
-        }
-        for (size_t k = 0; k < 8; k++)
-            sum += lanes[k];
-        total += std::log((double)sum) + mx - target;
-        float scale = 1.f / (sum * (float)rows);
-        for (size_t j = 0; j < V; j++)
-            z[j] *= scale;
-        z[n.targets[r]] -= 1.f / (float)rows;
-    }
+    for (size_t r = 0; r < rows; r++)
+        total += softmax_row(&n.logits[r * V], V, n.targets[r], rows);
     return total / (double)rows;
 }
 
