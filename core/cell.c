@@ -67,19 +67,33 @@ static void fold_bias(const struct cell *c, real *bias)
         bias[j] = c->b_ih[j] + (j < folded ? c->b_hh[j] : 0);
 }
 
-RNNLAB_KERNEL
+/* Step t's rows of a one-hot input as stepgemm's row starts */
+static struct stepgemm_init step_init(const struct gate_input *in, size_t t,
+                                      size_t B, size_t GH)
+{
+    return (struct stepgemm_init){
+        .bias = in->bias, .table = in->table, .ids = in->ids + t * B, .ld = GH};
+}
+
 void gate_input_step(const struct gate_input *in, real *gates, size_t t,
                      size_t B, size_t GH)
 {
     if (!in->table)
         return;
-    for (size_t b = 0; b < B; b++) {
-        real *restrict g = gates + b * GH;
-        const real *restrict w = in->table + (size_t)in->ids[t * B + b] * GH;
-        const real *restrict bias = in->bias;
-        for (size_t j = 0; j < GH; j++)
-            g[j] = bias[j] + w[j];
+    struct stepgemm_init init = step_init(in, t, B, GH);
+    stepgemm_fill_init(&init, B, GH, gates, GH);
+}
+
+void gate_step_product(const struct gate_input *in,
+                       const struct stepgemm_operand *Wp, const real *h,
+                       real *gates, size_t t, size_t B, size_t H, size_t GH)
+{
+    if (!in->table) {
+        stepgemm_apply(Wp, B, GH, H, 1, h, H, 1, gates, GH);
+        return;
     }
+    struct stepgemm_init init = step_init(in, t, B, GH);
+    stepgemm_apply_init(Wp, B, GH, H, h, H, &init, gates, GH);
 }
 
 void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,

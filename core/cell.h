@@ -124,6 +124,14 @@ struct gate_input {
 void gate_input_step(const struct gate_input *in, real *gates, size_t t,
                      size_t B, size_t GH);
 
+/* gates (B rows of GH) = step t's gate inputs (gate_input_step's, or the
+ * dense input's already there) + h W_hh^T (Wp: op(W) = W_hh^T, H x GH):
+ * one-hot rows start stepgemm's sums where it stores them
+ * (stepgemm_apply_init), so the gates are written once. */
+void gate_step_product(const struct gate_input *in,
+                       const struct stepgemm_operand *Wp, const real *h,
+                       real *gates, size_t t, size_t B, size_t H, size_t GH);
+
 /* The recurrences (rnn.c, lstm.c, gru.c); see those files. Wp is W_hh as
  * stepgemm_prepare left it: op(W) = W_hh^T (H x G*H) for forward, W_hh
  * (G*H x H) for backward. in: the gates' input side (above). */

@@ -41,8 +41,7 @@ void lstm_forward(real *h, real *c, real *gates, real *tc,
     size_t n = B * H, G = 4 * H;
     for (size_t t = 0; t < T; t++) {
         real *a = gates + t * B * G;
-        gate_input_step(in, a, t, B, G);
-        stepgemm_apply(Wp, B, G, H, 1, h + t * n, H, 1, a, G);
+        gate_step_product(in, Wp, h + t * n, a, t, B, H, G);
         for (size_t b = 0; b < B; b++) {
             real *ai = a + b * G;
             size_t k = t * n + b * H;

@@ -40,8 +40,7 @@ void rnn_forward(real *h, real *pre, const struct gate_input *in,
     size_t n = B * H;
     for (size_t t = 0; t < T; t++) {
         real *a = pre + t * n, *out = h + (t + 1) * n;
-        gate_input_step(in, a, t, B, H);
-        stepgemm_apply(Wp, B, H, H, 1, h + t * n, H, 1, a, H);
+        gate_step_product(in, Wp, h + t * n, a, t, B, H, H);
         rnn_activate(out, a, n, relu);
     }
 }

@@ -189,10 +189,17 @@ static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
  * FMA chain over k in order, so the bits are the AVX2 path's. The store
  * masks a last, narrower panel (whose padding columns are zero) and does
  * store8's operations. */
+/* A row's start in place of C's (stepgemm_init): the folded bias plus the
+ * input's gathered row, added as gate_input_step adds them, so the same
+ * bits */
+#define INIT_ROW(mask, ib, row)                                               \
+    _mm512_add_ps(_mm512_maskz_loadu_ps(mask, ib), _mm512_maskz_loadu_ps(mask, row))
+
 #define TILE512_ROWS(R)                                                       \
     __attribute__((target("avx512f"))) static void tile512_##R(               \
         size_t K, const float *a, size_t lda, const float *panel, float *c,   \
-        size_t ldc, float alpha, float beta, size_t width)                    \
+        size_t ldc, float alpha, float beta, size_t width, const float *ib,   \
+        const float *const *ir)                                               \
     {                                                                         \
         __m512 acc[R];                                                        \
         _Pragma("GCC unroll 10") for (int i = 0; i < R; i++)                  \
@@ -208,7 +215,9 @@ static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
             __m512 v = acc[i];                                                \
             if (alpha != 1)                                                   \
                 v = _mm512_mul_ps(_mm512_set1_ps(alpha), v);                  \
-            if (beta != 0)                                                    \
+            if (ib)                                                           \
+                v = _mm512_add_ps(INIT_ROW(mask, ib, ir[i]), v);              \
+            else if (beta != 0)                                               \
                 v = _mm512_add_ps(                                            \
                     _mm512_maskz_loadu_ps(mask, c + (size_t)i * ldc), v);     \
             _mm512_mask_storeu_ps(c + (size_t)i * ldc, mask, v);              \
@@ -236,7 +245,8 @@ TILE512_ROWS(10)
 #define PAIR512_ROWS(R)                                                       \
     __attribute__((target("avx512f"))) static void pair512_##R(               \
         size_t K, const float *a, size_t lda, const float *panel, float *c,   \
-        size_t ldc, float alpha, float beta, size_t width)                    \
+        size_t ldc, float alpha, float beta, size_t width, const float *ib,   \
+        const float *const *ir)                                               \
     {                                                                         \
         __m512 acc[R][2];                                                     \
         const float *next = panel + K * P;                                    \
@@ -258,7 +268,10 @@ TILE512_ROWS(10)
                 float *row = c + (size_t)i * ldc + h * P;                     \
                 if (alpha != 1)                                               \
                     v = _mm512_mul_ps(_mm512_set1_ps(alpha), v);              \
-                if (beta != 0)                                                \
+                if (ib)                                                       \
+                    v = _mm512_add_ps(                                        \
+                        INIT_ROW(masks[h], ib + h * P, ir[i] + h * P), v);    \
+                else if (beta != 0)                                           \
                     v = _mm512_add_ps(_mm512_maskz_loadu_ps(masks[h], row), v); \
                 _mm512_mask_storeu_ps(row, masks[h], v);                      \
             }                                                                 \
@@ -276,7 +289,8 @@ PAIR512_ROWS(10)
 
 enum { MAX_ROWS_512 = 10 };
 typedef void tile512_fn(size_t, const float *, size_t, const float *, float *,
-                        size_t, float, float, size_t);
+                        size_t, float, float, size_t, const float *,
+                        const float *const *);
 static tile512_fn *const tile512[MAX_ROWS_512 + 1] = {
     NULL,      tile512_1, tile512_2, tile512_3, tile512_4, tile512_5,
     tile512_6, tile512_7, tile512_8, tile512_9, tile512_10};
@@ -321,12 +335,31 @@ static void store_row(real *restrict c, const real *restrict t, size_t width,
             c[j] += alpha * t[j];
 }
 
-void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
-              size_t lda, const real *packed, real beta, real *C, size_t ldc)
+RNNLAB_KERNEL
+void stepgemm_fill_init(const struct stepgemm_init *init, size_t M, size_t N,
+                        real *C, size_t ldc)
+{
+    for (size_t i = 0; i < M; i++) {
+        real *restrict c = C + i * ldc;
+        const real *restrict w = init->table + (size_t)init->ids[i] * init->ld;
+        const real *restrict bias = init->bias;
+        for (size_t j = 0; j < N; j++)
+            c[j] = bias[j] + w[j];
+    }
+}
+
+/* stepgemm, or with init C = init + A op(W): init only where use_avx512
+ * (stepgemm_apply_init), whose tiles alone add it */
+static void stepgemm_rows(size_t M, size_t N, size_t K, real alpha,
+                          const real *A, size_t lda, const real *packed,
+                          real beta, const struct stepgemm_init *init, real *C,
+                          size_t ldc)
 {
 #ifdef STEPGEMM_AVX2
     int avx512 = use_avx512();
     int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    (void)init;
 #endif
     real tile[MAX_ROWS * P];
     for (size_t p = 0, step; p < N; p += step) {
@@ -348,7 +381,7 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
             /* C's rows may be far from cache (a dense input's gates were
              * written for all T steps at once): ask for them before the k
              * loop */
-            if (beta != 0)
+            if (beta != 0 || init)
                 for (size_t i = 0; i < R; i++) {
                     __builtin_prefetch(C + (r + i) * ldc + p);
                     __builtin_prefetch(C + (r + i) * ldc + p + width - 1);
@@ -356,14 +389,22 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
                         __builtin_prefetch(C + (r + i) * ldc + p + P + pair - 1);
                 }
 #ifdef STEPGEMM_AVX2
+            /* the tile's rows' starts: the bias and the gathered rows at
+             * this panel's columns */
+            const float *ib = NULL, *ir[MAX_ROWS_512];
+            if (init) {
+                ib = init->bias + p;
+                for (size_t i = 0; i < R; i++)
+                    ir[i] = init->table + (size_t)init->ids[r + i] * init->ld + p;
+            }
             if (pair) {
                 pair512[R](K, A + r * lda, lda, panel, C + r * ldc + p, ldc,
-                           alpha, beta, pair);
+                           alpha, beta, pair, ib, ir);
                 continue;
             }
             if (avx512) { /* any width: its store masks a narrower panel */
                 tile512[R](K, A + r * lda, lda, panel, C + r * ldc + p, ldc,
-                           alpha, beta, width);
+                           alpha, beta, width, ib, ir);
                 continue;
             }
             if (avx2 && width == P) {
@@ -382,6 +423,12 @@ void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
                 store_row(C + (r + i) * ldc + p, tile + i * P, width, alpha, beta);
         }
     }
+}
+
+void stepgemm(size_t M, size_t N, size_t K, real alpha, const real *A,
+              size_t lda, const real *packed, real beta, real *C, size_t ldc)
+{
+    stepgemm_rows(M, N, K, alpha, A, lda, packed, beta, NULL, C, ldc);
 }
 
 int stepgemm_takes(size_t M, int trans, size_t K, size_t N)
@@ -462,6 +509,18 @@ void stepgemm_prepare(struct stepgemm_operand *op, real *space, size_t M,
         op->xsmm[1] = xsmm_kernel(M, K, N, 1);
     }
 #endif
+}
+
+void stepgemm_apply_init(const struct stepgemm_operand *op, size_t M,
+                         size_t N, size_t K, const real *A, size_t lda,
+                         const struct stepgemm_init *init, real *C, size_t ldc)
+{
+    if (op->packed && use_avx512()) {
+        stepgemm_rows(M, N, K, 1, A, lda, op->packed, 1, init, C, ldc);
+        return;
+    }
+    stepgemm_fill_init(init, M, N, C, ldc);
+    stepgemm_apply(op, M, N, K, 1, A, lda, 1, C, ldc);
 }
 
 void stepgemm_apply(const struct stepgemm_operand *op, size_t M, size_t N,

@@ -39,6 +39,7 @@
 #define RNNLAB_STEPGEMM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "real.h"
 
@@ -90,6 +91,30 @@ int stepgemm_xsmm_add(size_t M, size_t N, size_t K, const real *A,
 void stepgemm_apply(const struct stepgemm_operand *op, size_t M, size_t N,
                     size_t K, real alpha, const real *A, size_t lda, real beta,
                     real *C, size_t ldc);
+
+/* What row i of C starts from in stepgemm_apply_init: bias + row ids[i] of
+ * table (rows ld apart): a one-hot input's gate inputs, W_ih^T's row for
+ * the token plus the folded bias. */
+struct stepgemm_init {
+    const real *bias;    /* N */
+    const real *table;
+    const int32_t *ids;  /* M */
+    size_t ld;
+};
+
+/* C_i = bias + table[ids[i]] (row i of stepgemm_fill_init) + A op(W): on
+ * stepgemm's AVX-512 tiles the start is added where a tile stores its sums,
+ * so C is written once; elsewhere filled first, then stepgemm_apply adds
+ * (the same bits either way). Written as two passes, the one-hot gate
+ * inputs of (b) LSTM (16 rows of 4 KB a step) left L1 before the product
+ * read them back. */
+void stepgemm_apply_init(const struct stepgemm_operand *op, size_t M,
+                         size_t N, size_t K, const real *A, size_t lda,
+                         const struct stepgemm_init *init, real *C, size_t ldc);
+
+/* C (M x N, row stride ldc) = row i of init's start, for each row. */
+void stepgemm_fill_init(const struct stepgemm_init *init, size_t M, size_t N,
+                        real *C, size_t ldc);
 
 /* Reals the packed op(W) of K x N takes. */
 size_t stepgemm_packed_size(size_t K, size_t N);

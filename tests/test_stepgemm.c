@@ -3,7 +3,8 @@
  * panel, alpha and beta; a row's bits do not depend on the other rows; and
  * stepgemm_prepare's choice of path (stepgemm, libxsmm or the BLAS) gives
  * the same product either way; the AVX-512 and AVX2 tiles give the same
- * bits. */
+ * bits; rows started from a gathered row and a bias (stepgemm_apply_init)
+ * give the bits of the two passes they replace. */
 #include "support.h"
 
 #include <math.h>
@@ -318,6 +319,72 @@ static void test_avx512_same_bits(void **state)
                     }
 }
 
+/* stepgemm_apply_init: C_i = bias + table[ids[i]] + A W^T, where C's
+ * old contents (NaN here) are never read: against a double sum, and with
+ * the same bits as filling C first and then adding the product (the two
+ * passes it replaces), on the AVX-512 tiles (rows in one tile and split,
+ * whole, narrower and paired panels), the AVX2 ones and the BLAS. */
+static void test_init_rows(void **state)
+{
+    (void)state;
+    size_t Ms[] = {1, 3, 7, 10, 11, 16}, Ns[] = {16, 40, 48, 56, 256}, Ks[] = {1, 37};
+    enum { V = 5 };
+    struct rng g;
+    rng_seed(&g, 77, 0);
+    for (size_t a = 0; a < sizeof Ms / sizeof *Ms; a++)
+        for (size_t b = 0; b < sizeof Ns / sizeof *Ns; b++)
+            for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++)
+                for (int path = 0; path < 3; path++) {
+                    size_t M = Ms[a], N = Ns[b], K = Ks[c], ld = N + 8;
+                    real *A = support_random_reals(&g, M * K);
+                    real *W = support_random_reals(&g, N * K); /* N x K: op(W) = W^T */
+                    real *bias = support_random_reals(&g, N);
+                    real *table = support_random_reals(&g, V * ld);
+                    real *C = mem_alloc(M * N * sizeof *C);
+                    real *D = mem_alloc(M * N * sizeof *D);
+                    real *packed = mem_alloc(stepgemm_packed_size(K, N) * sizeof *packed);
+                    int32_t ids[16];
+                    assert_non_null(C);
+                    assert_non_null(D);
+                    assert_non_null(packed);
+                    for (size_t i = 0; i < M; i++)
+                        ids[i] = (int32_t)((i * 3 + N) % V);
+                    struct stepgemm_init init = {.bias = bias, .table = table, .ids = ids, .ld = ld};
+                    stepgemm_pack(packed, 1, K, N, W, K);
+                    /* path 0: AVX-512 tiles (where the CPU has them), 1: AVX2, 2: the BLAS */
+                    struct stepgemm_operand op = {.W = W, .ldw = K, .trans = 1,
+                                                  .packed = path < 2 ? packed : NULL, .M = M};
+                    stepgemm_allow_avx512(path == 0);
+                    for (size_t i = 0; i < M * N; i++)
+                        C[i] = NAN;
+                    stepgemm_apply_init(&op, M, N, K, A, K, &init, C, N);
+                    stepgemm_fill_init(&init, M, N, D, N);
+                    stepgemm_apply(&op, M, N, K, 1, A, K, 1, D, N);
+                    stepgemm_allow_avx512(1);
+                    for (size_t i = 0; i < M; i++)
+                        for (size_t j = 0; j < N; j++) {
+                            double want = (double)bias[j] + (double)table[ids[i] * ld + j];
+                            for (size_t k = 0; k < K; k++)
+                                want += (double)A[i * K + k] * (double)W[j * K + k];
+                            real got = C[i * N + j];
+                            if (!(fabs((double)got - want) <= 2e-6 * (double)(K + 2)))
+                                fail_msg("path %d M %zu N %zu K %zu: C[%zu][%zu] %.9g, in "
+                                         "double %.9g", path, M, N, K, i, j, (double)got, want);
+                            if (memcmp(&got, &D[i * N + j], sizeof got))
+                                fail_msg("path %d M %zu N %zu K %zu: C[%zu][%zu] %.9g, filled "
+                                         "first %.9g", path, M, N, K, i, j, (double)got,
+                                         (double)D[i * N + j]);
+                        }
+                    mem_free(A);
+                    mem_free(W);
+                    mem_free(bias);
+                    mem_free(table);
+                    mem_free(C);
+                    mem_free(D);
+                    mem_free(packed);
+                }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_transpose_every_element),
         cmocka_unit_test(test_xsmm_add),
         cmocka_unit_test(test_avx512_same_bits),
+        cmocka_unit_test(test_init_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
