@@ -197,6 +197,12 @@ static int model_build(const struct model_spec *spec, size_t Bmax, size_t Tmax,
         model_free(m);
         return ERR_NOMEM;
     }
+    /* written now, so the kernel maps their pages here: calloc's fresh
+     * pages are mapped at the first write, and an embedding's gradient rows
+     * first touched inside a step each took a page fault there ((d): 33 a
+     * step over its first batches, as new words came) */
+    memset(m->grads, 0, m->nparams * sizeof *m->grads);
+    memset(m->work, 0, nwork * sizeof *m->work);
     m->targets = m->ids + Bmax * Tmax;
     bind_workspace(m);
     bind_views(m);
