@@ -7,9 +7,10 @@
  * libm's exp and tanh).
  *
  * The float versions are branch-free and call nothing but fmaf, so a loop
- * over them vectorises (libm's expf/tanhf are opaque calls and stop it): exp by range
- * reduction x = n ln2 + r with a degree-7 polynomial for e^r and 2^n built
- * in the exponent bits (relative error under 2e-7 over [-87, 88]); tanh by
+ * over them vectorises (libm's expf/tanhf are opaque calls and stop it):
+ * exp by range reduction x = n ln2 + r with a degree-7 polynomial for e^r
+ * and 2^n built in the exponent bits (relative error under 2e-7 over
+ * [-87, 88]); tanh by
  * its odd Taylor series for |x| < 0.3 and 1 - 2 / (e^(2x) + 1) above
  * (absolute error under 2e-7); sigmoid as 1 / (1 + e^-x). NaN stays NaN, so
  * divergence is still detected. Tested against libm in tests/test_real.c.

@@ -193,7 +193,8 @@ static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
  * input's gathered row, added as gate_input_step adds them, so the same
  * bits */
 #define INIT_ROW(mask, ib, row)                                               \
-    _mm512_add_ps(_mm512_maskz_loadu_ps(mask, ib), _mm512_maskz_loadu_ps(mask, row))
+    _mm512_add_ps(_mm512_maskz_loadu_ps(mask, ib),                            \
+                  _mm512_maskz_loadu_ps(mask, row))
 
 #define TILE512_ROWS(R)                                                       \
     __attribute__((target("avx512f"))) static void tile512_##R(               \
@@ -395,7 +396,8 @@ static void stepgemm_rows(size_t M, size_t N, size_t K, real alpha,
             if (init) {
                 ib = init->bias + p;
                 for (size_t i = 0; i < R; i++)
-                    ir[i] = init->table + (size_t)init->ids[r + i] * init->ld + p;
+                    ir[i] = init->table + (size_t)init->ids[r + i] * init->ld +
+                            p;
             }
             if (pair) {
                 pair512[R](K, A + r * lda, lda, panel, C + r * ldc + p, ldc,

@@ -43,6 +43,9 @@ STEPS=(
     "ad3f78d:decoder A B products to libxsmm (small V; (e)'s forward)"
     "a89d89a:small V's logits as x W^T through libxsmm (x read as it lies)"
     "a9373f6:(e)'s RNN 100 per-step products off OpenBLAS (AVX-512)"
+    "bdbc69c:exp and tanh polynomials in fmaf steps"
+    "cd5a041:one-hot gate inputs start stepgemm's sums"
+    "3de5ed9:gradients and workspace mapped at creation"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
