@@ -134,8 +134,8 @@ size_t model_decoder_scratch_size(const struct model_spec *s, size_t rows);
 
 /* Runs the model on X (B, T) batch-major ids, B <= Bmax, T <= Tmax, from
  * state (model_state_size reals; NULL: zeros); logits land in m->logits
- * (V, T*B) vocabulary-major, columns time-major. train turns dropout on. Reads state, never writes
- * it (see model_carry_state). */
+ * (V, T*B) vocabulary-major, columns time-major. train turns dropout on.
+ * Reads state, never writes it (see model_carry_state). */
 void model_forward(struct model *m, const real *state, const int32_t *X,
                    size_t B, size_t T, int train);
 

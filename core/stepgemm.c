@@ -181,6 +181,13 @@ static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
     }
 }
 
+/* A row's start in place of C's (stepgemm_init): the folded bias plus the
+ * input's gathered row, added as stepgemm_fill_init adds them, so the same
+ * bits */
+#define INIT_ROW(mask, ib, row)                                               \
+    _mm512_add_ps(_mm512_maskz_loadu_ps(mask, ib),                            \
+                  _mm512_maskz_loadu_ps(mask, row))
+
 /* AVX-512: a panel row of 16 columns is one register, so a tile takes up
  * to 10 rows (10 accumulators, the panel row, and the broadcasts folded
  * into the FMAs) and reads each panel row twice for 16 rows, where the
@@ -188,14 +195,8 @@ static void tile_avx2(size_t R, size_t K, const float *a, size_t lda,
  * broadcast per 16 columns of a row. Each element is the same
  * FMA chain over k in order, so the bits are the AVX2 path's. The store
  * masks a last, narrower panel (whose padding columns are zero) and does
- * store8's operations. */
-/* A row's start in place of C's (stepgemm_init): the folded bias plus the
- * input's gathered row, added as gate_input_step adds them, so the same
- * bits */
-#define INIT_ROW(mask, ib, row)                                               \
-    _mm512_add_ps(_mm512_maskz_loadu_ps(mask, ib),                            \
-                  _mm512_maskz_loadu_ps(mask, row))
-
+ * store8's operations, or adds the row's start (ib, ir: stepgemm_init)
+ * in place of C's. */
 #define TILE512_ROWS(R)                                                       \
     __attribute__((target("avx512f"))) static void tile512_##R(               \
         size_t K, const float *a, size_t lda, const float *panel, float *c,   \
