@@ -75,15 +75,6 @@ static struct stepgemm_init step_init(const struct gate_input *in, size_t t,
         .bias = in->bias, .table = in->table, .ids = in->ids + t * B, .ld = GH};
 }
 
-void gate_input_step(const struct gate_input *in, real *gates, size_t t,
-                     size_t B, size_t GH)
-{
-    if (!in->table)
-        return;
-    struct stepgemm_init init = step_init(in, t, B, GH);
-    stepgemm_fill_init(&init, B, GH, gates, GH);
-}
-
 void gate_step_product(const struct gate_input *in,
                        const struct stepgemm_operand *Wp, const real *h,
                        real *gates, size_t t, size_t B, size_t H, size_t GH)
@@ -106,8 +97,8 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
      * + bias, W_ih^T as stored: libxsmm's kernel for the shape, else
      * bcastgemm's (stepgemm.h has the rates; OpenBLAS ran these shapes at
      * 100 GFLOP/s on a Zen 5).
-     * One-hot input: a row of the stored W_ih^T, gathered step by step
-     * (gate_input_step). */
+     * One-hot input: a row of the stored W_ih^T, read step by step where
+     * it is used (struct gate_input). */
     struct gate_input in = {.table = ids ? c->W_ih : NULL, .bias = k->bias,
                             .ids = ids};
     if (!ids) {
@@ -136,17 +127,9 @@ void cell_forward(const struct cell *c, struct cell_cache *k, const real *X,
     }
 }
 
-RNNLAB_KERNEL
-static void add_column_sums(real *sum, const real *m, size_t rows, size_t cols)
-{
-    for (size_t r = 0; r < rows; r++)
-        for (size_t j = 0; j < cols; j++)
-            sum[j] += m[r * cols + j];
-}
-
-/* add_column_sums into two sums from one pass over m (the same bits as two
- * calls): RNN's and LSTM's two biases have the same gradient, and reading
- * the T*B rows twice cost 1% of (b) LSTM's step. */
+/* m's column sums added into two sums from one pass over m: RNN's and
+ * LSTM's two biases have the same gradient, and reading the T*B rows twice
+ * cost 1% of (b) LSTM's step. */
 RNNLAB_KERNEL
 static void add_column_sums2(real *restrict a, real *restrict b,
                              const real *restrict m, size_t rows, size_t cols)
@@ -157,6 +140,31 @@ static void add_column_sums2(real *restrict a, real *restrict b,
             a[j] += v;
             b[j] += v;
         }
+}
+
+/* GRU's bias sums from one pass: its r and z gradients are the same on
+ * both sides (gru.c), so db_hh's first 2H columns take dgx's, the same bits
+ * as a pass over dgh; the n columns differ. Two passes, one over each,
+ * read the 2H columns twice. */
+RNNLAB_KERNEL
+static void add_column_sums_gru(real *restrict db_ih, real *restrict db_hh,
+                                const real *restrict dgx,
+                                const real *restrict dgh, size_t rows,
+                                size_t H)
+{
+    size_t GH = 3 * H;
+    for (size_t r = 0; r < rows; r++) {
+        const real *x = dgx + r * GH, *hh = dgh + r * GH;
+        for (size_t j = 0; j < 2 * H; j++) {
+            real v = x[j];
+            db_ih[j] += v;
+            db_hh[j] += v;
+        }
+        for (size_t j = 2 * H; j < GH; j++) {
+            db_ih[j] += x[j];
+            db_hh[j] += hh[j];
+        }
+    }
 }
 
 void cell_backward_chain(const struct cell *c, struct cell_cache *k, real *dX,
@@ -229,12 +237,10 @@ void cell_grad_task(const struct cell *c, const struct cell_cache *k,
         tngemm_packed(end - begin, H, rows, k->dgh + begin, GH, k->h, H,
                       k->hpack, c->dW_hh + begin * H, H);
     } else if (task == hh) {
-        if (k->dgh == k->dgx) {
+        if (k->dgh == k->dgx)
             add_column_sums2(c->db_ih, c->db_hh, k->dgx, rows, GH);
-        } else {
-            add_column_sums(c->db_ih, k->dgx, rows, GH);
-            add_column_sums(c->db_hh, k->dgh, rows, GH);
-        }
+        else
+            add_column_sums_gru(c->db_ih, c->db_hh, k->dgx, k->dgh, rows, H);
     } else if (ids) {
         for (size_t r = 0; r < rows; r++) { /* scatter-add of the gather */
             real *w = c->dW_ih + (size_t)ids[r] * GH;

@@ -110,21 +110,17 @@ void cell_grad_chunk(size_t n, size_t chunk, size_t *begin, size_t *end);
 /* The input side of a step's gates. Dense input: table NULL, the gates
  * already hold all T steps' projections (one GEMM ahead of the loop).
  * One-hot input: a step's rows are row ids[t*B + b] of W_ih^T (table) plus
- * the folded bias, gathered by gate_input_step at the step itself, just
- * before its product adds to them: the rows are still in cache then, where
- * gathering all T steps ahead wrote them out to memory and read them back. */
+ * the folded bias, read at the step itself where they are used (RNN, LSTM:
+ * where stepgemm stores its sums; GRU: in its gate pass), never written to
+ * the gates first: gathering all T steps ahead wrote them out to memory and
+ * read them back. */
 struct gate_input {
     const real *table;   /* W_ih^T (V, G*H), or NULL */
     const real *bias;    /* (G*H) */
     const int32_t *ids;  /* (T*B) */
 };
 
-/* Writes step t's B rows of G*H gate inputs into gates (one-hot input);
- * nothing for dense input. */
-void gate_input_step(const struct gate_input *in, real *gates, size_t t,
-                     size_t B, size_t GH);
-
-/* gates (B rows of GH) = step t's gate inputs (gate_input_step's, or the
+/* gates (B rows of GH) = step t's gate inputs (the one-hot rows, or the
  * dense input's already there) + h W_hh^T (Wp: op(W) = W_hh^T, H x GH):
  * one-hot rows start stepgemm's sums where it stores them
  * (stepgemm_apply_init), so the gates are written once. */

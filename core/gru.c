@@ -4,26 +4,37 @@
  *   n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
  *   h' = (1 - z) * n + z * h
  * The caller has put W_i x + b_i, plus b_hr and b_hz (but not b_hn, which
- * r scales), into gates. */
+ * r scales), into gates (a dense input), or gives them as the bias and
+ * W_ih^T's rows (a one-hot input: struct gate_input). */
 #include <string.h>
 
 #include "cell.h"
 #include "stepgemm.h"
 
-/* Gate math of one batch row at one step: r, z, n pre-activations (input
- * side) in, activations out; s (hidden side W_h h) in; hn and h' out. */
-RNNLAB_KERNEL
-static void gru_row_forward(real *restrict r, real *restrict z, real *restrict n,
-                            const real *restrict sr, const real *restrict sz,
-                            const real *restrict sn, const real *restrict b_hn,
-                            real *restrict hn, const real *restrict h_prev,
-                            real *restrict h, size_t H)
+/* Gate math of one batch row at one step: r, z, n out (activations), the
+ * input side's pre-activations from xa + xb (onehot: the bias and W_ih^T's
+ * gathered row, added as stepgemm_fill_init adds them, so the same bits as
+ * when the rows were written first) or from r, z, n (a dense input's
+ * projection; onehot a constant, so each caller's loop has no branch);
+ * s (hidden side W_h h) in; hn and h' out. */
+RNNLAB_INLINE void gru_row_math(real *restrict r, real *restrict z,
+                                real *restrict n,
+                                const real *restrict xa,
+                                const real *restrict xb, int onehot,
+                                const real *restrict s,
+                                const real *restrict b_hn, real *restrict hn,
+                                const real *restrict h_prev,
+                                real *restrict h, size_t H)
 {
+    const real *sr = s, *sz = s + H, *sn = s + 2 * H;
     for (size_t j = 0; j < H; j++) {
-        real rv = r_sigmoid(r[j] + sr[j]);
-        real zv = r_sigmoid(z[j] + sz[j]);
+        real xr = onehot ? xa[j] + xb[j] : r[j];
+        real xz = onehot ? xa[H + j] + xb[H + j] : z[j];
+        real xn = onehot ? xa[2 * H + j] + xb[2 * H + j] : n[j];
+        real rv = r_sigmoid(xr + sr[j]);
+        real zv = r_sigmoid(xz + sz[j]);
         real hnv = sn[j] + b_hn[j];
-        real nv = r_tanh(n[j] + rv * hnv);
+        real nv = r_tanh(xn + rv * hnv);
         r[j] = rv;
         z[j] = zv;
         n[j] = nv;
@@ -32,8 +43,34 @@ static void gru_row_forward(real *restrict r, real *restrict z, real *restrict n
     }
 }
 
-/* h (T+1, B, H): h[0] given; gates (T, B, 3H): projected input in, r, z, n
- * out; hn (T, B, H): W_hn h + b_hn out; scratch (B, 3H). */
+/* A dense input: its projection in a, overwritten by the activations */
+RNNLAB_KERNEL
+static void gru_row_forward(real *a, const real *restrict s,
+                            const real *restrict b_hn, real *restrict hn,
+                            const real *restrict h_prev, real *restrict h,
+                            size_t H)
+{
+    gru_row_math(a, a + H, a + 2 * H, NULL, NULL, 0, s, b_hn, hn, h_prev, h, H);
+}
+
+/* A one-hot input: bias + W_ih^T's row read where it is used, so each
+ * step's gates are written once, as the activations (where they were
+ * first written as the inputs, (b) GRU's 32 rows of 3 KB a step, and this
+ * pass read them back) */
+RNNLAB_KERNEL
+static void gru_row_forward_onehot(real *restrict a, const real *restrict bias,
+                                   const real *restrict row,
+                                   const real *restrict s,
+                                   const real *restrict b_hn,
+                                   real *restrict hn,
+                                   const real *restrict h_prev,
+                                   real *restrict h, size_t H)
+{
+    gru_row_math(a, a + H, a + 2 * H, bias, row, 1, s, b_hn, hn, h_prev, h, H);
+}
+
+/* h (T+1, B, H): h[0] given; gates (T, B, 3H): projected input in (dense
+ * input), r, z, n out; hn (T, B, H): W_hn h + b_hn out; scratch (B, 3H). */
 void gru_forward(real *h, real *gates, real *hn, real *scratch,
                  const struct gate_input *in,
                  const struct stepgemm_operand *Wp, const real *b_hn, size_t T,
@@ -42,14 +79,17 @@ void gru_forward(real *h, real *gates, real *hn, real *scratch,
     size_t n = B * H, G = 3 * H;
     for (size_t t = 0; t < T; t++) {
         real *a = gates + t * B * G;
-        gate_input_step(in, a, t, B, G);
         stepgemm_apply(Wp, B, G, H, 1, h + t * n, H, 0, scratch, G);
         for (size_t b = 0; b < B; b++) {
             real *ab = a + b * G;
             const real *sb = scratch + b * G;
             size_t k = t * n + b * H;
-            gru_row_forward(ab, ab + H, ab + 2 * H, sb, sb + H, sb + 2 * H, b_hn,
-                            hn + k, h + k, h + n + k, H);
+            if (in->table)
+                gru_row_forward_onehot(ab, in->bias,
+                                       in->table + (size_t)in->ids[t * B + b] * G,
+                                       sb, b_hn, hn + k, h + k, h + n + k, H);
+            else
+                gru_row_forward(ab, sb, b_hn, hn + k, h + k, h + n + k, H);
         }
     }
 }
