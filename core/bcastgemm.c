@@ -10,7 +10,13 @@
 #endif
 
 enum {
-    TILE_ROWS = 6,   /* rows of C per tile */
+    TILE_ROWS = 6,   /* rows of C per tile of 7 or 8 units */
+    /* ... of up to 6 units (3 registers): 8 rows, 24 accumulators as 6
+     * rows of 8 units have; 6 rows of such a panel left a quarter unused
+     * ((d)'s decoder input gradient, N = 200 in panels of 7, 6, 6 and 6
+     * units: 158-164 GFLOP/s with 6 rows, 169-171 with 8) */
+    NARROW_ROWS = 8,
+    NARROW_UNITS = 6,
     TILE_UNITS = 8,  /* 8-column units per tile row: 64 columns */
     BLOCK_ROWS = 24, /* rows of C per block, B's panel reused across them */
     PANEL_COLS = 8 * TILE_UNITS, /* a panel's columns at most */
@@ -67,7 +73,7 @@ static void kernel_c(size_t M, size_t N, size_t K, const real *init,
  * register is masked by `last`. Built once per kind of op(A), so its
  * addressing is fixed: tn (A^T B) reads entry (i, k) at a[k * lda + i] and,
  * while it runs, prefetches the entries BLOCK_ROWS columns on
- * (a tile four tiles on, another page at every k); nn (A B) reads it at
+ * (a block of rows on, another page at every k); nn (A B) reads it at
  * a[i * lda + k], R rows the hardware streams. Both prefetch the tile's
  * rows of C when they add to them, which they read only at the end. */
 #define TILE(KIND, R, U, ENTRY, PREFETCH)                                       \
@@ -78,7 +84,7 @@ static void kernel_c(size_t M, size_t N, size_t K, const real *init,
         enum { Z = (U) / 2, Y = (U) % 2 };                                      \
         __m512 acc[R][Z > 0 ? Z : 1];                                           \
         __m256 half[R];                                                         \
-        _Pragma("GCC unroll 6") for (int i = 0; i < R; i++) {                   \
+        _Pragma("GCC unroll 8") for (int i = 0; i < R; i++) {                   \
             _Pragma("GCC unroll 4") for (int v = 0; v < Z; v++)                 \
                 acc[i][v] = init ? _mm512_set1_ps(init[i]) : _mm512_setzero_ps(); \
             half[i] = init ? _mm256_set1_ps(init[i]) : _mm256_setzero_ps();     \
@@ -96,7 +102,7 @@ static void kernel_c(size_t M, size_t N, size_t K, const real *init,
                                       : _mm512_maskz_loadu_ps(last, bk + 16 * v); \
             if (Y)                                                              \
                 wh = _mm256_maskz_loadu_ps((__mmask8)last, bk + 16 * Z);        \
-            _Pragma("GCC unroll 6") for (int i = 0; i < R; i++) {               \
+            _Pragma("GCC unroll 8") for (int i = 0; i < R; i++) {               \
                 float x = ENTRY;                                                \
                 _Pragma("GCC unroll 4") for (int v = 0; v < Z; v++)             \
                     acc[i][v] = _mm512_fmadd_ps(_mm512_set1_ps(x), w[v], acc[i][v]); \
@@ -104,7 +110,7 @@ static void kernel_c(size_t M, size_t N, size_t K, const real *init,
                     half[i] = _mm256_fmadd_ps(_mm256_set1_ps(x), wh, half[i]);  \
             }                                                                   \
         }                                                                       \
-        _Pragma("GCC unroll 6") for (int i = 0; i < R; i++) {                   \
+        _Pragma("GCC unroll 8") for (int i = 0; i < R; i++) {                   \
             _Pragma("GCC unroll 4") for (int v = 0; v < Z; v++) {               \
                 __mmask16 m = Y || v + 1 < Z ? (__mmask16)0xffff : last;        \
                 float *p = c + i * ldc + 16 * v;                                \
@@ -124,20 +130,31 @@ static void kernel_c(size_t M, size_t N, size_t K, const real *init,
 #define TN_TILE(R, U) TILE(tn, R, U, a[k * lda + i], 1)
 #define NN_TILE(R, U) TILE(nn, R, U, a[i * lda + k], 0)
 #define ROWS_OF(T, U) T(1, U) T(2, U) T(3, U) T(4, U) T(5, U) T(6, U)
+#define NARROW_OF(T, U) ROWS_OF(T, U) T(7, U) T(8, U)
 #define ALL_TILES(T)                                                            \
-    ROWS_OF(T, 1) ROWS_OF(T, 2) ROWS_OF(T, 3) ROWS_OF(T, 4) ROWS_OF(T, 5)       \
-    ROWS_OF(T, 6) ROWS_OF(T, 7) ROWS_OF(T, 8)
+    NARROW_OF(T, 1) NARROW_OF(T, 2) NARROW_OF(T, 3) NARROW_OF(T, 4)             \
+    NARROW_OF(T, 5) NARROW_OF(T, 6) ROWS_OF(T, 7) ROWS_OF(T, 8)
 ALL_TILES(TN_TILE)
 ALL_TILES(NN_TILE)
 
 typedef void tile_fn(size_t, const float *, size_t, const float *, size_t,
                      float *, size_t, __mmask16, const float *, int);
 #define ROW_OF(K, U) {K##_1x##U, K##_2x##U, K##_3x##U, K##_4x##U, K##_5x##U, K##_6x##U}
+#define NARROW_ROW_OF(K, U)                                                     \
+    {K##_1x##U, K##_2x##U, K##_3x##U, K##_4x##U,                                \
+     K##_5x##U, K##_6x##U, K##_7x##U, K##_8x##U}
 #define TABLE(K)                                                                \
-    {ROW_OF(K, 1), ROW_OF(K, 2), ROW_OF(K, 3), ROW_OF(K, 4),                    \
-     ROW_OF(K, 5), ROW_OF(K, 6), ROW_OF(K, 7), ROW_OF(K, 8)}
+    {NARROW_ROW_OF(K, 1), NARROW_ROW_OF(K, 2), NARROW_ROW_OF(K, 3),             \
+     NARROW_ROW_OF(K, 4), NARROW_ROW_OF(K, 5), NARROW_ROW_OF(K, 6),             \
+     ROW_OF(K, 7), ROW_OF(K, 8)}
 /* [op(A) = A^T][units - 1][rows - 1] */
-static tile_fn *const tiles[2][TILE_UNITS][TILE_ROWS] = {TABLE(nn), TABLE(tn)};
+static tile_fn *const tiles[2][TILE_UNITS][NARROW_ROWS] = {TABLE(nn), TABLE(tn)};
+
+/* Rows of C per tile of a panel of `units` units */
+static size_t tile_rows(size_t units)
+{
+    return units <= NARROW_UNITS ? NARROW_ROWS : TILE_ROWS;
+}
 
 /* The rows [i0, i1) of C by a panel of `width` columns (`units` units of
  * 8), tile by tile, over kc values of k: op(A)'s entries from column k0 on
@@ -151,8 +168,9 @@ static void panel_rows(size_t i0, size_t i1, size_t width, size_t units,
     size_t tail = units % 2 ? width - 16 * (units / 2)
                             : width - 16 * (units / 2 - 1);
     __mmask16 last = (__mmask16)((1u << tail) - 1);
-    for (size_t i = i0; i < i1; i += TILE_ROWS) {
-        size_t rows = i1 - i < TILE_ROWS ? i1 - i : TILE_ROWS;
+    size_t tr = tile_rows(units);
+    for (size_t i = i0; i < i1; i += tr) {
+        size_t rows = i1 - i < tr ? i1 - i : tr;
         tiles[transposed][units - 1][rows - 1](
             kc, a + entry(transposed, lda, i - i0, 0), lda, b, ldb,
             c + (i - i0) * ldc, ldc, last, init ? init + i : NULL, add);
@@ -238,7 +256,12 @@ static void block_panels(size_t i0, size_t i1, size_t N, size_t kc,
  * packed wherever they can be: from `packed` (bcastgemm_pack's copy of all
  * of B), else packed here into a buffer on the stack, all panels at once
  * where they fit, else one at a time; a chunk too long for one panel goes
- * in place. Where op(A)'s rows of the chunk fit in half an L2 cache
+ * in place, and so does a chunk of a long K (more than BCASTGEMM_KMAX: the
+ * decoder's input gradient, whose B is the 8 MB of (d)'s W, read from L3
+ * once a call: packing a panel waited on L3 with no FMAs to hide it; with
+ * 8-row tiles, 171 GFLOP/s packed, 180-186 in place, blocks of rows
+ * streaming B's rows at 800 bytes apart). Where op(A)'s rows of the chunk
+ * fit in half an L2 cache
  * (A_REGION_MAX), a panel is walked by every row of C in turn, op(A)
  * staying in cache across the panels; a larger op(A) (the decoder's
  * 10000-word W) is read once, in blocks of BLOCK_ROWS rows, each across
@@ -258,12 +281,13 @@ static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
         const float *a = A + entry(transposed, lda, 0, k0), *b = B + k0 * ldb;
         const float *pk = packed ? packed + k0 * PANEL_COLS : NULL;
         size_t ldp = K * PANEL_COLS; /* packed: panel after panel */
-        if (!pk && kc * panels * PANEL_COLS <= STACK_FLOATS) {
+        int long_k = K > BCASTGEMM_KMAX;
+        if (!pk && !long_k && kc * panels * PANEL_COLS <= STACK_FLOATS) {
             pack_all(kc, N, b, ldb, stack);
             pk = stack;
             ldp = kc * PANEL_COLS;
         }
-        int small_a = M * kc * sizeof *A <= A_REGION_MAX;
+        int small_a = M * kc * sizeof *A <= A_REGION_MAX && !long_k;
         if (small_a && !pk && kc * PANEL_COLS <= STACK_FLOATS) {
             for (size_t p = 0, j = 0; p < panels; p++) {
                 size_t units = panel_units(N, p), width = panel_width(N, p, j);

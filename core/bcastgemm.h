@@ -14,7 +14,7 @@
  * here op(A) is read where it lies: for each k, a tile's R entries of
  * column k of op(A) are broadcast (adjacent in A^T B; R rows' k-th entries
  * in A B) against up to 64 adjacent entries of row k of B. Tiles of 6 rows
- * of C by 64 columns (24 AVX-512 accumulators). B is read in panels of up
+ * of C by 64 columns, or 8 rows by up to 48 (24 AVX-512 accumulators). B is read in panels of up
  * to 64 columns, packed so that a panel's rows are one sequential stream
  * (in place, rows ldb apart at power-of-two strides fell into a few L1
  * sets and across pages: 150-165 GFLOP/s on (b) RNN 512's dW_hh, 200-210

@@ -1,6 +1,6 @@
 /* Tests for core/bcastgemm.c: C += A^T B (tngemm), C = init + A B and C +=
  * A B (nngemm) against products summed in double, with strides wider than
- * the operands (a chunk of a larger product) and every tail of rows (1-6)
+ * the operands (a chunk of a larger product) and every tail of rows (1-8)
  * and columns (1-70: whole and half registers); the bits of an element do
  * not depend on how the rows or columns are chunked; a long K is the sum
  * of its chunks' products, added one after the other; the kernels and the
