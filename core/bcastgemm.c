@@ -45,18 +45,18 @@ static size_t entry(int transposed, size_t lda, size_t i, size_t k)
 
 /* The same sums in plain C, chunk by chunk: one chain over the chunk's k
  * per element, from init_i in the first chunk (init given) or 0, then
- * stored (the first chunk with init) or added to C. */
+ * stored (the first chunk where `store`) or added to C. */
 static void kernel_c(size_t M, size_t N, size_t K, const real *init,
-                     const real *A, size_t lda, int transposed, const real *B,
-                     size_t ldb, real *C, size_t ldc)
+                     int store, const real *A, size_t lda, int transposed,
+                     const real *B, size_t ldb, real *C, size_t ldc)
 {
     size_t step = chunk_length(K);
     for (size_t k0 = 0; k0 < K; k0 += step) {
         size_t k1 = k0 + step < K ? k0 + step : K;
-        int first = init && k0 == 0;
+        int first = store && k0 == 0;
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++) {
-                real acc = first ? init[i] : 0;
+                real acc = first && init ? init[i] : 0;
                 for (size_t k = k0; k < k1; k++)
                     acc += A[entry(transposed, lda, i, k)] * B[k * ldb + j];
                 C[i * ldc + j] = first ? acc : C[i * ldc + j] + acc;
@@ -268,7 +268,7 @@ static void block_panels(size_t i0, size_t i1, size_t N, size_t kc,
  * all panels. The same tiles over the same k whichever way: the same
  * bits. */
 static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
-                          const float *A, size_t lda, int transposed,
+                          int store, const float *A, size_t lda, int transposed,
                           const float *B, size_t ldb, const float *packed,
                           float *C, size_t ldc)
 {
@@ -277,7 +277,7 @@ static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
     for (size_t k0 = 0; k0 < K; k0 += step) {
         size_t kc = K - k0 < step ? K - k0 : step;
         const float *first_init = k0 == 0 ? init : NULL;
-        int add = !(init && k0 == 0);
+        int add = !(store && k0 == 0);
         const float *a = A + entry(transposed, lda, 0, k0), *b = B + k0 * ldb;
         const float *pk = packed ? packed + k0 * PANEL_COLS : NULL;
         size_t ldp = K * PANEL_COLS; /* packed: panel after panel */
@@ -318,26 +318,27 @@ int bcastgemm_kernel_serves(void)
 #endif
 }
 
-/* Through the AVX-512 kernel where the CPU has it, else kernel_c */
-static void kernel(size_t M, size_t N, size_t K, const real *init,
+/* C = init_i + op(A) B (store; init NULL: 0) or C += op(A) B, through
+ * the AVX-512 kernel where the CPU has it, else kernel_c */
+static void kernel(size_t M, size_t N, size_t K, const real *init, int store,
                    const real *A, size_t lda, int transposed, const real *B,
                    size_t ldb, const real *packed, real *C, size_t ldc)
 {
-    if (K == 0) { /* no chunk: C is init, or as it was */
-        for (size_t i = 0; init && i < M; i++)
+    if (K == 0) { /* no chunk: C is init or 0 (store), or as it was */
+        for (size_t i = 0; store && i < M; i++)
             for (size_t j = 0; j < N; j++)
-                C[i * ldc + j] = init[i];
+                C[i * ldc + j] = init ? init[i] : 0;
         return;
     }
 #ifdef BCASTGEMM_AVX512
     if (bcastgemm_kernel_serves()) {
-        kernel_avx512(M, N, K, init, A, lda, transposed, B, ldb, packed, C,
-                      ldc);
+        kernel_avx512(M, N, K, init, store, A, lda, transposed, B, ldb,
+                      packed, C, ldc);
         return;
     }
 #endif
     (void)packed;
-    kernel_c(M, N, K, init, A, lda, transposed, B, ldb, C, ldc);
+    kernel_c(M, N, K, init, store, A, lda, transposed, B, ldb, C, ldc);
 }
 
 size_t bcastgemm_packed_size(size_t K, size_t N)
@@ -379,7 +380,7 @@ void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
                       ldx, width, K);
             j += width;
         }
-        kernel(M, N, K, init, A, lda, 0, X, 0, scratch, C, ldc);
+        kernel(M, N, K, init, init != NULL, A, lda, 0, X, 0, scratch, C, ldc);
         return;
     }
 #endif
@@ -393,14 +394,14 @@ void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
 void tngemm_kernel(size_t M, size_t N, size_t K, const real *A, size_t lda,
                    const real *B, size_t ldb, real *C, size_t ldc)
 {
-    kernel(M, N, K, NULL, A, lda, 1, B, ldb, NULL, C, ldc);
+    kernel(M, N, K, NULL, 0, A, lda, 1, B, ldb, NULL, C, ldc);
 }
 
 void nngemm_kernel(size_t M, size_t N, size_t K, const real *init,
                    const real *A, size_t lda, const real *B, size_t ldb,
                    real *C, size_t ldc)
 {
-    kernel(M, N, K, init, A, lda, 0, B, ldb, NULL, C, ldc);
+    kernel(M, N, K, init, init != NULL, A, lda, 0, B, ldb, NULL, C, ldc);
 }
 
 void tngemm(size_t M, size_t N, size_t K, const real *A, size_t lda,
@@ -414,7 +415,7 @@ void tngemm_packed(size_t M, size_t N, size_t K, const real *A, size_t lda,
                    size_t ldc)
 {
     if (bcastgemm_kernel_serves())
-        kernel(M, N, K, NULL, A, lda, 1, B, ldb, packed, C, ldc);
+        kernel(M, N, K, NULL, 0, A, lda, 1, B, ldb, packed, C, ldc);
     else
         gemm(GEMM_T, GEMM_N, M, N, K, 1, A, lda, B, ldb, 1, C, ldc);
 }
@@ -431,4 +432,13 @@ void nngemm(size_t M, size_t N, size_t K, const real *init, const real *A,
             for (size_t j = 0; j < N; j++)
                 C[i * ldc + j] = init[i];
     gemm(GEMM_N, GEMM_N, M, N, K, 1, A, lda, B, ldb, 1, C, ldc);
+}
+
+void nngemm_store(size_t M, size_t N, size_t K, const real *A, size_t lda,
+                  const real *B, size_t ldb, real *C, size_t ldc)
+{
+    if (bcastgemm_kernel_serves())
+        kernel(M, N, K, NULL, 1, A, lda, 0, B, ldb, NULL, C, ldc);
+    else
+        gemm(GEMM_N, GEMM_N, M, N, K, 1, A, lda, B, ldb, 0, C, ldc);
 }

@@ -76,6 +76,12 @@ void bcastgemm_pack(size_t K, size_t N, const real *B, size_t ldb,
 void nngemm(size_t M, size_t N, size_t K, const real *init, const real *A,
             size_t lda, const real *B, size_t ldb, real *C, size_t ldc);
 
+/* C (M x N) = A B, C's old contents never read (C += A B where C is zero
+ * gives the same numbers, but reads C: (d)'s decoder weight gradient,
+ * 8 MB of zeros a replica at every step). */
+void nngemm_store(size_t M, size_t N, size_t K, const real *A, size_t lda,
+                  const real *B, size_t ldb, real *C, size_t ldc);
+
 /* C (M x N) = init_i + A X^T (init NULL: C += A X^T): A is M x K (stride
  * lda), X N x K (stride ldx); where the kernel serves, X^T goes straight
  * into its packed panels in scratch (bcastgemm_packed_size(K, N) reals),

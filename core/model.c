@@ -202,6 +202,7 @@ static int model_build(const struct model_spec *spec, size_t Bmax, size_t Tmax,
      * first touched inside a step each took a page fault there ((d): 33 a
      * step over its first batches, as new words came) */
     memset(m->grads, 0, m->nparams * sizeof *m->grads);
+    m->ddec_W_zero = 1;
     memset(m->work, 0, nwork * sizeof *m->work);
     m->targets = m->ids + Bmax * Tmax;
     bind_workspace(m);

@@ -83,6 +83,14 @@ struct model {
                                * ddec_b already; model_backward clears it */
     int sum_dbias;            /* the backward's tasks sum them (set by
                                * model_backward_chain) */
+    int ddec_W_zero;          /* ddec_W is all zeros: set where the
+                               * gradients are zeroed (model_create,
+                               * model_zero_grad, the trainer's update),
+                               * cleared by model_backward_chain */
+    int ddec_W_store;         /* the decoder's dW tasks store their product
+                               * where they would add it (ddec_W was zero,
+                               * weights untied: set by
+                               * model_backward_chain) */
     real *dbuf[2];            /* (T*B, max(E, H)) backward ping-pong */
     real *dec_scratch;        /* W^T (H, V) and logits^T (T*B, V) for a
                                * small vocabulary's decoder forward
@@ -162,7 +170,9 @@ double model_loss(struct model *m, const int32_t *Y, int grad);
 double model_loss_mse(struct model *m, const real *y, int grad);
 
 /* Backward of the last forward and model_loss(grad = 1): accumulates into
- * m->grads, and writes dstate_h/dstate_c. model_backward_chain and then
+ * m->grads (where ddec_W_zero says the decoder's weight gradient is zero,
+ * its product is stored there: the same numbers, without reading 8 MB of
+ * zeros at (d)'s every step), and writes dstate_h/dstate_c. model_backward_chain and then
  * every task of model_grad_task, in order. */
 void model_backward(struct model *m);
 
@@ -179,6 +189,7 @@ void model_backward(struct model *m);
 size_t model_backward_chain(struct model *m);
 void model_grad_task(struct model *m, size_t task);
 
+/* Zeroes m->grads (and so sets ddec_W_zero). */
 void model_zero_grad(struct model *m);
 
 /* The tensor named name, or NULL. */

@@ -617,6 +617,8 @@ int trainer_step(struct trainer *t, double lr, double *loss, double *norm)
     t->update_lr = lr;
     optim_count_step(t->opt);
     pool_run(t->pool, update_part, t);
+    for (size_t k = 0; k < K; k++) /* reduce_part and update_part zeroed them */
+        t->replicas[k]->ddec_W_zero = 1;
     if (t->after_step)
         t->after_step(t, t->hook_ctx);
     return TRAIN_OK;

@@ -8,7 +8,7 @@
  * the kernel reads B (packed by bcastgemm_pack, packed on its stack all at
  * once or panel by panel, in place; op(A) walked by each panel whole or in
  * blocks) gives the same bits, and so does nngemm_xt, which packs X^T
- * itself. */
+ * itself; nngemm_store never reads C. */
 #include "support.h"
 
 #include <math.h>
@@ -297,6 +297,43 @@ static void test_xt(void **state)
     mem_free(scratch);
 }
 
+/* nngemm_store: C = A B with C's old contents (NaN) never read, equal to
+ * nngemm's C += A B into zeros, element by element; the columns past N
+ * untouched. Tails, (d)'s decoder weight-gradient chunk, a long K, K = 0
+ * (zeros). */
+static void test_store(void **state)
+{
+    (void)state;
+    const struct { size_t M, N, K; } shapes[] = {
+        {13, 70, 9}, {7, 5, 3}, {300, 200, 200}, {13, 100, 5000}, {7, 28, 0}};
+    for (size_t c = 0; c < sizeof shapes / sizeof *shapes; c++) {
+        size_t M = shapes[c].M, N = shapes[c].N, K = shapes[c].K, ldc = N + 3;
+        struct rng g;
+        rng_seed(&g, 41 + c, 1);
+        real *A = support_random_reals(&g, M * K + 1);
+        real *B = support_random_reals(&g, K * N + 1);
+        real *want = mem_calloc(M * ldc, sizeof *want);
+        real *got = mem_alloc(M * ldc * sizeof *got);
+        assert_non_null(want);
+        assert_non_null(got);
+        for (size_t i = 0; i < M * ldc; i++)
+            got[i] = NAN;
+        nngemm(M, N, K, NULL, A, K, B, N, want, ldc);
+        nngemm_store(M, N, K, A, K, B, N, got, ldc);
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < ldc; j++) {
+                real w = want[i * ldc + j], h = got[i * ldc + j];
+                if (j < N ? !(h == w) : !isnan(h))
+                    fail_msg("M %zu N %zu K %zu: C[%zu][%zu] %.9g, want %.9g",
+                             M, N, K, i, j, h, j < N ? w : NAN);
+            }
+        mem_free(A);
+        mem_free(B);
+        mem_free(want);
+        mem_free(got);
+    }
+}
+
 /* K = 0 adds nothing (or leaves init); M or N = 0 touches nothing. */
 static void test_empty(void **state)
 {
@@ -329,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_long_k),
         cmocka_unit_test(test_paths_same_bits),
         cmocka_unit_test(test_xt),
+        cmocka_unit_test(test_store),
         cmocka_unit_test(test_empty),
     };
     printf("bcastgemm: the AVX-512 kernel %s here\n",

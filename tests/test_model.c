@@ -206,6 +206,65 @@ static void test_decoder_paths(void **state)
     }
 }
 
+/* The decoder's weight gradient is stored where it is known to be zero
+ * (ddec_W_zero: after model_create and model_zero_grad) and added
+ * otherwise: a second backward of the same batch without a zeroing
+ * doubles it, as the contract (accumulate) says; tied to the embedding, whose gradient the
+ * chain writes first, it is always added. */
+static void test_decoder_grad_stored_then_added(void **state)
+{
+    (void)state;
+    struct model_spec specs[] = {
+        {.cell = CELL_LSTM, .V = 300, .E = 16, .H = 16, .L = 1, .embedding = 1},
+        {.cell = CELL_RNN_TANH, .V = 300, .E = 16, .H = 16, .L = 1,
+         .embedding = 1, .tie = 1}};
+    for (size_t c = 0; c < 2; c++) {
+        struct model *m;
+        struct err e;
+        struct rng g;
+        struct init_config init = {.scheme = INIT_UNIFORM, .range = 0.1};
+        assert_int_equal(model_create(&specs[c], 4, 6, 1, &m, &e), 0);
+        rng_seed(&g, 5, 0);
+        model_init(m, &init, &g);
+        int32_t X[24], Y[24];
+        for (size_t i = 0; i < 24; i++) {
+            X[i] = (int32_t)((i * 37 + 5) % 300);
+            Y[i] = (int32_t)((i * 53 + 11) % 300);
+        }
+        size_t n = 300 * 16;
+        real *once = mem_alloc(n * sizeof *once);
+        assert_non_null(once);
+        assert_true(m->ddec_W_zero);
+        for (int pass = 0; pass < 2; pass++) {
+            model_forward(m, NULL, X, 4, 6, 1);
+            model_loss(m, Y, 1);
+            model_backward(m);
+            assert_int_equal(m->ddec_W_store, pass == 0 && !specs[c].tie);
+            assert_false(m->ddec_W_zero);
+            if (pass == 0)
+                memcpy(once, m->ddec_W, n * sizeof *once);
+        }
+        size_t nonzero = 0;
+        double scale = 0;
+        for (size_t i = 0; i < n; i++)
+            scale = fabs(once[i]) > scale ? fabs(once[i]) : scale;
+        for (size_t i = 0; i < n; i++) {
+            nonzero += once[i] != 0;
+            /* untied exactly twice (0 + d, then d + d); tied, the scatter
+             * adds in between: (d + e) + d' */
+            double tol = specs[c].tie ? 1e-6 * scale : 0;
+            if (!(fabs(m->ddec_W[i] - 2 * once[i]) <= tol))
+                fail_msg("case %zu: dW[%zu] after two backwards %.9g, not "
+                         "twice %.9g", c, i, m->ddec_W[i], once[i]);
+        }
+        assert_true(nonzero > n / 2);
+        model_zero_grad(m);
+        assert_true(m->ddec_W_zero);
+        mem_free(once);
+        model_free(m);
+    }
+}
+
 /* A whole training step (forward, loss, backward, zeroing) allocates
  * nothing: every buffer is sized at model_create. */
 static void test_step_allocates_nothing(void **state)
@@ -324,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_weights),
         cmocka_unit_test(test_carry_and_reset_state),
         cmocka_unit_test(test_decoder_paths),
+        cmocka_unit_test(test_decoder_grad_stored_then_added),
         cmocka_unit_test(test_step_allocates_nothing),
         cmocka_unit_test(test_grad_tasks_in_any_order),
         cmocka_unit_test(test_create_errors_and_allocation_failures),
