@@ -172,8 +172,8 @@ double model_loss_mse(struct model *m, const real *y, int grad);
 /* Backward of the last forward and model_loss(grad = 1): accumulates into
  * m->grads (where ddec_W_zero says the decoder's weight gradient is zero,
  * its product is stored there: the same numbers, without reading 8 MB of
- * zeros at (d)'s every step), and writes dstate_h/dstate_c. model_backward_chain and then
- * every task of model_grad_task, in order. */
+ * zeros at (d)'s every step), and writes dstate_h/dstate_c.
+ * model_backward_chain and then every task of model_grad_task, in order. */
 void model_backward(struct model *m);
 
 /* The backward in two parts, so that threads can share the second (the

@@ -209,8 +209,8 @@ static void test_decoder_paths(void **state)
 /* The decoder's weight gradient is stored where it is known to be zero
  * (ddec_W_zero: after model_create and model_zero_grad) and added
  * otherwise: a second backward of the same batch without a zeroing
- * doubles it, as the contract (accumulate) says; tied to the embedding, whose gradient the
- * chain writes first, it is always added. */
+ * doubles it, as the contract (accumulate) says; tied to the embedding,
+ * whose gradient the chain writes first, it is always added. */
 static void test_decoder_grad_stored_then_added(void **state)
 {
     (void)state;
