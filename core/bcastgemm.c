@@ -75,11 +75,13 @@ static void kernel_c(size_t M, size_t N, size_t K, const real *init,
  * while it runs, prefetches the entries BLOCK_ROWS columns on
  * (a block of rows on, another page at every k); nn (A B) reads it at
  * a[i * lda + k], R rows the hardware streams. Both prefetch the tile's
- * rows of C when they add to them, which they read only at the end. */
+ * rows of C when they add to them, which they read only at the end. Where
+ * cmax is given, the stored sums' column maxima are folded into it. */
 #define TILE(KIND, R, U, ENTRY, PREFETCH)                                       \
     __attribute__((target("avx512f,avx512vl,fma"))) static void KIND##_##R##x##U(  \
         size_t K, const float *a, size_t lda, const float *b, size_t ldb,       \
-        float *c, size_t ldc, __mmask16 last, const float *init, int add)       \
+        float *c, size_t ldc, __mmask16 last, const float *init, int add,      \
+        float *cmax)                                                            \
     {                                                                           \
         enum { Z = (U) / 2, Y = (U) % 2 };                                      \
         __m512 acc[R][Z > 0 ? Z : 1];                                           \
@@ -117,6 +119,7 @@ static void kernel_c(size_t M, size_t N, size_t K, const real *init,
                 __m512 sum = add ? _mm512_add_ps(_mm512_maskz_loadu_ps(m, p), acc[i][v]) \
                                  : acc[i][v];                                   \
                 _mm512_mask_storeu_ps(p, m, sum);                               \
+                acc[i][v] = sum;                                                \
             }                                                                   \
             if (Y) {                                                            \
                 __mmask8 m = (__mmask8)last;                                    \
@@ -124,6 +127,23 @@ static void kernel_c(size_t M, size_t N, size_t K, const real *init,
                 __m256 sum = add ? _mm256_add_ps(_mm256_maskz_loadu_ps(m, p), half[i]) \
                                  : half[i];                                     \
                 _mm256_mask_storeu_ps(p, m, sum);                               \
+                half[i] = sum;                                                  \
+            }                                                                   \
+        }                                                                       \
+        if (cmax) {                                                             \
+            _Pragma("GCC unroll 4") for (int v = 0; v < Z; v++) {               \
+                __mmask16 m = Y || v + 1 < Z ? (__mmask16)0xffff : last;        \
+                __m512 mx = _mm512_maskz_loadu_ps(m, cmax + 16 * v);            \
+                _Pragma("GCC unroll 8") for (int i = 0; i < R; i++)             \
+                    mx = _mm512_max_ps(acc[i][v], mx);                          \
+                _mm512_mask_storeu_ps(cmax + 16 * v, m, mx);                    \
+            }                                                                   \
+            if (Y) {                                                            \
+                __mmask8 m = (__mmask8)last;                                    \
+                __m256 mx = _mm256_maskz_loadu_ps(m, cmax + 16 * Z);            \
+                _Pragma("GCC unroll 8") for (int i = 0; i < R; i++)             \
+                    mx = _mm256_max_ps(half[i], mx);                            \
+                _mm256_mask_storeu_ps(cmax + 16 * Z, m, mx);                    \
             }                                                                   \
         }                                                                       \
     }
@@ -138,7 +158,7 @@ ALL_TILES(TN_TILE)
 ALL_TILES(NN_TILE)
 
 typedef void tile_fn(size_t, const float *, size_t, const float *, size_t,
-                     float *, size_t, __mmask16, const float *, int);
+                     float *, size_t, __mmask16, const float *, int, float *);
 #define ROW_OF(K, U) {K##_1x##U, K##_2x##U, K##_3x##U, K##_4x##U, K##_5x##U, K##_6x##U}
 #define NARROW_ROW_OF(K, U)                                                     \
     {K##_1x##U, K##_2x##U, K##_3x##U, K##_4x##U,                                \
@@ -162,7 +182,7 @@ static size_t tile_rows(size_t units)
 static void panel_rows(size_t i0, size_t i1, size_t width, size_t units,
                        size_t kc, const float *init, int add, const float *a,
                        size_t lda, int transposed, const float *b, size_t ldb,
-                       float *c, size_t ldc)
+                       float *c, size_t ldc, float *cmax)
 {
     /* the last register's columns: of 8 (odd units) or 16 */
     size_t tail = units % 2 ? width - 16 * (units / 2)
@@ -173,7 +193,7 @@ static void panel_rows(size_t i0, size_t i1, size_t width, size_t units,
         size_t rows = i1 - i < tr ? i1 - i : tr;
         tiles[transposed][units - 1][rows - 1](
             kc, a + entry(transposed, lda, i - i0, 0), lda, b, ldb,
-            c + (i - i0) * ldc, ldc, last, init ? init + i : NULL, add);
+            c + (i - i0) * ldc, ldc, last, init ? init + i : NULL, add, cmax);
     }
 }
 
@@ -238,16 +258,18 @@ static void block_panels(size_t i0, size_t i1, size_t N, size_t kc,
                          const float *init, int add, const float *a,
                          size_t lda, int transposed, const float *b,
                          size_t ldb, const float *packed, size_t ldp,
-                         float *C, size_t ldc)
+                         float *C, size_t ldc, float *cmax)
 {
     for (size_t p = 0, j = 0; p < panel_count(N); p++) {
         size_t units = panel_units(N, p), width = panel_width(N, p, j);
+        float *cm = cmax ? cmax + j : NULL;
         if (packed)
             panel_rows(i0, i1, width, units, kc, init, add, a, lda,
-                       transposed, packed + p * ldp, PANEL_COLS, C + j, ldc);
+                       transposed, packed + p * ldp, PANEL_COLS, C + j, ldc,
+                       cm);
         else
             panel_rows(i0, i1, width, units, kc, init, add, a, lda,
-                       transposed, b + j, ldb, C + j, ldc);
+                       transposed, b + j, ldb, C + j, ldc, cm);
         j += width;
     }
 }
@@ -261,16 +283,16 @@ static void block_panels(size_t i0, size_t i1, size_t N, size_t kc,
  * once a call: packing a panel waited on L3 with no FMAs to hide it; with
  * 8-row tiles, 171 GFLOP/s packed, 180-186 in place, blocks of rows
  * streaming B's rows at 800 bytes apart). Where op(A)'s rows of the chunk
- * fit in half an L2 cache
- * (A_REGION_MAX), a panel is walked by every row of C in turn, op(A)
- * staying in cache across the panels; a larger op(A) (the decoder's
- * 10000-word W) is read once, in blocks of BLOCK_ROWS rows, each across
- * all panels. The same tiles over the same k whichever way: the same
- * bits. */
+ * fit in half an L2 cache (A_REGION_MAX), a panel is walked by every row
+ * of C in turn, op(A) staying in cache across the panels; a larger op(A)
+ * (the decoder's 10000-word W) is read once, in blocks of BLOCK_ROWS
+ * rows, each across all panels. The same tiles over the same k whichever
+ * way: the same bits. cmax: C's column maxima, taken where the last
+ * chunk's tiles store C. */
 static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
                           int store, const float *A, size_t lda, int transposed,
                           const float *B, size_t ldb, const float *packed,
-                          float *C, size_t ldc)
+                          float *C, size_t ldc, float *cmax)
 {
     _Alignas(64) float stack[STACK_FLOATS];
     size_t step = chunk_length(K), panels = panel_count(N);
@@ -278,6 +300,7 @@ static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
         size_t kc = K - k0 < step ? K - k0 : step;
         const float *first_init = k0 == 0 ? init : NULL;
         int add = !(store && k0 == 0);
+        float *cm = k0 + kc == K ? cmax : NULL;
         const float *a = A + entry(transposed, lda, 0, k0), *b = B + k0 * ldb;
         const float *pk = packed ? packed + k0 * PANEL_COLS : NULL;
         size_t ldp = K * PANEL_COLS; /* packed: panel after panel */
@@ -293,7 +316,8 @@ static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
                 size_t units = panel_units(N, p), width = panel_width(N, p, j);
                 pack_panel(kc, width, b + j, ldb, stack);
                 panel_rows(0, M, width, units, kc, first_init, add, a, lda,
-                           transposed, stack, PANEL_COLS, C + j, ldc);
+                           transposed, stack, PANEL_COLS, C + j, ldc,
+                           cm ? cm + j : NULL);
                 j += width;
             }
             continue;
@@ -303,7 +327,7 @@ static void kernel_avx512(size_t M, size_t N, size_t K, const float *init,
             size_t i1 = i0 + block < M ? i0 + block : M;
             block_panels(i0, i1, N, kc, first_init, add,
                          a + entry(transposed, lda, i0, 0), lda, transposed,
-                         b, ldb, pk, ldp, C + i0 * ldc, ldc);
+                         b, ldb, pk, ldp, C + i0 * ldc, ldc, cm);
         }
     }
 }
@@ -318,27 +342,41 @@ int bcastgemm_kernel_serves(void)
 #endif
 }
 
+/* cmax_j = max(cmax_j, C_ij) over C's M rows, a NaN C_ij passed over
+ * (as the tiles' max instruction does) */
+static void fold_column_max(size_t M, size_t N, const real *C, size_t ldc,
+                            real *cmax)
+{
+    for (size_t i = 0; cmax && i < M; i++)
+        for (size_t j = 0; j < N; j++)
+            cmax[j] = C[i * ldc + j] > cmax[j] ? C[i * ldc + j] : cmax[j];
+}
+
 /* C = init_i + op(A) B (store; init NULL: 0) or C += op(A) B, through
- * the AVX-512 kernel where the CPU has it, else kernel_c */
+ * the AVX-512 kernel where the CPU has it, else kernel_c; C's column
+ * maxima folded into cmax where given */
 static void kernel(size_t M, size_t N, size_t K, const real *init, int store,
                    const real *A, size_t lda, int transposed, const real *B,
-                   size_t ldb, const real *packed, real *C, size_t ldc)
+                   size_t ldb, const real *packed, real *C, size_t ldc,
+                   real *cmax)
 {
     if (K == 0) { /* no chunk: C is init or 0 (store), or as it was */
         for (size_t i = 0; store && i < M; i++)
             for (size_t j = 0; j < N; j++)
                 C[i * ldc + j] = init ? init[i] : 0;
+        fold_column_max(M, N, C, ldc, cmax);
         return;
     }
 #ifdef BCASTGEMM_AVX512
     if (bcastgemm_kernel_serves()) {
         kernel_avx512(M, N, K, init, store, A, lda, transposed, B, ldb,
-                      packed, C, ldc);
+                      packed, C, ldc, cmax);
         return;
     }
 #endif
     (void)packed;
     kernel_c(M, N, K, init, store, A, lda, transposed, B, ldb, C, ldc);
+    fold_column_max(M, N, C, ldc, cmax);
 }
 
 size_t bcastgemm_packed_size(size_t K, size_t N)
@@ -368,7 +406,7 @@ void bcastgemm_pack(size_t K, size_t N, const real *B, size_t ldb, real *packed)
 
 void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
                size_t lda, const real *X, size_t ldx, real *scratch, real *C,
-               size_t ldc)
+               size_t ldc, real *cmax)
 {
 #ifdef BCASTGEMM_AVX512
     if (bcastgemm_kernel_serves() && K > 0) {
@@ -380,7 +418,8 @@ void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
                       ldx, width, K);
             j += width;
         }
-        kernel(M, N, K, init, init != NULL, A, lda, 0, X, 0, scratch, C, ldc);
+        kernel(M, N, K, init, init != NULL, A, lda, 0, X, 0, scratch, C, ldc,
+               cmax);
         return;
     }
 #endif
@@ -389,19 +428,21 @@ void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
         for (size_t j = 0; j < N; j++)
             C[i * ldc + j] = init[i];
     gemm(GEMM_N, GEMM_T, M, N, K, 1, A, lda, X, ldx, 1, C, ldc);
+    fold_column_max(M, N, C, ldc, cmax);
 }
 
 void tngemm_kernel(size_t M, size_t N, size_t K, const real *A, size_t lda,
                    const real *B, size_t ldb, real *C, size_t ldc)
 {
-    kernel(M, N, K, NULL, 0, A, lda, 1, B, ldb, NULL, C, ldc);
+    kernel(M, N, K, NULL, 0, A, lda, 1, B, ldb, NULL, C, ldc, NULL);
 }
 
 void nngemm_kernel(size_t M, size_t N, size_t K, const real *init,
                    const real *A, size_t lda, const real *B, size_t ldb,
                    real *C, size_t ldc)
 {
-    kernel(M, N, K, init, init != NULL, A, lda, 0, B, ldb, NULL, C, ldc);
+    kernel(M, N, K, init, init != NULL, A, lda, 0, B, ldb, NULL, C, ldc,
+           NULL);
 }
 
 void tngemm(size_t M, size_t N, size_t K, const real *A, size_t lda,
@@ -415,7 +456,7 @@ void tngemm_packed(size_t M, size_t N, size_t K, const real *A, size_t lda,
                    size_t ldc)
 {
     if (bcastgemm_kernel_serves())
-        kernel(M, N, K, NULL, 0, A, lda, 1, B, ldb, packed, C, ldc);
+        kernel(M, N, K, NULL, 0, A, lda, 1, B, ldb, packed, C, ldc, NULL);
     else
         gemm(GEMM_T, GEMM_N, M, N, K, 1, A, lda, B, ldb, 1, C, ldc);
 }
@@ -438,7 +479,7 @@ void nngemm_store(size_t M, size_t N, size_t K, const real *A, size_t lda,
                   const real *B, size_t ldb, real *C, size_t ldc)
 {
     if (bcastgemm_kernel_serves())
-        kernel(M, N, K, NULL, 1, A, lda, 0, B, ldb, NULL, C, ldc);
+        kernel(M, N, K, NULL, 1, A, lda, 0, B, ldb, NULL, C, ldc, NULL);
     else
         gemm(GEMM_N, GEMM_N, M, N, K, 1, A, lda, B, ldb, 0, C, ldc);
 }

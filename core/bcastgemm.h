@@ -86,10 +86,13 @@ void nngemm_store(size_t M, size_t N, size_t K, const real *A, size_t lda,
  * lda), X N x K (stride ldx); where the kernel serves, X^T goes straight
  * into its packed panels in scratch (bcastgemm_packed_size(K, N) reals),
  * one pass where a transpose and then the packing took two; else gemm.h.
- * The decoder's logits = W x^T + b. */
+ * The decoder's logits = W x^T + b. Where cmax (N) is given, each
+ * column's maximum is folded into it, cmax_j = max(cmax_j, C_ij) (a NaN
+ * C_ij passed over), as the tiles store C: the softmax's maxima without
+ * another pass over the logits (8 MB a replica for (d)). */
 void nngemm_xt(size_t M, size_t N, size_t K, const real *init, const real *A,
                size_t lda, const real *X, size_t ldx, real *scratch, real *C,
-               size_t ldc);
+               size_t ldc, real *cmax);
 
 /* Whether the kernel serves tngemm and nngemm here (float build, AVX-512
  * CPU). */

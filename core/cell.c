@@ -199,7 +199,7 @@ void cell_backward_chain(const struct cell *c, struct cell_cache *k, real *dX,
     if (dX) {
         memset(dX, 0, rows * c->in * sizeof *dX);
         nngemm_xt(rows, c->in, GH, NULL, k->dgx, GH, c->W_ih, GH, k->wpack,
-                  dX, c->in);
+                  dX, c->in, NULL);
     }
 }
 

@@ -6,6 +6,7 @@
 #include "loss.h"
 
 #include <math.h>
+#include <string.h>
 
 #define LANES 8    /* a row's sum for the bias gradient: fixed lanes */
 #define COLUMNS 256 /* examples per block: their max and sums on the stack */
@@ -83,7 +84,7 @@ void loss_add_row_sum(real *to, const real *x, size_t n)
 }
 
 double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
-                         size_t V, int grad, real *rowsum)
+                         size_t V, int grad, real *rowsum, const real *given)
 {
     double total = 0;
     real scale = (real)1 / (real)N;
@@ -93,7 +94,10 @@ double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
         size_t n = N - r0 < COLUMNS ? N - r0 : COLUMNS;
         real *x = logits + r0;
         const int32_t *y = targets + r0;
-        column_max(x, V, N, n, max);
+        if (given)
+            memcpy(max, given + r0, n * sizeof *max);
+        else
+            column_max(x, V, N, n, max);
         /* -log softmax(x)_y = log sum exp(x - max) - (x_y - max); a NaN
          * logit makes the sum NaN, so divergence is seen */
         for (size_t r = 0; r < n; r++)

@@ -157,6 +157,7 @@ static size_t bind_workspace(struct model *m)
     m->layer_out = TAKE(s->dropout > 0 ? L * rows * s->H : 0);
     m->masks = TAKE(s->dropout > 0 ? rows * s->E + L * rows * s->H : 0);
     m->logits = TAKE(rows * s->V);
+    m->logit_max = TAKE(rows);
     /* dbuf[0] also holds x^T packed for the decoder's forward */
     size_t packed = bcastgemm_packed_size(s->H, rows);
     m->dbuf[0] = TAKE(rows * wide > packed ? rows * wide : packed);

@@ -79,6 +79,9 @@ struct model {
     real *masks;              /* dropout masks: (T*B, E) then (L, T*B, H) */
     real *logits;             /* (V, T*B) vocabulary-major; gradients
                                * after model_loss */
+    real *logit_max;          /* (T*B) each example's largest logit, taken
+                               * by the decoder's product (nngemm_xt) */
+    int logit_max_ok;         /* logit_max is the last forward's */
     int dbias_summed;         /* model_loss added the logits' gradients to
                                * ddec_b already; model_backward clears it */
     int sum_dbias;            /* the backward's tasks sum them (set by

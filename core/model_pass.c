@@ -3,6 +3,7 @@
  * recurrent state between passes. */
 #include "model.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "bcastgemm.h"
@@ -86,13 +87,19 @@ static void decoder_forward(struct model *m, const real *x, size_t rows)
 {
     const struct model_spec *s = &m->spec;
     size_t H = s->H;
+    m->logit_max_ok = 0;
     if (s->V < DECODER_XSMM_MAX_V) {
         small_decoder_forward(m, x, rows);
         return;
     }
     if (!decoder_forward_on_xsmm(s, rows)) {
+        /* the softmax's maxima taken as the tiles store the logits: one
+         * pass over them fewer (8 MB a replica for (d)) */
+        for (size_t r = 0; r < rows; r++)
+            m->logit_max[r] = -INFINITY;
         nngemm_xt(s->V, rows, H, m->dec_b, m->dec_W, H, x, H, m->dbuf[0],
-                  m->logits, rows);
+                  m->logits, rows, m->logit_max);
+        m->logit_max_ok = 1;
         return;
     }
     real *xt = m->dbuf[0];
@@ -190,8 +197,10 @@ double model_loss(struct model *m, const int32_t *Y, int grad)
         for (size_t t = 0; t < T; t++)
             m->targets[t * B + b] = Y[b * T + t];
     m->dbias_summed = grad != 0;
+    const real *max = m->logit_max_ok ? m->logit_max : NULL;
+    m->logit_max_ok = 0; /* the logits are used up */
     return loss_softmax_xent(m->logits, m->targets, T * B, m->spec.V, grad,
-                             grad ? m->ddec_b : NULL);
+                             grad ? m->ddec_b : NULL, max);
 }
 
 double model_loss_mse(struct model *m, const real *y, int grad)

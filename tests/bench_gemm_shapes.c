@@ -146,7 +146,8 @@ static void with_bcastgemm(const struct shape *s, const float *A,
                           s->K, B, s->N, C + begin * s->N, s->N);
         }
     } else if (s->tb) {
-        nngemm_xt(s->M, s->N, s->K, NULL, A, s->K, B, s->K, h_packed, C, s->N);
+        nngemm_xt(s->M, s->N, s->K, NULL, A, s->K, B, s->K, h_packed, C, s->N,
+                  NULL);
     } else if (s->ta)
         tngemm_kernel(s->M, s->N, s->K, A, s->M, B, s->N, C, s->N);
     else

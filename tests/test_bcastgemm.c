@@ -255,20 +255,21 @@ static void test_paths_same_bits(void **state)
 
 /* nngemm_xt: C = init + A X^T packs X^T itself; the same bits as nngemm
  * on X^T written out (the same tiles over the same k), with init and
- * without, over several panels and a ragged last one. */
-static void test_xt(void **state)
+ * without, over several panels and a ragged last one; each column's
+ * maximum folded into cmax (a row of NaN passed over). */
+static void check_xt(size_t M, size_t N, size_t K)
 {
-    (void)state;
-    size_t M = 30, N = 150, K = 200, ldx = K + 3;
+    size_t ldx = K + 3;
     struct rng g;
-    rng_seed(&g, 29, 1);
+    rng_seed(&g, 29 + K, 1);
     real *A = support_random_reals(&g, M * K), *X = support_random_reals(&g, N * ldx);
     real *C = support_random_reals(&g, M * N), *init = support_random_reals(&g, M);
     real *Xt = mem_alloc(K * N * sizeof *Xt), *want = mem_alloc(M * N * sizeof *want);
-    real *got = mem_alloc(M * N * sizeof *got);
+    real *got = mem_alloc(M * N * sizeof *got), *cmax = mem_alloc(N * sizeof *cmax);
     size_t psize = bcastgemm_packed_size(K, N);
     real *scratch = mem_alloc((psize ? psize : 1) * sizeof *scratch);
-    assert_true(Xt && want && got && scratch);
+    assert_true(Xt && want && got && scratch && cmax);
+    A[5 * K + 17] = NAN; /* row 5 of C: NaN */
     for (size_t j = 0; j < N; j++)
         for (size_t k = 0; k < K; k++)
             Xt[k * N + j] = X[j * ldx + k];
@@ -277,15 +278,24 @@ static void test_xt(void **state)
         memcpy(want, C, M * N * sizeof *C);
         memcpy(got, C, M * N * sizeof *C);
         nngemm(M, N, K, in, A, K, Xt, N, want, N);
-        nngemm_xt(M, N, K, in, A, K, X, ldx, scratch, got, N);
+        for (size_t j = 0; j < N; j++) /* a NaN row passed over */
+            cmax[j] = j % 2 ? -INFINITY : 0.5f;
+        nngemm_xt(M, N, K, in, A, K, X, ldx, scratch, got, N, cmax);
         for (size_t i = 0; i < M * N; i++)
-            assert_true(fabs(got[i] - want[i]) <= 4e-6 * (double)K);
-        if (bcastgemm_kernel_serves())
-            assert_memory_equal(got, want, M * N * sizeof *got);
-        double sum = with_init ? init[7] : C[7 * N + 149];
+            assert_true(i / N == 5 || fabs(got[i] - want[i]) <= 4e-6 * (double)K);
+        for (size_t j = 0; j < N; j++) {
+            real m = j % 2 ? -INFINITY : 0.5f;
+            for (size_t i = 0; i < M; i++)
+                m = got[i * N + j] > m ? got[i * N + j] : m;
+            assert_true(isnan(got[5 * N + j]));
+            assert_true(cmax[j] == m);
+        }
+        if (bcastgemm_kernel_serves()) /* bits, NaN row aside */
+            assert_memory_equal(got, want, 5 * N * sizeof *got);
+        double sum = with_init ? init[7] : C[7 * N + N - 1];
         for (size_t k = 0; k < K; k++)
-            sum += (double)A[7 * K + k] * (double)X[149 * ldx + k];
-        assert_true(fabs(got[7 * N + 149] - sum) <= 2e-6 * (double)K);
+            sum += (double)A[7 * K + k] * (double)X[(N - 1) * ldx + k];
+        assert_true(fabs(got[7 * N + N - 1] - sum) <= 2e-6 * (double)K);
     }
     mem_free(A);
     mem_free(X);
@@ -294,7 +304,15 @@ static void test_xt(void **state)
     mem_free(Xt);
     mem_free(want);
     mem_free(got);
+    mem_free(cmax);
     mem_free(scratch);
+}
+
+static void test_xt(void **state)
+{
+    (void)state;
+    check_xt(30, 150, 200);
+    check_xt(9, 20, 4100); /* K in chunks: the maxima of the last one's C */
 }
 
 /* nngemm_store: C = A B with C's old contents (NaN) never read, equal to

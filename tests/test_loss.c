@@ -2,8 +2,8 @@
  * and every gradient against the softmax computed in double, over more
  * examples than one block of columns (a partial second block); the bias
  * gradient's row sums equal loss_add_row_sum's over the gradient's rows,
- * bit for bit (the model's other path to them); a NaN or infinite logit
- * is seen. */
+ * bit for bit (the model's other path to them); maxima given give the
+ * bits of those found; a NaN or infinite logit is seen. */
 #include "support.h"
 
 #include <math.h>
@@ -30,7 +30,7 @@ static void test_against_double(void **state)
     fill(x, y, &g);
     memcpy(x0, x, sizeof x);
     memset(rowsum, 0, sizeof rowsum);
-    double loss = loss_softmax_xent(x, y, N, V, 1, rowsum);
+    double loss = loss_softmax_xent(x, y, N, V, 1, rowsum, NULL);
     double want = 0;
     for (size_t r = 0; r < N; r++) {
         double max = -INFINITY, sum = 0;
@@ -56,6 +56,45 @@ static void test_against_double(void **state)
     }
 }
 
+/* The maxima given (as the decoder's product takes them) give the bits of
+ * the maxima found by the loss's own pass: loss, gradients and row sums;
+ * and a wrong maximum changes them (the given one is used). */
+static void test_given_max(void **state)
+{
+    (void)state;
+    static real x[V * N], x1[V * N], max[N], rowsum[V], rowsum1[V];
+    static int32_t y[N];
+    struct rng g;
+    rng_seed(&g, 7, 1);
+    fill(x, y, &g);
+    memcpy(x1, x, sizeof x);
+    for (size_t r = 0; r < N; r++) {
+        max[r] = -INFINITY;
+        for (size_t v = 0; v < V; v++)
+            max[r] = fmaxf(max[r], x[v * N + r]);
+    }
+    memset(rowsum, 0, sizeof rowsum);
+    memset(rowsum1, 0, sizeof rowsum1);
+    double a = loss_softmax_xent(x, y, N, V, 1, rowsum, NULL);
+    double b = loss_softmax_xent(x1, y, N, V, 1, rowsum1, max);
+    assert_true(a == b);
+    assert_memory_equal(x, x1, sizeof x);
+    assert_memory_equal(rowsum, rowsum1, sizeof rowsum);
+    rng_seed(&g, 7, 1); /* the same logits again */
+    fill(x, y, &g);
+    memcpy(x1, x, sizeof x);
+    max[N - 1] += 1; /* in the second block; the softmax is the same */
+    a = loss_softmax_xent(x, y, N, V, 1, NULL, NULL);
+    b = loss_softmax_xent(x1, y, N, V, 1, NULL, max);
+    size_t differ = 0;
+    for (size_t v = 0; v < V; v++) {
+        differ += x[v * N + N - 1] != x1[v * N + N - 1];
+        assert_true(fabs(x[v * N + N - 1] - x1[v * N + N - 1]) < 1e-7);
+    }
+    assert_true(differ > 0);
+    assert_true(fabs(a - b) < 1e-6 * a);
+}
+
 static void test_nan_and_inf_are_seen(void **state)
 {
     (void)state;
@@ -65,19 +104,20 @@ static void test_nan_and_inf_are_seen(void **state)
     rng_seed(&g, 6, 1);
     fill(x, y, &g);
     x[3 * N + 290] = NAN; /* in the second block */
-    assert_true(isnan(loss_softmax_xent(x, y, N, V, 0, NULL)));
+    assert_true(isnan(loss_softmax_xent(x, y, N, V, 0, NULL, NULL)));
     fill(x, y, &g);
     x[0 * N + 7] = NAN; /* the first row: the max starts there */
-    assert_true(isnan(loss_softmax_xent(x, y, N, V, 1, NULL)));
+    assert_true(isnan(loss_softmax_xent(x, y, N, V, 1, NULL, NULL)));
     fill(x, y, &g);
     x[(size_t)y[11] * N + 11] = -INFINITY;
-    assert_true(isinf(loss_softmax_xent(x, y, N, V, 0, NULL)));
+    assert_true(isinf(loss_softmax_xent(x, y, N, V, 0, NULL, NULL)));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_double),
+        cmocka_unit_test(test_given_max),
         cmocka_unit_test(test_nan_and_inf_are_seen),
     };
     return cmocka_run_group_tests_name("test_loss", tests, NULL, NULL);
