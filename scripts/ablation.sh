@@ -46,6 +46,10 @@ STEPS=(
     "bdbc69c:exp and tanh polynomials in fmaf steps"
     "cd5a041:one-hot gate inputs start stepgemm's sums"
     "3de5ed9:gradients and workspace mapped at creation"
+    "b0c9ba1:GRU gate pass reads the one-hot rows; one bias pass"
+    "58fa17c:bcastgemm 8-row tiles on narrow panels; long K's B in place"
+    "75e00fc:decoder dW stored where known zero"
+    "708d99b:softmax maxima taken by the logits' tiles"
 )
 [ $# -gt 0 ] && STEPS=("$@")
 CONFIGS=(b_lstm256 d_ptb_lstm)
