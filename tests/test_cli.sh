@@ -181,10 +181,13 @@ expect 2 "sweep: --shard needs I/N with 0 <= I < N, got '3/3'" \
     "$R" sweep "$T/sweep.yaml" --shard 3/3
 
 # SIGTERM after the first finished run; the second invocation trains only the
-# rest (the interrupted one resumes), never a completed run again.
+# rest (the interrupted one resumes), never a completed run again. The wait
+# for that first run ends as soon as it is there; up to 60 s, since 8 s ran
+# out on a loaded 2-core machine (CI beside other builds) before any run
+# finished, failing the test with 0 runs.
 "$R" sweep "$T/sweep.yaml" > "$T/first.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 400); do
+for _ in $(seq 1 3000); do
     ls "$T"/sweep/runs/*.h5 >/dev/null 2>&1 && break
     sleep 0.02
 done
