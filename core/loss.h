@@ -16,12 +16,12 @@
  * the exponentials). targets (N). With grad and rowsum (V) given, each
  * row's gradient is also added to rowsum (as loss_add_row_sum adds it)
  * while the row is in cache (the decoder bias's gradient: one pass over
- * V x N reals fewer). max (N): each example's largest logit, where the
+ * V x N reals fewer). given (N): each example's largest logit, where the
  * product that wrote them took it (nngemm_xt's cmax), else NULL: a pass
  * over the logits finds it. Returns the mean loss, summed in double; NaN
  * or inf when a logit was. */
 double loss_softmax_xent(real *logits, const int32_t *targets, size_t N,
-                         size_t V, int grad, real *rowsum, const real *max);
+                         size_t V, int grad, real *rowsum, const real *given);
 
 /* *to += the n reals of x, in loss_softmax_xent's order and blocks, so
  * the same bits (the bias gradient where no loss adds it). */

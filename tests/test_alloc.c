@@ -26,45 +26,71 @@ static void next_batch(struct trainer *t)
     }
 }
 
+/* A trainer on a config written to a scratch folder (its output too),
+ * warmed up by `warm` steps at rate lr */
+struct scratch {
+    char dir[64];
+    struct config cfg;
+    struct dataset *d;
+    struct trainer *t;
+};
+
+static void scratch_step(struct scratch *b, double lr)
+{
+    double loss, norm;
+    next_batch(b->t);
+    assert_int_equal(trainer_step(b->t, lr, &loss, &norm), TRAIN_OK);
+}
+
+static void scratch_open(struct scratch *b, const char *yaml, int warm, double lr)
+{
+    char path[128], text[640];
+    support_tmpdir(b->dir, sizeof b->dir);
+    snprintf(path, sizeof path, "%s/c.yaml", b->dir);
+    snprintf(text, sizeof text, "%soutput: {dir: %s/out}\n", yaml, b->dir);
+    support_write_text(path, text);
+    struct err e;
+    b->d = NULL;
+    b->t = NULL;
+    assert_int_equal(config_load(&b->cfg, path, 0, NULL, &e), 0);
+    assert_int_equal(dataset_load(&b->cfg.dataset, RNNLAB_DATA_DIR, &b->d, &e), 0);
+    assert_int_equal(trainer_create(&b->cfg, b->d, &b->t, &e), 0);
+    sampler_begin_epoch(b->t->sampler);
+    trainer_begin_state(b->t);
+    for (int i = 0; i < warm; i++)
+        scratch_step(b, lr);
+}
+
+static void scratch_close(struct scratch *b)
+{
+    trainer_free(b->t);
+    dataset_free(b->d);
+    config_free(&b->cfg);
+    support_rmtree(b->dir);
+}
+
 /* Steps of a 2-layer `cell` of `hidden` units with dropout and embedding
  * input (every buffer kind) on `threads` threads: no allocation call at all
  * once warm. Batches of 32 put 16 rows on each of the 2 shards, so a hidden
  * of 256 makes per-step products that stepgemm and libxsmm take. */
 static void steps_allocate_nothing(int threads, const char *cell, int hidden)
 {
-    char dir[64], path[128], text[512];
-    support_tmpdir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/a.yaml", dir);
-    snprintf(text, sizeof text,
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
              "dataset: {name: timemachine, max_tokens: 3000}\n"
              "sampler: {batch_size: %d, num_steps: 10}\n"
              "model: {cell: %s, hidden: %d, layers: 2, dropout: 0.2, input: embedding}\n"
              "optimizer: {kind: adam, lr: 0.01}\n"
              "clip: {max_norm: 1}\n"
-             "train: {threads: %d, grad_shards: 2}\n"
-             "output: {dir: %s/out}\n", hidden > 16 ? 32 : 8, cell, hidden, threads, dir);
-    support_write_text(path, text);
-    struct config cfg;
-    struct dataset *d = NULL;
-    struct trainer *t = NULL;
-    struct err e;
-    assert_int_equal(config_load(&cfg, path, 0, NULL, &e), 0);
-    assert_int_equal(dataset_load(&cfg.dataset, RNNLAB_DATA_DIR, &d, &e), 0);
-    assert_int_equal(trainer_create(&cfg, d, &t, &e), 0);
-    assert_int_equal(t->nthreads, (size_t)threads);
-    sampler_begin_epoch(t->sampler);
-    trainer_begin_state(t);
-    double loss, norm;
-    for (int i = 0; i < 3; i++) {
-        next_batch(t);
-        assert_int_equal(trainer_step(t, 0.01, &loss, &norm), TRAIN_OK);
-    }
+             "train: {threads: %d, grad_shards: 2}\n", hidden > 16 ? 32 : 8, cell,
+             hidden, threads);
+    struct scratch b;
+    scratch_open(&b, yaml, 3, 0.01);
+    assert_int_equal(b.t->nthreads, (size_t)threads);
 #if ALLOC_COUNTING
     long before = alloc_count_allocations() + alloc_count_frees();
-    for (int i = 0; i < 20; i++) {
-        next_batch(t);
-        assert_int_equal(trainer_step(t, 0.01, &loss, &norm), TRAIN_OK);
-    }
+    for (int i = 0; i < 20; i++)
+        scratch_step(&b, 0.01);
     long during = alloc_count_allocations() + alloc_count_frees() - before;
     if (during != 0)
         fail_msg("%s %d, %d thread(s): %ld allocation call(s) in 20 steps", cell, hidden,
@@ -80,10 +106,7 @@ static void steps_allocate_nothing(int threads, const char *cell, int hidden)
 #else
     print_message("test_alloc: under AddressSanitizer malloc is not ours to count\n");
 #endif
-    trainer_free(t);
-    dataset_free(d);
-    config_free(&cfg);
-    support_rmtree(dir);
+    scratch_close(&b);
 }
 
 static void test_one_thread(void **state)
@@ -125,43 +148,20 @@ static void test_no_page_fault_in_a_step(void **state)
      * tests in this binary freed, its pages mapped already */
     mallopt(M_MMAP_THRESHOLD, 64 * 1024);
 #endif
-    char dir[64], path[128], text[512];
-    support_tmpdir(dir, sizeof dir);
-    snprintf(path, sizeof path, "%s/p.yaml", dir);
-    snprintf(text, sizeof text,
-             "dataset: {name: ptb}\n"
-             "sampler: {batch_size: 20, num_steps: 20}\n"
-             "model: {cell: lstm, hidden: 16, input: embedding, embed_dim: 200}\n"
-             "optimizer: {kind: sgd, lr: 1}\n"
-             "train: {threads: 2, grad_shards: 2}\n"
-             "output: {dir: %s/out}\n", dir);
-    support_write_text(path, text);
-    struct config cfg;
-    struct dataset *d = NULL;
-    struct trainer *t = NULL;
-    struct err e;
-    assert_int_equal(config_load(&cfg, path, 0, NULL, &e), 0);
-    assert_int_equal(dataset_load(&cfg.dataset, RNNLAB_DATA_DIR, &d, &e), 0);
-    assert_int_equal(trainer_create(&cfg, d, &t, &e), 0);
-    sampler_begin_epoch(t->sampler);
-    trainer_begin_state(t);
-    double loss, norm;
-    for (int i = 0; i < 3; i++) {
-        next_batch(t);
-        assert_int_equal(trainer_step(t, 1, &loss, &norm), TRAIN_OK);
-    }
+    struct scratch b;
+    scratch_open(&b,
+               "dataset: {name: ptb}\n"
+               "sampler: {batch_size: 20, num_steps: 20}\n"
+               "model: {cell: lstm, hidden: 16, input: embedding, embed_dim: 200}\n"
+               "optimizer: {kind: sgd, lr: 1}\n"
+               "train: {threads: 2, grad_shards: 2}\n", 3, 1);
     long before = minor_faults();
-    for (int i = 0; i < 30; i++) {
-        next_batch(t);
-        assert_int_equal(trainer_step(t, 1, &loss, &norm), TRAIN_OK);
-    }
+    for (int i = 0; i < 30; i++)
+        scratch_step(&b, 1);
     long during = minor_faults() - before;
     if (during > 2)
         fail_msg("%ld page faults in 30 steps of PTB's embedding", during);
-    trainer_free(t);
-    dataset_free(d);
-    config_free(&cfg);
-    support_rmtree(dir);
+    scratch_close(&b);
 }
 
 /* libxsmm compiles a kernel the first time a step meets a shape (an
